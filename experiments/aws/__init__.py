@@ -1,0 +1,1 @@
+"""Running jobs on Amazon SageMaker: the ``sagemaker:`` config section and the launcher."""

@@ -1,0 +1,1 @@
+"""One module per ``sagelab`` command; each exposes ``add_parser(subparsers)``."""

@@ -1,0 +1,106 @@
+"""``sagelab evaluate``: re-evaluate a trained model, or a baseline heuristic on a config's env."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from experiments.config import RLJob, load_job_config
+from experiments.errors import UserError
+from experiments.progress import stdout
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("evaluate", help="evaluate a trained model or a baseline", description=__doc__)
+    parser.add_argument("source", nargs="?", type=Path, help="job directory, model directory or model.tar.gz")
+    parser.add_argument("--episodes", type=int, help="episodes (default: the job's evaluation.episodes)")
+    parser.add_argument("--seed", type=int, help="evaluation env seed (default: the job's evaluation seed)")
+    parser.add_argument("--stochastic", action="store_true", help="sample actions instead of the deterministic policy")
+    parser.add_argument("--baseline", metavar="NAME", help="evaluate the env's baseline heuristic NAME (use with --config)")
+    parser.add_argument("--config", help="the job config whose env the baseline runs on (with --baseline)")
+    parser.add_argument("--output-dir", type=Path, help="also write a job-shaped evaluation here, for `sagelab report`")
+    parser.add_argument("--json", action="store_true", help="print the evaluation as JSON")
+    parser.set_defaults(func=evaluate_command)
+
+
+def evaluate_command(args: argparse.Namespace) -> int:
+    if args.episodes is not None and args.episodes < 1:
+        raise UserError(f"--episodes must be >= 1, got {args.episodes}")
+    deterministic = False if args.stochastic else None
+    if args.baseline:
+        if not args.config or args.source:
+            raise UserError("--baseline evaluates a heuristic on a config's env: give --config CONFIG and no SOURCE")
+        record = _evaluate_baseline(args.config, args.baseline, args.episodes, args.seed)
+    else:
+        if not args.source:
+            raise UserError("give a SOURCE (job directory, model directory or model.tar.gz), or --baseline with --config")
+        record = _evaluate_model(args.source, args.episodes, args.seed, deterministic)
+    if args.output_dir:
+        _write_job_shaped(args.output_dir, record)
+    if args.json:
+        stdout.print_json(json.dumps(record))
+    else:
+        stdout.print(
+            f"{record['config_name']} [{record['algo']}] on {record['env_id']}: mean reward {record['mean_reward']:.3f} "
+            f"+- {record['std_reward']:.3f} over {record['episodes']} episodes (eval seed {record['eval_seed']})"
+        )
+    return 0
+
+
+def _evaluate_model(source: Path, episodes: int | None, seed: int | None, deterministic: bool | None) -> dict:
+    from rl.evaluation import evaluate, load_trained
+
+    try:
+        trained = load_trained(source)
+    except (FileNotFoundError, ValueError) as error:
+        raise UserError(str(error)) from None
+    evaluation = evaluate(trained, episodes=episodes, seed=seed, deterministic=deterministic)
+    config = trained.config
+    return {
+        "config_name": config.name,
+        "env_id": config.env.id,
+        "algo": config.algo.name,
+        "seed": config.seed,
+        "timesteps": int(trained.model.num_timesteps),
+        **evaluation.to_dict(),
+    }
+
+
+def _evaluate_baseline(config_name: str, baseline: str, episodes: int | None, seed: int | None) -> dict:
+    import envs
+    from rl.evaluation import evaluate_policy_on
+
+    job = load_job_config(config_name)
+    if not isinstance(job, RLJob):
+        raise UserError(f"{config_name} is a {job.kind} job; baselines run on RL jobs")
+    try:
+        policy = envs.baseline_policy(job.env.id, baseline, **job.env.kwargs)
+    except KeyError as error:
+        raise UserError(str(error).strip("'\"")) from None
+    config = job.job_config()
+    evaluation = evaluate_policy_on(
+        policy,
+        config.env.model_copy(update={"normalize": False}),  # heuristics read raw observations
+        episodes=episodes or config.evaluation.episodes,
+        seed=config.eval_seed if seed is None else seed,
+        deterministic=True,
+    )
+    return {
+        "config_name": config.name,
+        "env_id": config.env.id,
+        "algo": f"baseline:{baseline}",
+        "seed": config.seed,
+        "timesteps": 0,
+        "wall_seconds": 0.0,
+        **evaluation.to_dict(),
+    }
+
+
+def _write_job_shaped(output_dir: Path, record: dict) -> Path:
+    algo = record["algo"].replace(":", "-").replace("_", "-")
+    target = output_dir / f"{record['config_name']}-{algo}-s{record['seed']}" / "output" / "data"
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "evaluation.json").write_text(json.dumps(record, indent=2))
+    stdout.print(f"wrote {target / 'evaluation.json'}")
+    return target

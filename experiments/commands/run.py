@@ -1,0 +1,107 @@
+"""``sagelab run``: run a job config locally (one job per seed) or launch it on SageMaker."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from rich.table import Table
+
+from experiments.config import FeaturesJob, RLJob, load_job_config
+from experiments.contract import ContainerPaths
+from experiments.errors import UserError
+from experiments.local import JobOutcome, check_resumable, execute_job, forward_signals, prepare_job
+from experiments.progress import JobProgress, stdout
+
+DEMO_CONFIG = "cartpole_ppo"
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("run", help="run a job config (locally or on SageMaker)", description=__doc__)
+    parser.add_argument("config", nargs="?", help="YAML path or shipped config name (e.g. cartpole_ppo)")
+    parser.add_argument("--output-dir", type=Path, default=Path("runs"), help="where job directories go (default: runs)")
+    seeds = parser.add_mutually_exclusive_group()
+    seeds.add_argument("--seed", type=int, help="override the config's seed")
+    seeds.add_argument("--seeds", type=int, nargs="+", metavar="N", help="one job per seed")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a config field, e.g. --set algo.hyperparameters.learning_rate=0.0003")
+    parser.add_argument("--resume", type=Path, metavar="JOB_DIR", help="continue a stopped job from its checkpoint")
+    parser.add_argument("--job-name", help="name of the job directory (single job only)")
+    parser.add_argument("--parallel", type=int, help="jobs at a time (default: cores / torch threads per job)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars or log lines, only the result")
+    parser.add_argument("--backend", choices=("local", "sagemaker"), default="local")
+    parser.add_argument("--wait", action=argparse.BooleanOptionalAction, default=True,
+                        help="sagemaker: wait for the jobs and stream their status (default: --wait)")
+    parser.add_argument("--demo", action="store_true", help=f"run the embedded default job ({DEMO_CONFIG})")
+    parser.set_defaults(func=run_command)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    if not args.config and not args.demo:
+        raise UserError("give a CONFIG (a YAML path or shipped config name) or --demo")
+    config = args.config or DEMO_CONFIG
+    seeds = args.seeds or [args.seed]
+    jobs = [load_job_config(config, args.overrides, seed=seed) for seed in seeds]
+    if args.backend == "sagemaker":
+        from experiments.aws.launcher import launch_jobs
+
+        return launch_jobs(jobs, wait=args.wait, quiet=args.quiet)
+    if args.resume and len(jobs) > 1:
+        raise UserError("--resume continues one job; drop --seeds")
+    if args.job_name and len(jobs) > 1:
+        raise UserError("--job-name names one job; drop --seeds")
+
+    if args.resume:
+        paths = ContainerPaths(args.resume)
+        check_resumable(jobs[0], paths)
+        prepared = [(jobs[0], paths)]
+    else:
+        prepared = [(job, prepare_job(job, args.output_dir, args.job_name)) for job in jobs]
+    outcomes = _run_all(prepared, parallel=args.parallel or _default_parallel(jobs), quiet=args.quiet)
+    _print_outcomes(outcomes)
+    if any(not o.succeeded for o in outcomes):
+        return 1
+    return 0
+
+
+def _default_parallel(jobs: list[RLJob | FeaturesJob]) -> int:
+    threads = max((getattr(job, "torch_threads", None) or 1) for job in jobs)
+    return max(1, min(len(jobs), (os.cpu_count() or 1) // threads))
+
+
+def _run_all(prepared: list[tuple[RLJob | FeaturesJob, ContainerPaths]], *, parallel: int, quiet: bool) -> list[JobOutcome]:
+    forward_signals()
+    progress = JobProgress(quiet=quiet, echo_lines=len(prepared) == 1)
+    with progress.running(), ThreadPoolExecutor(max_workers=parallel) as pool:
+        futures = [
+            pool.submit(
+                execute_job,
+                paths,
+                on_line=progress.track(paths.root.name, getattr(job, "total_timesteps", None)),
+            )
+            for job, paths in prepared
+        ]
+        return [future.result() for future in futures]
+
+
+def _print_outcomes(outcomes: list[JobOutcome]) -> None:
+    table = Table(title="sagelab jobs", show_lines=False)
+    for column in ("job", "status", "result", "seconds", "artifacts"):
+        table.add_column(column)
+    for outcome in outcomes:
+        evaluation = outcome.evaluation or {}
+        if outcome.failure or outcome.exit_code:
+            status, result = f"[red]failed ({outcome.exit_code})", outcome.failure or "see job.log"
+        elif outcome.interrupted:
+            status, result = "[yellow]stopped", f"checkpoint saved; resume with --resume {outcome.paths.root}"
+        else:
+            status = "[green]completed"
+            result = (
+                f"mean reward {evaluation['mean_reward']:.2f} +- {evaluation['std_reward']:.2f} over {evaluation['episodes']} episodes"
+                if "mean_reward" in evaluation
+                else ", ".join(f"{k}={v:.4g}" for k, v in outcome.metrics.items())
+            )
+        table.add_row(outcome.name, status, result, f"{outcome.wall_seconds:.1f}", str(outcome.paths.root))
+    stdout.print(table)

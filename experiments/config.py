@@ -1,0 +1,179 @@
+"""The job config: one YAML file describes one job, validated here before anything heavy starts.
+
+A job is ``kind: rl`` (the default) or ``kind: features``. Its fields are those of ``rl.config.RLConfig``
+or ``features.config.FeaturesConfig``, plus the job envelope that says where it runs:
+``inputs`` (channel -> local path, ``s3://`` URI or ``builtin:<dataset>``), ``sagemaker`` and
+``search_space``. Every mistake is reported as ``field.path: message (got value)`` in a
+:class:`ConfigError`, which the CLI prints without a traceback and exits 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+
+from experiments.aws.config import SageMakerConfig
+from experiments.errors import UserError
+from experiments.sweeps.space import SearchSpace
+from features.config import FeaturesConfig
+from rl.config import ENVELOPE_KEYS, RLConfig
+
+CONFIG_DIR = Path(__file__).parent / "configs"
+# Sections about launching a job; they are not part of what the job does, so not hyperparameters.
+LAUNCH_KEYS: frozenset[str] = frozenset({"inputs", "sagemaker", "search_space"})
+
+
+class ConfigError(UserError, ValueError):
+    """A config that cannot run, with one line per problem."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source} is not a valid job config:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+class _Envelope(BaseModel):
+    inputs: dict[str, str] = Field(default_factory=dict, description="channel -> local path, s3:// URI or builtin:<name>")
+    sagemaker: SageMakerConfig | None = None
+    search_space: SearchSpace | None = None
+
+
+class RLJob(RLConfig, _Envelope):
+    """An RL job: ``RLConfig`` plus the envelope."""
+
+    kind: Literal["rl"] = "rl"
+
+    def job_config(self) -> RLConfig:
+        """The part the job itself runs (what rl.job.run receives)."""
+        return RLConfig.model_validate(self.model_dump(exclude=set(ENVELOPE_KEYS)))
+
+
+class FeaturesJob(FeaturesConfig, _Envelope):
+    """A feature-engineering job: ``FeaturesConfig`` plus the envelope."""
+
+    kind: Literal["features"]
+
+    def job_config(self) -> FeaturesConfig:
+        """The part the job itself runs (what features.job.run receives)."""
+        return FeaturesConfig.model_validate(self.model_dump(exclude=set(ENVELOPE_KEYS)))
+
+
+JobConfig = Annotated[RLJob | FeaturesJob, Field(discriminator="kind")]
+_ADAPTER: TypeAdapter[RLJob | FeaturesJob] = TypeAdapter(JobConfig)
+
+
+def resolve_config_path(config: str | Path) -> Path:
+    """A config file path; a bare name such as ``cartpole_ppo`` means a config shipped with sagelab."""
+    path = Path(config)
+    if path.is_file():
+        return path
+    shipped = CONFIG_DIR / f"{path.stem if path.suffix in ('.yaml', '.yml') else path.name}.yaml"
+    if shipped.is_file() and len(path.parts) == 1:
+        return shipped
+    available = ", ".join(sorted(p.stem for p in CONFIG_DIR.glob("*.yaml")))
+    raise ConfigError(str(config), [f"no such file; give a YAML path or a shipped config name ({available})"])
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Safely load a YAML mapping, with the file and position in any error."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise ConfigError(str(path), [f"not valid YAML: {error}".replace("\n", " ")]) from None
+    if not isinstance(raw, dict):
+        raise ConfigError(str(path), [f"expected a mapping of fields at the top level, got {type(raw).__name__}"])
+    return raw
+
+
+def apply_overrides(raw: Mapping[str, Any], overrides: Iterable[str], source: str = "--set") -> dict[str, Any]:
+    """Apply ``dotted.key=value`` overrides; values are parsed as YAML (``0.0003``, ``[64, 64]``, ``true``)."""
+    result = _deep_copy(raw)
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        parts = key.strip().split(".")
+        if not sep or not all(parts):
+            raise ConfigError(source, [f"{item!r}: expected dotted.key=value, e.g. algo.hyperparameters.learning_rate=0.0003"])
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError:
+            raise ConfigError(source, [f"{item!r}: the value is not valid YAML"]) from None
+        node = result
+        for depth, part in enumerate(parts[:-1]):
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ConfigError(source, [f"{item!r}: {'.'.join(parts[: depth + 1])} is a value, not a section"])
+            node = child
+        node[parts[-1]] = value
+    return result
+
+
+def _deep_copy(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _deep_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_deep_copy(v) for v in value]
+    return value
+
+
+def validate(raw: Mapping[str, Any], source: str = "config") -> RLJob | FeaturesJob:
+    """Validate a config mapping into a job, or raise :class:`ConfigError` listing every problem."""
+    data = dict(raw)
+    data.setdefault("kind", "rl")
+    if data["kind"] not in ("rl", "features"):
+        raise ConfigError(source, [f"kind: {data['kind']!r} is not allowed; expected 'rl' or 'features'"])
+    try:
+        return _ADAPTER.validate_python(data)
+    except ValidationError as error:
+        raise ConfigError(source, [_describe(e) for e in error.errors()]) from None
+
+
+def load_job_config(
+    config: str | Path | Mapping[str, Any], overrides: Iterable[str] = (), *, seed: int | None = None
+) -> RLJob | FeaturesJob:
+    """Load, override and validate a job config (a YAML path, a shipped config name or a mapping)."""
+    if isinstance(config, Mapping):
+        raw, source = dict(config), "config"
+    else:
+        path = resolve_config_path(config)
+        raw, source = read_yaml(path), str(path)
+        # relative input paths are relative to the config file, not to the caller's directory
+        inputs = raw.get("inputs")
+        if isinstance(inputs, dict):
+            raw["inputs"] = {k: _relative_to(path.parent, v) for k, v in inputs.items()}
+    raw = apply_overrides(raw, overrides)
+    if seed is not None:
+        raw["seed"] = seed
+    return validate(raw, source)
+
+
+def _relative_to(base: Path, location: Any) -> Any:
+    if not isinstance(location, str) or "://" in location or location.startswith("builtin:") or Path(location).is_absolute():
+        return location
+    return str((base / location).resolve())
+
+
+def hyperparameter_view(job: RLJob | FeaturesJob) -> dict[str, Any]:
+    """The job as the entry point receives it: everything but the launch sections."""
+    return job.model_dump(mode="json", exclude=set(LAUNCH_KEYS))
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    loc = [str(part) for part in error["loc"]]
+    if loc and loc[0] in ("rl", "features"):  # the discriminated-union tag, not a field
+        loc = loc[1:]
+    where = ".".join(loc) or "(top level)"
+    message = str(error["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if error["type"] == "extra_forbidden":
+        return f"{where}: unknown field (got {_show(error['input'])})"
+    if error["type"] == "missing":
+        return f"{where}: required field is missing"
+    return f"{where}: {message} (got {_show(error['input'])})"
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."

@@ -1,0 +1,75 @@
+"""The job entry point: reads the SageMaker container contract and runs the job it describes.
+
+Runs as ``python -m experiments.entry`` both under the local runner and inside a SageMaker training
+container. It reads nothing but the contract (hyperparameters.json, the SM_* layout, the input
+channels), so the two places give the same results.
+
+Exit codes: 0 done (or stopped by SIGTERM after saving a checkpoint), 1 the job failed, 2 the job
+config is invalid. On failure the reason is in ``output/failure`` and everything already written
+(checkpoints, logs, partial outputs) stays where it is.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+from experiments.config import ConfigError, FeaturesJob, validate
+from experiments.contract import (
+    ContainerPaths,
+    decode_hyperparameters,
+    read_channels,
+    read_hyperparameters,
+    write_failure,
+)
+
+
+def _log(line: str) -> None:
+    print(line, flush=True)
+
+
+def run_from_contract(paths: ContainerPaths) -> int:
+    """Run the job laid out at ``paths``; returns the process exit code."""
+    try:
+        job = validate(decode_hyperparameters(read_hyperparameters(paths)), source=str(paths.hyperparameters_file))
+    except (ConfigError, FileNotFoundError) as error:
+        write_failure(paths, f"invalid job config: {error}")
+        print(error, file=sys.stderr, flush=True)
+        return 2
+    try:
+        if isinstance(job, FeaturesJob):
+            from features.job import run as run_features
+
+            run_features(
+                job.job_config(),
+                channels=read_channels(paths),
+                model_dir=paths.model_dir,
+                output_data_dir=paths.output_data_dir,
+                log=_log,
+            )
+        else:
+            from rl.job import run as run_rl
+
+            result = run_rl(
+                job.job_config(),
+                model_dir=paths.model_dir,
+                output_data_dir=paths.output_data_dir,
+                checkpoint_dir=paths.checkpoint_dir,
+                log=_log,
+            )
+            if result.interrupted:
+                _log(f"stopped at {result.timesteps} of {job.total_timesteps} timesteps; rerun the job to resume")
+    except Exception as error:  # noqa: BLE001  (any failure must reach the failure file)
+        traceback.print_exc()
+        write_failure(paths, f"{type(error).__name__}: {error}")
+        return 1
+    return 0
+
+
+def main() -> int:
+    """Console entry: the layout comes from the SM_* environment (``/opt/ml`` inside SageMaker)."""
+    return run_from_contract(ContainerPaths.from_environment())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

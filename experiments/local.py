@@ -1,0 +1,222 @@
+"""The local runner: a SageMaker-shaped job directory and the entry point run in a subprocess.
+
+``prepare_job`` lays out ``<output-dir>/<job-name>/`` like ``/opt/ml`` and fills the input channels;
+``execute_job`` runs ``python -m experiments.entry`` with the ``SM_*`` variables SageMaker sets,
+tees its output into ``job.log`` and, afterwards, packs ``model.tar.gz`` and ``output.tar.gz`` as
+SageMaker uploads them. A SIGTERM or Ctrl-C to the runner is passed on to the job, which then saves
+a checkpoint and stops; ``--resume`` runs the same job directory again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from experiments.config import FeaturesJob, RLJob, hyperparameter_view
+from experiments.contract import (
+    ENTRY_MODULE,
+    ContainerPaths,
+    container_environment,
+    encode_hyperparameters,
+    parse_metrics,
+    read_failure,
+    read_hyperparameters,
+    write_input_config,
+)
+from experiments.errors import UserError
+from rl.archives import pack_directory
+
+Job = RLJob | FeaturesJob
+MAX_JOB_NAME = 63  # SageMaker's limit on training job names
+
+
+@dataclass
+class JobOutcome:
+    """How a job ended and where its artifacts are."""
+
+    name: str
+    paths: ContainerPaths
+    exit_code: int
+    kind: str = "rl"
+    metrics: dict[str, float] = field(default_factory=dict)
+    wall_seconds: float = 0.0
+
+    @property
+    def failure(self) -> str | None:
+        return read_failure(self.paths)
+
+    @property
+    def evaluation(self) -> dict[str, Any] | None:
+        path = self.paths.output_data_dir / "evaluation.json"
+        return json.loads(path.read_text()) if path.is_file() else None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.exit_code == 0 and self.failure is None
+
+    @property
+    def interrupted(self) -> bool:
+        """Stopped by SIGTERM after saving a checkpoint: ended cleanly, without a final evaluation."""
+        return self.succeeded and self.kind == "rl" and self.evaluation is None
+
+
+def job_name(job: Job) -> str:
+    """A unique, SageMaker-valid job name: ``<name>-s<seed>-<yyyymmdd-hhmmss>-<4 hex>``."""
+    suffix = f"-s{job.seed}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
+    return job.name[: MAX_JOB_NAME - len(suffix)].rstrip("-") + suffix
+
+
+def prepare_job(job: Job, output_dir: Path, name: str | None = None) -> ContainerPaths:
+    """Create the job directory: layout, input/config files, channel data."""
+    name = name or job_name(job)
+    if not re.fullmatch(r"[A-Za-z0-9](-*[A-Za-z0-9]){0,62}", name):
+        raise UserError(f"job name {name!r} is invalid: up to 63 letters, digits and hyphens, starting with a letter or digit")
+    paths = ContainerPaths(output_dir / name)
+    if paths.root.exists():
+        raise UserError(f"job directory {paths.root} already exists; use --resume {paths.root} to continue it")
+    _check_inputs(job)
+    paths.create()
+    for channel, location in job.inputs.items():
+        _fill_channel(paths.channel_dir(channel), location)
+    write_input_config(paths, encode_hyperparameters(hyperparameter_view(job)), list(job.inputs))
+    return paths
+
+
+def _check_inputs(job: Job) -> None:
+    for channel, location in job.inputs.items():
+        if not re.fullmatch(r"[A-Za-z0-9._-]+", channel):
+            raise UserError(f"inputs.{channel}: channel names are letters, digits, '.', '_' and '-'")
+        if location.startswith("s3://"):
+            raise UserError(f"inputs.{channel}: {location} is on S3; run with --backend sagemaker or give a local path")
+        if location.startswith("builtin:"):
+            from features.datasets import available_datasets
+
+            name = location.removeprefix("builtin:")
+            if name not in available_datasets():
+                raise UserError(f"inputs.{channel}: no built-in dataset {name!r}; expected one of {', '.join(available_datasets())}")
+        elif not Path(location).exists():
+            raise UserError(f"inputs.{channel}: {location} does not exist")
+
+
+def _fill_channel(directory: Path, location: str) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    if location.startswith("builtin:"):
+        from features.datasets import write_dataset
+
+        write_dataset(location.removeprefix("builtin:"), directory)
+    elif Path(location).is_dir():
+        shutil.copytree(location, directory, dirs_exist_ok=True)
+    else:
+        shutil.copy2(location, directory)
+
+
+def check_resumable(job: Job, paths: ContainerPaths) -> None:
+    """Refuse to resume a job directory with a different config (its checkpoints belong to another job)."""
+    if not paths.hyperparameters_file.is_file():
+        raise UserError(f"{paths.root} is not a job directory (no {paths.hyperparameters_file.relative_to(paths.root)})")
+    stored = read_hyperparameters(paths)
+    wanted = encode_hyperparameters(hyperparameter_view(job))
+    different = sorted(k for k in set(stored) | set(wanted) if stored.get(k) != wanted.get(k))
+    if different:
+        raise UserError(
+            f"cannot resume {paths.root}: the config differs from the job's hyperparameters.json in {', '.join(different[:5])}"
+        )
+
+
+class _Children:
+    """Running job processes, so a signal to the runner reaches every job."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._processes: set[subprocess.Popen] = set()
+
+    def add(self, process: subprocess.Popen) -> None:
+        with self._lock:
+            self._processes.add(process)
+
+    def discard(self, process: subprocess.Popen) -> None:
+        with self._lock:
+            self._processes.discard(process)
+
+    def terminate(self) -> None:
+        with self._lock:
+            for process in self._processes:
+                if process.poll() is None:
+                    process.send_signal(signal.SIGTERM)
+
+
+CHILDREN = _Children()
+
+
+def execute_job(
+    paths: ContainerPaths,
+    *,
+    on_line: Callable[[str], None] = lambda line: None,
+    num_cpus: int | None = None,
+) -> JobOutcome:
+    """Run the entry point on a prepared job directory; returns when the job process has exited."""
+    started = time.perf_counter()
+    paths.failure_file.unlink(missing_ok=True)  # a rerun starts without the previous attempt's failure
+    environment = {
+        **os.environ,
+        **container_environment(paths, job_name=paths.root.name, num_cpus=num_cpus or os.cpu_count() or 1),
+        "PYTHONUNBUFFERED": "1",
+    }
+    metrics: dict[str, float] = {}
+    with open(paths.log_file, "a", encoding="utf-8") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", ENTRY_MODULE],
+            env=environment,
+            cwd=paths.root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+        )
+        CHILDREN.add(process)
+        try:
+            assert process.stdout is not None
+            for raw in process.stdout:
+                line = raw.rstrip("\n")
+                log.write(raw)
+                log.flush()
+                metrics.update(parse_metrics(line))
+                on_line(line)
+            exit_code = process.wait()
+        finally:
+            CHILDREN.discard(process)
+    _pack_outputs(paths)
+    kind = read_hyperparameters(paths).get("kind", "rl")
+    return JobOutcome(paths.root.name, paths, exit_code, kind, metrics, time.perf_counter() - started)
+
+
+def _pack_outputs(paths: ContainerPaths) -> None:
+    # SageMaker uploads what the job left, success or not: keep both archives whenever there is content.
+    if paths.model_dir.is_dir() and any(paths.model_dir.iterdir()):
+        pack_directory(paths.model_dir, paths.model_archive)
+    if paths.output_data_dir.is_dir() and any(paths.output_data_dir.iterdir()):
+        pack_directory(paths.output_data_dir, paths.output_archive)
+
+
+def forward_signals() -> None:
+    """Pass SIGTERM (and Ctrl-C) received by the runner on to every running job."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def _forward(_signum: int, _frame: object) -> None:
+        CHILDREN.terminate()
+
+    signal.signal(signal.SIGTERM, _forward)
+    signal.signal(signal.SIGINT, _forward)

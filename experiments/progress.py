@@ -1,0 +1,56 @@
+"""Progress of running jobs on the terminal, driven by the jobs' own metric log lines."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.text import Text
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from experiments.contract import parse_metrics
+
+console = Console(stderr=True)  # progress and logs
+stdout = Console()  # results, for scripts to read
+
+
+class JobProgress:
+    """One bar per job, advanced by its ``timesteps=`` lines; eval results printed above the bars."""
+
+    def __init__(self, *, quiet: bool, echo_lines: bool) -> None:
+        self.quiet = quiet
+        self.echo_lines = echo_lines
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[status]}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            disable=quiet,
+        )
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def running(self) -> Iterator[JobProgress]:
+        with self._progress:
+            yield self
+
+    def track(self, name: str, total: int | None) -> Callable[[str], None]:
+        """A line handler for job ``name`` that updates its bar."""
+        task = self._progress.add_task(name, total=total, status="")
+
+        def on_line(line: str) -> None:
+            metrics = parse_metrics(line)
+            with self._lock:
+                if "timesteps" in metrics:
+                    self._progress.update(task, completed=metrics["timesteps"])
+                if "eval_mean_reward" in metrics:
+                    self._progress.update(task, status=f"eval {metrics['eval_mean_reward']:.1f}")
+                if self.echo_lines and not self.quiet and "fps" not in metrics:
+                    self._progress.console.print(Text.assemble((name, "dim"), " ", line), highlight=False)
+
+        return on_line

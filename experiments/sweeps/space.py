@@ -1,0 +1,102 @@
+"""The ``search_space:`` section of a job config: ranges over config keys, an objective metric."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from experiments.contract import METRIC_NAMES
+
+
+class _Range(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IntRange(_Range):
+    """Integers in [low, high] (SageMaker: IntegerParameterRanges)."""
+
+    type: Literal["int"]
+    low: int
+    high: int
+    log: bool = False
+
+    @model_validator(mode="after")
+    def _ordered(self) -> IntRange:
+        if self.low >= self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        if self.log and self.low <= 0:
+            raise ValueError(f"a log range needs low > 0, got {self.low}")
+        return self
+
+
+class FloatRange(_Range):
+    """Reals in [low, high], uniform (SageMaker: ContinuousParameterRanges, Linear scaling)."""
+
+    type: Literal["float"]
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> FloatRange:
+        if self.low >= self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        return self
+
+
+class LogFloatRange(FloatRange):
+    """Reals in [low, high], log-uniform (SageMaker: Logarithmic scaling)."""
+
+    type: Literal["log_float"]  # type: ignore[assignment]
+
+    @model_validator(mode="after")
+    def _positive(self) -> LogFloatRange:
+        if self.low <= 0:
+            raise ValueError(f"a log range needs low > 0, got {self.low}")
+        return self
+
+
+class Categorical(_Range):
+    """One of a list of values (SageMaker: CategoricalParameterRanges)."""
+
+    type: Literal["categorical"]
+    values: list[Any] = Field(min_length=1)
+
+
+ParameterRange = Annotated[IntRange | FloatRange | LogFloatRange | Categorical, Field(discriminator="type")]
+
+
+class Objective(BaseModel):
+    """The metric a sweep optimizes: a name from the metric log lines."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    metric: str = "final_mean_reward"
+    direction: Literal["maximize", "minimize"] = "maximize"
+
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, metric: str) -> str:
+        if metric not in METRIC_NAMES:
+            raise ValueError(f"unknown metric {metric!r}; expected one of {', '.join(METRIC_NAMES)}")
+        return metric
+
+
+class SearchSpace(BaseModel):
+    """Ranges over dotted config keys, the objective, and the trial budget."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    parameters: dict[str, ParameterRange] = Field(min_length=1)
+    objective: Objective = Field(default_factory=Objective)
+    trials: int = Field(10, ge=1, le=500)
+    parallel: int = Field(1, ge=1, le=100, description="trials run at the same time")
+    pruning: bool = Field(True, description="stop unpromising trials early on their evaluation reports (local)")
+
+    @field_validator("parameters")
+    @classmethod
+    def _dotted_keys(cls, parameters: dict[str, Any]) -> dict[str, Any]:
+        for key in parameters:
+            if not all(key.split(".")) or key.split(".")[0] in ("kind", "name", "inputs", "sagemaker", "search_space"):
+                raise ValueError(f"{key!r} is not a tunable config key (expected e.g. algo.hyperparameters.learning_rate)")
+        return parameters

@@ -1,0 +1,60 @@
+"""Build, save and load SB3 algorithms from an ``AlgoConfig``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.vec_env import VecEnv
+
+from rl.config import ACTIVATION_FUNCTIONS, OPTIMIZERS, AlgoConfig, algorithm_class
+from rl.schedules import resolve_schedules
+
+MODEL_FILE = "model.zip"
+
+
+def sb3_kwargs(config: AlgoConfig) -> dict[str, Any]:
+    """The constructor kwargs for SB3: schedules, activation/optimizer names and tuples resolved."""
+    kwargs = resolve_schedules(dict(config.hyperparameters))
+    policy_kwargs = dict(kwargs.pop("policy_kwargs", None) or {})
+    if "activation_fn" in policy_kwargs:
+        policy_kwargs["activation_fn"] = getattr(torch.nn, ACTIVATION_FUNCTIONS[policy_kwargs["activation_fn"]])
+    if "optimizer_class" in policy_kwargs:
+        policy_kwargs["optimizer_class"] = getattr(torch.optim, OPTIMIZERS[policy_kwargs["optimizer_class"]])
+    if policy_kwargs:
+        kwargs["policy_kwargs"] = policy_kwargs
+    # YAML has no tuples; SB3 expects train_freq as int or (int, "step"|"episode").
+    if isinstance(kwargs.get("train_freq"), list):
+        kwargs["train_freq"] = tuple(kwargs["train_freq"])
+    return kwargs
+
+
+def build_algorithm(
+    config: AlgoConfig, env: VecEnv, *, seed: int, device: str, tensorboard_log: Path | None
+) -> BaseAlgorithm:
+    """A new SB3 model for ``env``."""
+    cls = algorithm_class(config.name)
+    return cls(
+        config.policy,
+        env,
+        seed=seed,
+        device=device,
+        verbose=0,
+        tensorboard_log=str(tensorboard_log) if tensorboard_log else None,
+        **sb3_kwargs(config),
+    )
+
+
+def load_algorithm(name: str, path: Path, *, env: VecEnv | None = None, device: str = "auto") -> BaseAlgorithm:
+    """Reload a saved model of algorithm ``name`` (optionally attached to ``env`` to continue training)."""
+    return algorithm_class(name).load(str(path), env=env, device=device)
+
+
+def gamma_of(config: AlgoConfig) -> float:
+    """The discount factor the algorithm will use (needed by reward normalization)."""
+    import inspect
+
+    default = inspect.signature(algorithm_class(config.name).__init__).parameters["gamma"].default
+    return float(config.hyperparameters.get("gamma", default))

@@ -1,0 +1,124 @@
+"""SB3 callbacks of a job: metric log lines, learning-curve rows, periodic checkpoints, stop on SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import numpy as np
+from stable_baselines3.common.callbacks import BaseCallback, EvalCallback
+
+from rl.curve import LearningCurve
+from rl.metrics import format_metrics
+
+
+class _EveryNTimesteps(BaseCallback):
+    """Calls ``_on_interval`` whenever ``num_timesteps`` crosses a multiple of ``interval``."""
+
+    def __init__(self, interval: int) -> None:
+        super().__init__()
+        self.interval = max(int(interval), 1)
+        self._last_bucket = -1
+
+    def _on_training_start(self) -> None:
+        self._last_bucket = self.num_timesteps // self.interval
+
+    def _on_step(self) -> bool:
+        bucket = self.num_timesteps // self.interval
+        if bucket > self._last_bucket:
+            self._last_bucket = bucket
+            self._on_interval()
+        return True
+
+    def _on_interval(self) -> None:
+        raise AssertionError("subclasses define _on_interval")
+
+
+class MetricLogger(_EveryNTimesteps):
+    """Prints ``timesteps=...; fps=...; train_episode_reward=...;`` every ``interval`` timesteps."""
+
+    def __init__(self, interval: int, log: Callable[[str], None]) -> None:
+        super().__init__(interval)
+        self.log = log
+        self._clock = (0.0, 0)
+
+    def _on_training_start(self) -> None:
+        super()._on_training_start()
+        self._clock = (time.perf_counter(), self.num_timesteps)
+
+    def _on_interval(self) -> None:
+        now, steps = time.perf_counter(), self.num_timesteps
+        fps = (steps - self._clock[1]) / max(now - self._clock[0], 1e-9)
+        self._clock = (now, steps)
+        values: dict[str, float | int] = {"timesteps": int(steps), "fps": fps}
+        episodes = self.model.ep_info_buffer
+        if episodes:
+            values["train_episode_reward"] = float(np.mean([e["r"] for e in episodes]))
+            values["train_episode_length"] = float(np.mean([e["l"] for e in episodes]))
+        self.log(format_metrics(**values))
+
+
+class RecordEvaluation(BaseCallback):
+    """Run by SB3's EvalCallback after each evaluation: adds a learning-curve row and a metric line."""
+
+    def __init__(self, curve: LearningCurve, log: Callable[[str], None]) -> None:
+        super().__init__()
+        self.curve = curve
+        self.log = log
+
+    def _on_step(self) -> bool:
+        evaluation: EvalCallback = self.parent  # type: ignore[assignment]
+        rewards = evaluation.evaluations_results[-1]
+        mean, std = float(np.mean(rewards)), float(np.std(rewards))
+        self.curve.append(self.num_timesteps, mean, std)
+        self.log(format_metrics(timesteps=int(self.num_timesteps), eval_mean_reward=mean, eval_std_reward=std))
+        return True
+
+
+class PeriodicCheckpoint(_EveryNTimesteps):
+    """Calls ``save`` every ``interval`` timesteps (the job decides what a checkpoint holds)."""
+
+    def __init__(self, interval: int, save: Callable[[], object]) -> None:
+        super().__init__(interval)
+        self.save = save
+
+    def _on_interval(self) -> None:
+        self.save()
+
+
+class StopOnSignal(BaseCallback):
+    """Ends ``learn`` at the next step after SIGTERM, so the job can checkpoint and exit cleanly.
+
+    SageMaker sends SIGTERM to stop a job or on spot interruption and allows it 120 seconds before
+    SIGKILL; stopping at the next environment step leaves ample time to write a checkpoint.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.received: int | None = None
+
+    def _on_step(self) -> bool:
+        return self.received is None
+
+    @contextmanager
+    def handling(self, *signals: signal.Signals) -> Iterator[StopOnSignal]:
+        """Install the handler for ``signals`` (default SIGTERM) while training, then restore the old one."""
+        signals = signals or (signal.SIGTERM,)
+        if threading.current_thread() is not threading.main_thread():
+            yield self  # signal handlers can only be installed from the main thread
+            return
+        previous = {sig: signal.getsignal(sig) for sig in signals}
+
+        def _handler(signum: int, _frame: object) -> None:
+            self.received = signum
+
+        for sig in signals:
+            signal.signal(sig, _handler)
+        try:
+            yield self
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)

@@ -1,0 +1,244 @@
+"""The RL part of a job config: which env, which algorithm, how long, how to evaluate and checkpoint.
+
+Validated once, at the boundary, with pydantic: a wrong field, type, algorithm, env id or SB3
+hyperparameter is reported with the field path, the value and what is allowed before anything trains.
+Nothing in a config is ever ``eval``-ed: schedules are strings such as ``lin_0.001`` (as in RL Zoo),
+activation functions and optimizers are names from an allow-list, wrappers are dotted class paths
+restricted to trusted wrapper modules.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import inspect
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from rl.schedules import is_schedule, parse_schedule
+
+ALGORITHMS: tuple[str, ...] = ("ppo", "dqn", "maskable_ppo")
+
+# Keys the job runner owns (where a job runs, not what it does); ignored when an RL config is loaded alone.
+ENVELOPE_KEYS: frozenset[str] = frozenset({"kind", "inputs", "sagemaker", "search_space"})
+
+# Only wrappers from these modules may be named in a config: a dotted path is imported, never evaluated.
+TRUSTED_WRAPPER_MODULES: tuple[str, ...] = (
+    "gymnasium.wrappers",
+    "stable_baselines3.common.atari_wrappers",
+    "stable_baselines3.common.monitor",
+    "sb3_contrib.common.wrappers",
+    "envs",
+)
+
+ACTIVATION_FUNCTIONS: dict[str, str] = {
+    "tanh": "Tanh",
+    "relu": "ReLU",
+    "elu": "ELU",
+    "leaky_relu": "LeakyReLU",
+    "gelu": "GELU",
+    "silu": "SiLU",
+}
+OPTIMIZERS: dict[str, str] = {"adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop", "sgd": "SGD"}
+
+# Set elsewhere in the config, so setting them as SB3 hyperparameters would be ambiguous.
+_RESERVED_HYPERPARAMETERS: dict[str, str] = {
+    "env": "env.id",
+    "policy": "algo.policy",
+    "seed": "seed",
+    "device": "device",
+    "verbose": "(the job controls logging)",
+    "tensorboard_log": "(the job writes TensorBoard events to output/data/tensorboard)",
+    "n_envs": "env.n_envs",
+    "n_timesteps": "total_timesteps",
+    "normalize": "env.normalize",
+}
+
+
+class StrictModel(BaseModel):
+    """Base model: unknown keys are errors (a typo must never be silently ignored)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NormalizeConfig(StrictModel):
+    """Running mean/std normalization of observations and rewards (SB3's ``VecNormalize``)."""
+
+    norm_obs: bool = True
+    norm_reward: bool = True
+    clip_obs: float = Field(10.0, gt=0)
+    clip_reward: float = Field(10.0, gt=0)
+
+
+class EnvConfig(StrictModel):
+    """The environment: a Gymnasium id, its kwargs, how many copies and which wrappers."""
+
+    id: str = Field(description="Gymnasium id, e.g. CartPole-v1 or envs/BinPacking-v0")
+    kwargs: dict[str, Any] = Field(default_factory=dict, description="keyword arguments for gymnasium.make")
+    n_envs: int = Field(1, ge=1, le=4096, description="parallel environments used for training")
+    vectorized: bool = Field(False, description="train on the env's NumPy vector twin instead of N copies")
+    vec_env: Literal["dummy", "subproc"] = Field("dummy", description="SB3 VecEnv class for N copies")
+    normalize: bool | NormalizeConfig = Field(False, description="VecNormalize; true for the defaults")
+    frame_stack: int | None = Field(None, ge=1, description="stack this many observations (VecFrameStack)")
+    wrappers: list[str | dict[str, dict[str, Any] | None]] = Field(
+        default_factory=list,
+        description="Gymnasium wrappers, RL-Zoo style: '- gymnasium.wrappers.TimeLimit: {max_episode_steps: 200}'",
+    )
+
+    @field_validator("id")
+    @classmethod
+    def _known_env(cls, env_id: str) -> str:
+        from gymnasium.envs.registration import registry
+
+        import envs  # noqa: F401  (registers the sagelab environments)
+
+        if env_id not in registry:
+            close = difflib.get_close_matches(env_id, list(registry), n=3, cutoff=0.6)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise ValueError(f"unknown Gymnasium env id {env_id!r}{hint} (sagelab envs: {', '.join(envs.ENV_IDS)})")
+        return env_id
+
+    @field_validator("wrappers")
+    @classmethod
+    def _trusted_wrappers(cls, wrappers: list) -> list:
+        for spec in wrappers:
+            if isinstance(spec, dict) and len(spec) != 1:
+                raise ValueError(f"each wrapper is one 'dotted.path: {{kwargs}}' mapping, got {spec!r}")
+            resolve_wrapper(next(iter(spec)) if isinstance(spec, dict) else spec)
+        return wrappers
+
+    @property
+    def normalization(self) -> NormalizeConfig | None:
+        """The normalization settings, or None when normalization is off."""
+        if self.normalize is True:
+            return NormalizeConfig()
+        return self.normalize or None
+
+    def wrapper_specs(self) -> list[tuple[type, dict[str, Any]]]:
+        """The wrappers as (class, kwargs) pairs, in the order they wrap the env."""
+        specs = []
+        for spec in self.wrappers:
+            path, kwargs = next(iter(spec.items())) if isinstance(spec, dict) else (spec, None)
+            specs.append((resolve_wrapper(path), dict(kwargs or {})))
+        return specs
+
+
+def resolve_wrapper(path: str) -> type:
+    """Import a wrapper class named by ``module.Class`` from a trusted module."""
+    module_name, _, class_name = path.rpartition(".")
+    if not any(module_name == m or module_name.startswith(m + ".") for m in TRUSTED_WRAPPER_MODULES):
+        raise ValueError(f"wrapper {path!r} is not from a trusted module; expected one of {', '.join(TRUSTED_WRAPPER_MODULES)}")
+    try:
+        wrapper = getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError):
+        raise ValueError(f"wrapper {path!r} does not exist") from None
+    if not inspect.isclass(wrapper):
+        raise ValueError(f"wrapper {path!r} is not a class")
+    return wrapper
+
+
+def algorithm_class(name: str) -> type:
+    """The SB3 (or sb3-contrib) class for an algorithm name."""
+    if name == "ppo":
+        from stable_baselines3 import PPO
+
+        return PPO
+    if name == "dqn":
+        from stable_baselines3 import DQN
+
+        return DQN
+    if name == "maskable_ppo":
+        from sb3_contrib import MaskablePPO
+
+        return MaskablePPO
+    raise ValueError(f"unknown algorithm {name!r}; expected one of {', '.join(ALGORITHMS)}")
+
+
+class AlgoConfig(StrictModel):
+    """The algorithm and its SB3 hyperparameters (the keyword arguments of its constructor)."""
+
+    name: Literal["ppo", "dqn", "maskable_ppo"]
+    policy: str = Field("MlpPolicy", description="SB3 policy name: MlpPolicy, CnnPolicy, MultiInputPolicy")
+    hyperparameters: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _known_hyperparameters(self) -> AlgoConfig:
+        cls = algorithm_class(self.name)
+        accepted = set(inspect.signature(cls.__init__).parameters) - {"self", "kwargs"}
+        for key, value in self.hyperparameters.items():
+            if key in _RESERVED_HYPERPARAMETERS:
+                raise ValueError(f"hyperparameter {key!r} is set by {_RESERVED_HYPERPARAMETERS[key]}, not algo.hyperparameters")
+            if key not in accepted:
+                close = difflib.get_close_matches(key, sorted(accepted), n=3)
+                hint = f"; did you mean {', '.join(close)}?" if close else ""
+                raise ValueError(f"{cls.__name__} has no hyperparameter {key!r}{hint}")
+            if isinstance(value, str) and is_schedule(value):
+                parse_schedule(value)  # raises a clear error for a malformed schedule
+        policy_kwargs = self.hyperparameters.get("policy_kwargs") or {}
+        if not isinstance(policy_kwargs, dict):
+            raise ValueError(f"policy_kwargs must be a mapping, got {policy_kwargs!r}")
+        if "activation_fn" in policy_kwargs and policy_kwargs["activation_fn"] not in ACTIVATION_FUNCTIONS:
+            raise ValueError(
+                f"policy_kwargs.activation_fn {policy_kwargs['activation_fn']!r} is not one of {', '.join(ACTIVATION_FUNCTIONS)}"
+            )
+        if "optimizer_class" in policy_kwargs and policy_kwargs["optimizer_class"] not in OPTIMIZERS:
+            raise ValueError(
+                f"policy_kwargs.optimizer_class {policy_kwargs['optimizer_class']!r} is not one of {', '.join(OPTIMIZERS)}"
+            )
+        return self
+
+
+class EvaluationConfig(StrictModel):
+    """Periodic evaluation during training and the final evaluation written to evaluation.json."""
+
+    episodes: int = Field(20, ge=1, description="episodes per evaluation")
+    frequency: int = Field(10_000, ge=0, description="timesteps between evaluations during training; 0 = final only")
+    deterministic: bool = True
+    seed: int | None = Field(None, ge=0, description="evaluation env seed; default: training seed + 1,000,000")
+
+
+class CheckpointConfig(StrictModel):
+    """Periodic checkpoints (a SIGTERM always writes one, whatever the frequency)."""
+
+    frequency: int = Field(0, ge=0, description="timesteps between checkpoints; 0 = only on SIGTERM")
+    keep: int = Field(2, ge=1, description="how many of the newest checkpoints to keep")
+
+
+class RLConfig(StrictModel):
+    """Everything an RL job needs: the env, the algorithm, the budget, evaluation and checkpoints."""
+
+    name: str = Field(
+        "rl-job",
+        pattern=r"^[A-Za-z0-9](-*[A-Za-z0-9])*$",
+        max_length=40,
+        description="config name: letters, digits and hyphens (it names jobs, as SageMaker requires)",
+    )
+    env: EnvConfig
+    algo: AlgoConfig
+    total_timesteps: int = Field(ge=1)
+    seed: int = Field(0, ge=0)
+    evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
+    checkpoint: CheckpointConfig = Field(default_factory=CheckpointConfig)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    torch_threads: int | None = Field(
+        1, ge=1, description="torch CPU threads; 1 is fastest for small MLPs and lets seeds run in parallel"
+    )
+
+    @property
+    def eval_seed(self) -> int:
+        """The seed of the evaluation env (distinct from the training envs' seeds)."""
+        return self.evaluation.seed if self.evaluation.seed is not None else self.seed + 1_000_000
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> RLConfig:
+        """Load and validate an RL config from YAML (job-envelope keys such as ``sagemaker`` are ignored)."""
+        with open(path, encoding="utf-8") as stream:
+            raw = yaml.safe_load(stream)
+        if not isinstance(raw, dict):
+            raise ValueError(f"{path}: expected a YAML mapping at the top level, got {type(raw).__name__}")
+        if raw.get("kind", "rl") != "rl":
+            raise ValueError(f"{path}: kind is {raw['kind']!r}, expected 'rl'")
+        return cls.model_validate({k: v for k, v in raw.items() if k not in ENVELOPE_KEYS})

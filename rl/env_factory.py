@@ -1,0 +1,81 @@
+"""Build the SB3 vectorized environments a job trains and evaluates on, from an ``EnvConfig``."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv, VecFrameStack, VecNormalize
+
+import envs  # noqa: F401  (registers the sagelab environments)
+from rl.config import EnvConfig
+
+VECNORMALIZE_FILE = "vecnormalize.pkl"
+
+
+def _apply_wrappers(env: gym.Env, specs: list[tuple[type, dict[str, Any]]]) -> gym.Env:
+    for wrapper, kwargs in specs:
+        env = wrapper(env, **kwargs)
+    return env
+
+
+def make_env(config: EnvConfig, *, n_envs: int, seed: int) -> VecEnv:
+    """N seeded copies of the env (or its vector twin) with the configured wrappers and episode monitor.
+
+    Normalization is not applied here: see :func:`make_training_env` and :func:`make_evaluation_env`.
+    """
+    if config.vectorized:
+        from rl.vector_env import make_sb3_vec_env
+
+        venv = make_sb3_vec_env(config.id, n_envs=n_envs, seed=seed, env_kwargs=dict(config.kwargs))
+    else:
+        venv = make_vec_env(
+            config.id,
+            n_envs=n_envs,
+            seed=seed,
+            env_kwargs=dict(config.kwargs),
+            # partial of a module-level function so SubprocVecEnv can pickle it
+            wrapper_class=functools.partial(_apply_wrappers, specs=config.wrapper_specs()) if config.wrappers else None,
+            vec_env_cls=SubprocVecEnv if config.vec_env == "subproc" else DummyVecEnv,
+        )
+    if config.frame_stack:
+        venv = VecFrameStack(venv, n_stack=config.frame_stack)
+    return venv
+
+
+def make_training_env(config: EnvConfig, *, seed: int, gamma: float, stats_path: Path | None = None) -> VecEnv:
+    """The training env; with normalization, statistics are resumed from ``stats_path`` when given."""
+    venv = make_env(config, n_envs=config.n_envs, seed=seed)
+    norm = config.normalization
+    if norm is None:
+        return venv
+    if stats_path is not None and stats_path.exists():
+        venv = VecNormalize.load(str(stats_path), venv)
+        venv.training = True
+        return venv
+    return VecNormalize(
+        venv,
+        norm_obs=norm.norm_obs,
+        norm_reward=norm.norm_reward,
+        clip_obs=norm.clip_obs,
+        clip_reward=norm.clip_reward,
+        gamma=gamma,
+    )
+
+
+def make_evaluation_env(config: EnvConfig, *, seed: int, stats_path: Path | None = None) -> VecEnv:
+    """A single-env evaluation env: frozen normalization statistics and raw (unnormalized) rewards."""
+    venv = make_env(config.model_copy(update={"vectorized": False, "vec_env": "dummy"}), n_envs=1, seed=seed)
+    if config.normalization is None:
+        return venv
+    if stats_path is not None and stats_path.exists():
+        venv = VecNormalize.load(str(stats_path), venv)
+    else:
+        norm = config.normalization
+        venv = VecNormalize(venv, norm_obs=norm.norm_obs, norm_reward=False, clip_obs=norm.clip_obs)
+    venv.training = False
+    venv.norm_reward = False
+    return venv

@@ -1,0 +1,138 @@
+"""Evaluate a trained model (or any policy with SB3's ``predict``) on fresh, seeded episodes.
+
+The job's final evaluation and ``sagelab evaluate`` both go through :func:`evaluate_policy_on`
+with the same evaluation seed, so re-evaluating a saved model reproduces the job's evaluation.json.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.evaluation import evaluate_policy
+
+from rl.algorithms import MODEL_FILE, load_algorithm
+from rl.archives import extract_safely
+from rl.config import EnvConfig, RLConfig
+from rl.env_factory import VECNORMALIZE_FILE, make_evaluation_env
+
+CONFIG_FILE = "config.json"
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Returns of ``episodes`` evaluation episodes."""
+
+    mean_reward: float
+    std_reward: float
+    episodes: int
+    episode_rewards: list[float]
+    episode_lengths: list[int]
+    deterministic: bool
+    eval_seed: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def evaluate_policy_on(
+    policy: Any,
+    env_config: EnvConfig,
+    *,
+    episodes: int,
+    seed: int,
+    deterministic: bool = True,
+    stats_path: Path | None = None,
+) -> Evaluation:
+    """Run ``episodes`` episodes of ``policy`` on a single env seeded with ``seed``."""
+    env = make_evaluation_env(env_config, seed=seed, stats_path=stats_path)
+    try:
+        rewards, lengths = evaluate_policy(
+            policy, env, n_eval_episodes=episodes, deterministic=deterministic, return_episode_rewards=True, warn=False
+        )
+    finally:
+        env.close()
+    return Evaluation(
+        mean_reward=float(np.mean(rewards)),
+        std_reward=float(np.std(rewards)),
+        episodes=len(rewards),
+        episode_rewards=[float(r) for r in rewards],
+        episode_lengths=[int(n) for n in lengths],
+        deterministic=deterministic,
+        eval_seed=seed,
+    )
+
+
+@dataclass
+class TrainedModel:
+    """A saved model with what is needed to use it: its config and normalization statistics."""
+
+    model: BaseAlgorithm
+    config: RLConfig
+    model_dir: Path
+
+    @property
+    def stats_path(self) -> Path | None:
+        path = self.model_dir / VECNORMALIZE_FILE
+        return path if path.exists() else None
+
+
+def save_model_dir(model: BaseAlgorithm, config: RLConfig, model_dir: Path) -> None:
+    """Write the model, its normalization statistics and the resolved config into ``model_dir``."""
+    model_dir.mkdir(parents=True, exist_ok=True)
+    model.save(model_dir / MODEL_FILE)
+    normalizer = model.get_vec_normalize_env()
+    if normalizer is not None:
+        normalizer.save(str(model_dir / VECNORMALIZE_FILE))
+    (model_dir / CONFIG_FILE).write_text(json.dumps(config.model_dump(mode="json"), indent=2))
+
+
+def _find_model_dir(source: Path, scratch: Path) -> Path:
+    if source.is_file():
+        return extract_safely(source, scratch)
+    for candidate in (source, source / "model"):
+        if (candidate / MODEL_FILE).is_file() and (candidate / CONFIG_FILE).is_file():
+            return candidate
+    archive = source / "output" / "model.tar.gz"
+    if archive.is_file():
+        return extract_safely(archive, scratch)
+    raise FileNotFoundError(
+        f"{source} holds no trained model: expected {MODEL_FILE} and {CONFIG_FILE} in it or in its model/ "
+        "directory, or output/model.tar.gz"
+    )
+
+
+def load_trained(source: str | Path, *, device: str = "auto") -> TrainedModel:
+    """Load a model from a model directory, a job directory or a ``model.tar.gz``."""
+    source = Path(source)
+    if not source.exists():
+        raise FileNotFoundError(f"{source} does not exist; expected a job directory, model directory or model.tar.gz")
+    model_dir = _find_model_dir(source, Path(tempfile.mkdtemp(prefix="sagelab-model-")))
+    config = RLConfig.model_validate(json.loads((model_dir / CONFIG_FILE).read_text()))
+    model = load_algorithm(config.algo.name, model_dir / MODEL_FILE, device=device)
+    return TrainedModel(model=model, config=config, model_dir=model_dir)
+
+
+def evaluate(
+    source: str | Path | TrainedModel,
+    *,
+    episodes: int | None = None,
+    seed: int | None = None,
+    deterministic: bool | None = None,
+) -> Evaluation:
+    """Evaluate a saved model; defaults (episodes, seed, determinism) are those of the job that trained it."""
+    trained = source if isinstance(source, TrainedModel) else load_trained(source)
+    config = trained.config
+    return evaluate_policy_on(
+        trained.model,
+        config.env,
+        episodes=episodes or config.evaluation.episodes,
+        seed=config.eval_seed if seed is None else seed,
+        deterministic=config.evaluation.deterministic if deterministic is None else deterministic,
+        stats_path=trained.stats_path,
+    )

@@ -1,0 +1,190 @@
+"""One RL job: train (or resume), checkpoint, evaluate, and write the artifacts.
+
+The job knows three directories and nothing about where it runs:
+
+- ``model_dir``: the trained model with what is needed to reload it (SageMaker uploads it as model.tar.gz);
+- ``output_data_dir``: evaluation.json, learning_curve.csv/.png, TensorBoard events (output.tar.gz);
+- ``checkpoint_dir``: checkpoints; when one is there the job continues from it (SageMaker syncs this
+  directory to S3, so a spot-interrupted job restarts from its last checkpoint).
+
+Progress goes out as metric log lines through ``log`` (see :mod:`rl.metrics`).
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.callbacks import CallbackList, EvalCallback
+
+from rl.algorithms import build_algorithm, gamma_of, load_algorithm
+from rl.callbacks import MetricLogger, PeriodicCheckpoint, RecordEvaluation, StopOnSignal
+from rl.checkpoints import Checkpoint, latest_checkpoint, save_checkpoint
+from rl.config import RLConfig
+from rl.curve import LearningCurve
+from rl.env_factory import make_evaluation_env, make_training_env
+from rl.evaluation import Evaluation, TrainedModel, evaluate, save_model_dir
+from rl.metrics import format_metrics
+from rl.plots import plot_learning_curve
+
+EVALUATION_FILE = "evaluation.json"
+CURVE_FILE = "learning_curve.csv"
+CURVE_PLOT_FILE = "learning_curve.png"
+
+
+@dataclass
+class TrainResult:
+    """What a job produced. ``evaluation`` is None when the job was interrupted before the end."""
+
+    model: BaseAlgorithm
+    config: RLConfig
+    evaluation: Evaluation | None
+    timesteps: int
+    wall_seconds: float
+    model_dir: Path
+    output_data_dir: Path
+    checkpoint_dir: Path
+
+    @property
+    def interrupted(self) -> bool:
+        return self.evaluation is None
+
+
+def run(
+    config: RLConfig,
+    *,
+    model_dir: Path,
+    output_data_dir: Path,
+    checkpoint_dir: Path,
+    log: Callable[[str], None] = print,
+    progress_bar: bool = False,
+) -> TrainResult:
+    """Train ``config`` to its total timesteps (resuming from ``checkpoint_dir`` if it holds a checkpoint).
+
+    On SIGTERM, training stops at the next step, a checkpoint and the current model are saved and the
+    result comes back with ``interrupted`` set; running the job again continues from there.
+    """
+    started = time.perf_counter()
+    if config.torch_threads:
+        torch.set_num_threads(config.torch_threads)
+    for directory in (model_dir, output_data_dir, checkpoint_dir):
+        directory.mkdir(parents=True, exist_ok=True)
+
+    resumed = latest_checkpoint(checkpoint_dir)
+    previous_wall = float(resumed.state.get("wall_seconds", 0.0)) if resumed else 0.0
+    curve = LearningCurve(output_data_dir / CURVE_FILE, rows=[tuple(r) for r in resumed.state.get("curve", [])] if resumed else [])
+    curve.write()
+
+    model = _build_or_resume(config, resumed, output_data_dir / "tensorboard", log)
+
+    def elapsed() -> float:
+        return previous_wall + time.perf_counter() - started
+
+    def checkpoint() -> Checkpoint:
+        return save_checkpoint(
+            checkpoint_dir, model, state={"curve": curve.rows, "wall_seconds": elapsed()}, keep=config.checkpoint.keep
+        )
+
+    stop = StopOnSignal()
+    remaining = config.total_timesteps - model.num_timesteps
+    if remaining > 0:
+        callbacks = _callbacks(config, curve, checkpoint, stop, log, output_data_dir)
+        with stop.handling(signal.SIGTERM):
+            model.learn(
+                remaining,
+                callback=callbacks,
+                reset_num_timesteps=resumed is None,
+                progress_bar=progress_bar,
+                tb_log_name="sb3",
+            )
+
+    save_model_dir(model, config, model_dir)
+    if stop.received is not None:
+        saved = checkpoint()
+        log(f"received signal {stop.received}: checkpoint {saved.path.name} saved at {model.num_timesteps} timesteps")
+        log(format_metrics(timesteps=int(model.num_timesteps)))
+        return TrainResult(model, config, None, int(model.num_timesteps), elapsed(), model_dir, output_data_dir, checkpoint_dir)
+
+    evaluation = evaluate(TrainedModel(model=model, config=config, model_dir=model_dir))
+    wall = elapsed()
+    log(
+        format_metrics(
+            timesteps=int(model.num_timesteps),
+            final_mean_reward=evaluation.mean_reward,
+            final_std_reward=evaluation.std_reward,
+        )
+    )
+    _write_outputs(config, evaluation, int(model.num_timesteps), wall, curve, output_data_dir)
+    return TrainResult(model, config, evaluation, int(model.num_timesteps), wall, model_dir, output_data_dir, checkpoint_dir)
+
+
+def _build_or_resume(
+    config: RLConfig, resumed: Checkpoint | None, tensorboard_dir: Path, log: Callable[[str], None]
+) -> BaseAlgorithm:
+    gamma = gamma_of(config.algo)
+    if resumed is None:
+        env = make_training_env(config.env, seed=config.seed, gamma=gamma)
+        return build_algorithm(config.algo, env, seed=config.seed, device=config.device, tensorboard_log=tensorboard_dir)
+    env = make_training_env(config.env, seed=config.seed, gamma=gamma, stats_path=resumed.vecnormalize_path)
+    model = load_algorithm(config.algo.name, resumed.model_path, env=env, device=config.device)
+    model.tensorboard_log = str(tensorboard_dir)
+    if resumed.replay_buffer_path.exists():
+        model.load_replay_buffer(resumed.replay_buffer_path)
+    log(f"resuming from checkpoint {resumed.path.name} at {model.num_timesteps} of {config.total_timesteps} timesteps")
+    return model
+
+
+def _callbacks(
+    config: RLConfig,
+    curve: LearningCurve,
+    checkpoint: Callable[[], object],
+    stop: StopOnSignal,
+    log: Callable[[str], None],
+    output_data_dir: Path,
+) -> CallbackList:
+    n_envs = config.env.n_envs
+    callbacks = [stop, MetricLogger(max(config.total_timesteps // 100, n_envs), log)]
+    if config.evaluation.frequency:
+        eval_env = make_evaluation_env(config.env, seed=config.eval_seed)
+        callbacks.append(
+            EvalCallback(
+                eval_env,
+                n_eval_episodes=config.evaluation.episodes,
+                # EvalCallback counts calls; each call advances n_envs timesteps
+                eval_freq=max(config.evaluation.frequency // n_envs, 1),
+                deterministic=config.evaluation.deterministic,
+                callback_after_eval=RecordEvaluation(curve, log),
+                # SB3 keeps per-episode results only with a log path; it writes RL Zoo's evaluations.npz
+                # (for the current training segment; learning_curve.csv covers resumed runs whole)
+                log_path=str(output_data_dir),
+                verbose=0,
+                warn=False,
+            )
+        )
+    if config.checkpoint.frequency:
+        callbacks.append(PeriodicCheckpoint(config.checkpoint.frequency, checkpoint))
+    return CallbackList(callbacks)
+
+
+def _write_outputs(
+    config: RLConfig, evaluation: Evaluation, timesteps: int, wall: float, curve: LearningCurve, output_data_dir: Path
+) -> None:
+    record: dict[str, Any] = {
+        "config_name": config.name,
+        "env_id": config.env.id,
+        "algo": config.algo.name,
+        "seed": config.seed,
+        "timesteps": timesteps,
+        "wall_seconds": round(wall, 3),
+        **evaluation.to_dict(),
+    }
+    (output_data_dir / EVALUATION_FILE).write_text(json.dumps(record, indent=2))
+    if curve.rows:
+        plot_learning_curve(curve.path, output_data_dir / CURVE_PLOT_FILE, title=f"{config.name} (seed {config.seed})")
