@@ -78,6 +78,19 @@ class RecordEvaluation(BaseCallback):
         return True
 
 
+class ResumableEvalCallback(EvalCallback):
+    """SB3's EvalCallback, with its evaluation schedule kept on global timesteps across resumes.
+
+    EvalCallback counts its own calls from zero in every ``learn``; a resumed job would then evaluate
+    at ``resume point + k * frequency`` instead of at multiples of the frequency, as an
+    uninterrupted run does.
+    """
+
+    def _on_training_start(self) -> None:
+        super()._on_training_start()
+        self.n_calls = self.num_timesteps // self.model.get_env().num_envs
+
+
 class PeriodicCheckpoint(_EveryNTimesteps):
     """Calls ``save`` every ``interval`` timesteps (the job decides what a checkpoint holds)."""
 

@@ -22,10 +22,10 @@ from typing import Any
 
 import torch
 from stable_baselines3.common.base_class import BaseAlgorithm
-from stable_baselines3.common.callbacks import CallbackList, EvalCallback
+from stable_baselines3.common.callbacks import CallbackList
 
 from rl.algorithms import build_algorithm, gamma_of, load_algorithm
-from rl.callbacks import MetricLogger, PeriodicCheckpoint, RecordEvaluation, StopOnSignal
+from rl.callbacks import MetricLogger, PeriodicCheckpoint, RecordEvaluation, ResumableEvalCallback, StopOnSignal
 from rl.checkpoints import Checkpoint, latest_checkpoint, save_checkpoint
 from rl.config import RLConfig
 from rl.curve import LearningCurve
@@ -154,7 +154,7 @@ def _callbacks(
     if config.evaluation.frequency:
         eval_env = make_evaluation_env(config.env, seed=config.eval_seed)
         callbacks.append(
-            EvalCallback(
+            ResumableEvalCallback(
                 eval_env,
                 n_eval_episodes=config.evaluation.episodes,
                 # EvalCallback counts calls; each call advances n_envs timesteps

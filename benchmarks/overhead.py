@@ -1,0 +1,71 @@
+"""What sagelab's job machinery costs: a job through the CLI vs a plain SB3 script, same work.
+
+Both sides train the same config (env, hyperparameters, timesteps, evaluation and checkpoint
+frequency) in a fresh process, so interpreter start and imports are counted on both. The sagelab
+side is the whole user path: ``sagelab run`` -> job directory with the SageMaker contract ->
+entry point subprocess -> artifacts, plot, model.tar.gz and output.tar.gz. Runs alternate
+(sagelab, plain, sagelab, plain, ...) so drift in machine load hits both alike; the ratio is of
+the medians. Goal: <= 1.05.
+
+    .venv/bin/python benchmarks/overhead.py                     # cartpole_ppo, 100k steps, 3 rounds
+    .venv/bin/python benchmarks/overhead.py --config cartpole_dqn --rounds 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+GOAL = 1.05
+
+
+def timed(command: list[str]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"command failed ({done.returncode}): {' '.join(command)}\n{done.stdout}\n{done.stderr}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", default="cartpole_ppo", help="shipped config name")
+    parser.add_argument("--timesteps", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    config_path = REPO / "experiments" / "configs" / f"{args.config}.yaml"
+
+    sagelab_times: list[float] = []
+    plain_times: list[float] = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for round_number in range(args.rounds):
+            job_dir = Path(scratch) / f"sagelab-{round_number}"
+            sagelab_times.append(
+                timed([sys.executable, "-m", "experiments.cli", "run", str(config_path), "--quiet",
+                       "--set", f"total_timesteps={args.timesteps}", "--output-dir", str(job_dir)])
+            )
+            plain_dir = Path(scratch) / f"plain-{round_number}"
+            plain_times.append(
+                timed([sys.executable, str(HERE / "plain_sb3.py"), str(config_path),
+                       "--timesteps", str(args.timesteps), "--output-dir", str(plain_dir)])
+            )
+            print(f"round {round_number + 1}/{args.rounds}: sagelab {sagelab_times[-1]:.1f}s, plain SB3 {plain_times[-1]:.1f}s",
+                  flush=True)
+
+    ratio = statistics.median(sagelab_times) / statistics.median(plain_times)
+    print(f"\n{args.config}, {args.timesteps:,} timesteps, {args.rounds} alternated rounds")
+    print(f"  sagelab CLI job (median): {statistics.median(sagelab_times):7.1f} s")
+    print(f"  plain SB3 script (median): {statistics.median(plain_times):7.1f} s")
+    print(f"  ratio sagelab / plain SB3: {ratio:.3f}  (goal <= {GOAL}: {'met' if ratio <= GOAL else 'NOT met'})")
+
+
+if __name__ == "__main__":
+    main()

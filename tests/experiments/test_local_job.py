@@ -1,0 +1,236 @@
+"""A real job through the CLI: the /opt/ml layout, SM_* contract, artifacts, metrics, failures, resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+import gymnasium as gym
+import pytest
+
+from experiments.config import hyperparameter_view, load_job_config
+from experiments.contract import METRIC_DEFINITIONS, ContainerPaths, encode_hyperparameters
+from experiments.entry import run_from_contract
+from experiments.local import prepare_job
+from tests.experiments.conftest import REPO, sagelab, tiny_rl_config
+
+
+@pytest.fixture(scope="module")
+def finished_job(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, subprocess.CompletedProcess]:
+    """One tiny PPO job run through `sagelab run`, shared by the layout/artifact tests."""
+    root = tmp_path_factory.mktemp("runs")
+    config = root / "tiny.yaml"
+    import yaml
+
+    config.write_text(yaml.safe_dump(tiny_rl_config()))
+    done = sagelab("run", config, "--output-dir", root, "--job-name", "tiny", "--quiet")
+    assert done.returncode == 0, done.stdout + done.stderr
+    return config, root / "tiny", done
+
+
+def test_job_directory_mirrors_opt_ml(finished_job) -> None:
+    _, job, _ = finished_job
+    for relative in (
+        "input/config/hyperparameters.json",
+        "input/config/resourceconfig.json",
+        "input/config/inputdataconfig.json",
+        "input/data",
+        "model/model.zip",
+        "model/config.json",
+        "output/data/evaluation.json",
+        "output/data/learning_curve.csv",
+        "output/data/learning_curve.png",
+        "output/model.tar.gz",
+        "output/output.tar.gz",
+        "checkpoints",
+        "job.log",
+    ):
+        assert (job / relative).exists(), relative
+    assert not (job / "output" / "failure").exists()
+    assert list((job / "output/data/tensorboard").rglob("events.out.tfevents.*")), "TensorBoard events missing"
+    resources = json.loads((job / "input/config/resourceconfig.json").read_text())
+    assert resources["current_host"] == "algo-1" and resources["hosts"] == ["algo-1"]
+
+
+def test_hyperparameters_json_holds_strings_as_sagemaker_delivers(finished_job) -> None:
+    config, job, _ = finished_job
+    stored = json.loads((job / "input/config/hyperparameters.json").read_text())
+    assert all(isinstance(value, str) for value in stored.values())
+    assert stored["algo.hyperparameters.n_steps"] == "64"
+    assert stored["env.id"] == "CartPole-v1"
+    assert stored == encode_hyperparameters(hyperparameter_view(load_job_config(config)))
+
+
+def test_archives_hold_model_and_output_data(finished_job) -> None:
+    _, job, _ = finished_job
+    with tarfile.open(job / "output/model.tar.gz") as archive:
+        names = set(archive.getnames())
+    assert {"model.zip", "config.json"} <= names
+    with tarfile.open(job / "output/output.tar.gz") as archive:
+        names = set(archive.getnames())
+    assert {"evaluation.json", "learning_curve.csv", "learning_curve.png"} <= names
+
+
+def test_evaluation_json_and_learning_curve(finished_job) -> None:
+    _, job, _ = finished_job
+    evaluation = json.loads((job / "output/data/evaluation.json").read_text())
+    for key in ("mean_reward", "std_reward", "episodes", "timesteps", "seed", "wall_seconds", "episode_rewards"):
+        assert key in evaluation, key
+    assert evaluation["episodes"] == 3 and len(evaluation["episode_rewards"]) == 3
+    assert evaluation["timesteps"] == 1024 and evaluation["seed"] == 0
+    assert evaluation["config_name"] == "tiny-ppo" and evaluation["algo"] == "ppo"
+    curve = (job / "output/data/learning_curve.csv").read_text().splitlines()
+    assert curve[0] == "timesteps,mean_reward,std_reward"
+    assert [int(row.split(",")[0]) for row in curve[1:]] == [512, 1024]
+
+
+def test_metric_regexes_match_the_real_job_log(finished_job) -> None:
+    _, job, _ = finished_job
+    log = (job / "job.log").read_text()
+    matched = {
+        definition["Name"]: [float(v) for v in re.findall(definition["Regex"], log)] for definition in METRIC_DEFINITIONS
+    }
+    for name in ("timesteps", "fps", "eval_mean_reward", "eval_std_reward", "final_mean_reward", "final_std_reward"):
+        assert matched[name], f"no {name}= line in the job log"
+    evaluation = json.loads((job / "output/data/evaluation.json").read_text())
+    assert matched["final_mean_reward"][-1] == pytest.approx(evaluation["mean_reward"], rel=1e-5)
+    assert matched["timesteps"][-1] == 1024
+
+
+def test_evaluate_reloads_job_dir_and_model_archive(finished_job) -> None:
+    _, job, _ = finished_job
+    recorded = json.loads((job / "output/data/evaluation.json").read_text())
+    for source in (job, job / "output/model.tar.gz", job / "model"):
+        done = sagelab("evaluate", source, "--json")
+        assert done.returncode == 0, done.stderr
+        again = json.loads(done.stdout)
+        # same model, same evaluation seed, deterministic policy: the same returns
+        assert again["episode_rewards"] == pytest.approx(recorded["episode_rewards"])
+    done = sagelab("evaluate", job, "--episodes", "2", "--json")
+    assert json.loads(done.stdout)["episodes"] == 2
+
+
+def test_bad_env_kwargs_fail_with_failure_file(tmp_path: Path, write_config) -> None:
+    config = write_config(tiny_rl_config(env={"id": "CartPole-v1", "kwargs": {"pole_length": 2.0}}))
+    done = sagelab("run", config, "--output-dir", tmp_path, "--job-name", "broken", "--quiet")
+    assert done.returncode == 1
+    failure = (tmp_path / "broken/output/failure").read_text()
+    assert "pole_length" in failure
+    assert "pole_length" in (tmp_path / "broken/job.log").read_text()
+    assert "failed" in done.stdout
+
+
+class _ExplodingCartPole(gym.Wrapper):
+    """CartPole that raises after a number of steps, like a bug deep in a user's environment."""
+
+    def __init__(self, explode_after: int = 700) -> None:
+        super().__init__(gym.make("CartPole-v1"))
+        self.steps = 0
+        self.explode_after = explode_after
+
+    def step(self, action):
+        self.steps += 1
+        if self.steps > self.explode_after:
+            raise RuntimeError("the simulator crashed")
+        return self.env.step(action)
+
+
+def test_exception_in_training_keeps_what_was_produced(tmp_path: Path) -> None:
+    gym.register("tests/Exploding-v0", entry_point=_ExplodingCartPole)
+    try:
+        job = load_job_config(
+            tiny_rl_config(env={"id": "tests/Exploding-v0", "n_envs": 1}, evaluation={"frequency": 0}, checkpoint={"frequency": 256})
+        )
+        paths = prepare_job(job, tmp_path, "exploding")
+        assert run_from_contract(paths) == 1
+    finally:
+        gym.registry.pop("tests/Exploding-v0")
+    assert "RuntimeError: the simulator crashed" in paths.failure_file.read_text()
+    checkpoints = sorted(paths.checkpoint_dir.iterdir())
+    steps = [json.loads((c / "state.json").read_text())["timesteps"] for c in checkpoints]
+    assert steps == [256, 512], steps  # the 2 newest (keep=2), both written before the crash
+    assert all((c / "model.zip").is_file() for c in checkpoints)
+    assert (paths.output_data_dir / "tensorboard").is_dir()
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"algo": {"name": "a2c"}}, "algo.name"),
+        ({"env": {"id": "CartPole-v9"}}, "env.id"),
+        ({"total_timesteps": "lots"}, "total_timesteps"),
+        ({"evaluation": {"episods": 3}}, "evaluation.episods: unknown field"),
+        ({"algo": {"name": "ppo", "hyperparameters": {"gama": 0.9}}}, "did you mean gamma"),
+    ],
+)
+def test_config_mistakes_exit_2_before_any_work(tmp_path: Path, write_config, changes: dict, expected: str) -> None:
+    config = write_config(tiny_rl_config(**changes))
+    done = sagelab("run", config, "--output-dir", tmp_path / "runs", timeout=60)
+    assert done.returncode == 2
+    assert expected in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+def test_overrides_and_unsafe_yaml(tmp_path: Path, write_config) -> None:
+    config = write_config(tiny_rl_config())
+    done = sagelab("validate", config, "--set", "algo.hyperparameters.learning_rate=0.0003", "--hyperparameters")
+    assert done.returncode == 0, done.stderr
+    assert '"algo.hyperparameters.learning_rate": "0.0003"' in done.stdout
+    done = sagelab("validate", config, "--set", "algo.hyperparameters.learning_rate")
+    assert done.returncode == 2 and "dotted.key=value" in done.stderr
+    unsafe = tmp_path / "unsafe.yaml"
+    unsafe.write_text("!!python/object/apply:os.system ['echo pwned']\n")
+    done = sagelab("validate", unsafe)
+    assert done.returncode == 2 and "not valid YAML" in done.stderr and "pwned" not in done.stdout
+
+
+@pytest.mark.slow
+def test_sigterm_saves_a_checkpoint_and_resume_reaches_the_total(tmp_path: Path, write_config) -> None:
+    total = 40_000
+    config = write_config(tiny_rl_config(total_timesteps=total, evaluation={"episodes": 2, "frequency": 0}, checkpoint={"frequency": 0}))
+    job = tmp_path / "long"
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "experiments.cli", "run", str(config), "--output-dir", str(tmp_path), "--job-name", "long", "--quiet"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        log = (job / "job.log").read_text() if (job / "job.log").exists() else ""
+        steps = [int(v) for v in re.findall(r"\btimesteps=(\d+);", log)]
+        if steps and steps[-1] >= 2000:
+            break
+        time.sleep(0.2)
+    runner.send_signal(signal.SIGTERM)  # as SageMaker stops a job (and a spot interruption does)
+    out, err = runner.communicate(timeout=120)
+    assert runner.returncode == 0, out + err
+    paths = ContainerPaths(job)
+    assert not paths.failure_file.exists()
+    [checkpoint] = list(paths.checkpoint_dir.iterdir())
+    stopped_at = json.loads((checkpoint / "state.json").read_text())["timesteps"]
+    assert 2000 <= stopped_at < total
+    assert not (paths.output_data_dir / "evaluation.json").exists()
+
+    done = sagelab("run", config, "--resume", job, "--quiet")
+    assert done.returncode == 0, done.stdout + done.stderr
+    evaluation = json.loads((paths.output_data_dir / "evaluation.json").read_text())
+    assert evaluation["timesteps"] == total
+    log = paths.log_file.read_text()
+    assert f"resuming from checkpoint {checkpoint.name} at {stopped_at} of {total}" in log
+
+
+def test_resume_refuses_a_different_config(tmp_path: Path, write_config, finished_job) -> None:
+    _, job, _ = finished_job
+    other = write_config(tiny_rl_config(seed=5))
+    done = sagelab("run", other, "--resume", job)
+    assert done.returncode == 2 and "seed" in done.stderr
