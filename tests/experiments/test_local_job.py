@@ -224,7 +224,8 @@ def test_sigterm_saves_a_checkpoint_and_resume_reaches_the_total(tmp_path: Path,
     done = sagelab("run", config, "--resume", job, "--quiet")
     assert done.returncode == 0, done.stdout + done.stderr
     evaluation = json.loads((paths.output_data_dir / "evaluation.json").read_text())
-    assert evaluation["timesteps"] == total
+    # PPO finishes the rollout it is in (n_envs * n_steps = 128 steps), as an uninterrupted run does
+    assert total <= evaluation["timesteps"] < total + 128
     log = paths.log_file.read_text()
     assert f"resuming from checkpoint {checkpoint.name} at {stopped_at} of {total}" in log
 

@@ -1,0 +1,148 @@
+"""Datasets shipped with sagelab, generated or loaded offline (nothing is downloaded).
+
+- ``churn``: a relational dataset generated deterministically — customers, their sessions and the
+  transactions within sessions — whose label (churned in the 60 days after a per-customer cutoff
+  time) depends on behaviour aggregated over the customer's history before the cutoff: how recently
+  and how often they visited, how much they spent, how long sessions were. Rows after the cutoff
+  exist in the child tables, so a feature that ignores cutoff times leaks the label.
+- ``diabetes`` (regression), ``breast_cancer`` (binary), ``wine`` (multiclass): single tables from
+  scikit-learn's bundled datasets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+CHURN_TABLES = ("customers", "sessions", "transactions")
+
+
+def churn_tables(n_customers: int = 1000, seed: int = 0) -> dict[str, pd.DataFrame]:
+    """The churn dataset as DataFrames: customers (with label and cutoff_time), sessions, transactions."""
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2024-01-01")
+    customer_id = np.arange(1, n_customers + 1)
+    signup = start + pd.to_timedelta(rng.integers(0, 180, n_customers), unit="D")
+    cutoff = signup + pd.to_timedelta(rng.integers(120, 240, n_customers), unit="D")
+    plan = rng.choice(["basic", "standard", "premium"], n_customers, p=[0.5, 0.35, 0.15])
+    region = rng.choice(["north", "south", "east", "west"], n_customers)
+    engagement = rng.gamma(2.0, 1.0, n_customers)  # latent: drives visits, spend and (inversely) churn
+
+    sessions = []
+    for i in range(n_customers):
+        days = (cutoff[i] - signup[i]).days + 60  # activity continues past the cutoff: a leak to avoid
+        rate = 0.02 + 0.04 * engagement[i]
+        n = max(1, rng.poisson(rate * days))
+        # disengaging customers fade out: their visits concentrate early in the history
+        fade = 1.0 + 2.5 / (0.5 + engagement[i])
+        offsets = np.sort((rng.beta(1.0, fade, n) * days).astype(int))
+        sessions.append(
+            pd.DataFrame(
+                {
+                    "customer_id": customer_id[i],
+                    "session_start": signup[i] + pd.to_timedelta(offsets, unit="D") + pd.to_timedelta(rng.integers(0, 86400, n), unit="s"),
+                    "device": rng.choice(["mobile", "desktop", "tablet"], n, p=[0.6, 0.3, 0.1]),
+                    "duration_minutes": np.round(rng.gamma(2.0, 4.0 + 3.0 * engagement[i], n), 1),
+                }
+            )
+        )
+    sessions_df = pd.concat(sessions, ignore_index=True).sort_values("session_start", kind="stable", ignore_index=True)
+    sessions_df.insert(0, "session_id", np.arange(1, len(sessions_df) + 1))
+
+    spend_level = {"basic": 15.0, "standard": 30.0, "premium": 60.0}
+    purchases = rng.random(len(sessions_df)) < 0.35
+    bought = sessions_df[purchases]
+    customer_plan = dict(zip(customer_id, plan, strict=True))
+    amounts = [round(float(rng.gamma(2.0, spend_level[customer_plan[c]] / 2.0)), 2) for c in bought["customer_id"]]
+    transactions_df = pd.DataFrame(
+        {
+            "transaction_id": np.arange(1, len(bought) + 1),
+            "session_id": bought["session_id"].to_numpy(),
+            "transaction_time": bought["session_start"].to_numpy() + pd.to_timedelta(rng.integers(60, 1800, len(bought)), unit="s"),
+            "amount": amounts,
+        }
+    )
+
+    # the label: behaviour before the cutoff, seen through noise
+    before = sessions_df.merge(pd.DataFrame({"customer_id": customer_id, "cutoff": cutoff}), on="customer_id")
+    before = before[before["session_start"] < before["cutoff"]]
+    last_visit = before.groupby("customer_id")["session_start"].max().reindex(customer_id)
+    recency_days = ((pd.Series(cutoff, index=customer_id) - last_visit).dt.days).fillna(365).to_numpy()
+    visits_90 = (
+        before[before["session_start"] >= before["cutoff"] - pd.Timedelta(days=90)].groupby("customer_id").size().reindex(customer_id).fillna(0).to_numpy()
+    )
+    score = 0.035 * recency_days - 0.25 * visits_90 - 0.4 * (plan == "premium") + rng.normal(0, 0.8, n_customers)
+    churned = (score > np.quantile(score, 0.7)).astype(int)
+
+    customers_df = pd.DataFrame(
+        {
+            "customer_id": customer_id,
+            "signup_date": signup,
+            "plan": plan,
+            "region": region,
+            "age": rng.integers(18, 80, n_customers),
+            "cutoff_time": cutoff,
+            "churned": churned,
+        }
+    )
+    return {"customers": customers_df, "sessions": sessions_df, "transactions": transactions_df}
+
+
+def _sklearn_table(loader: Callable[..., object], target: str) -> dict[str, pd.DataFrame]:
+    frame = loader(as_frame=True).frame  # type: ignore[attr-defined]
+    frame = frame.rename(columns={"target": target})
+    frame.columns = [str(c).replace(" ", "_").replace("(", "").replace(")", "").replace("/", "_") for c in frame.columns]
+    return {"data": frame}
+
+
+def _diabetes() -> dict[str, pd.DataFrame]:
+    from sklearn.datasets import load_diabetes
+
+    return _sklearn_table(load_diabetes, "progression")
+
+
+def _breast_cancer() -> dict[str, pd.DataFrame]:
+    from sklearn.datasets import load_breast_cancer
+
+    return _sklearn_table(load_breast_cancer, "malignant")
+
+
+def _wine() -> dict[str, pd.DataFrame]:
+    from sklearn.datasets import load_wine
+
+    return _sklearn_table(load_wine, "cultivar")
+
+
+_DATASETS: dict[str, Callable[[], dict[str, pd.DataFrame]]] = {
+    "churn": churn_tables,
+    "diabetes": _diabetes,
+    "breast_cancer": _breast_cancer,
+    "wine": _wine,
+}
+
+
+def available_datasets() -> list[str]:
+    """Names of the built-in datasets."""
+    return sorted(_DATASETS)
+
+
+def load_dataset(name: str) -> dict[str, pd.DataFrame]:
+    """A built-in dataset as ``{table name: DataFrame}``."""
+    if name not in _DATASETS:
+        raise ValueError(f"no built-in dataset {name!r}; expected one of {', '.join(available_datasets())}")
+    return _DATASETS[name]()
+
+
+def write_dataset(name: str, directory: str | Path) -> list[Path]:
+    """Write a built-in dataset's tables as ``<table>.csv`` into ``directory`` (an input channel)."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for table, frame in load_dataset(name).items():
+        path = directory / f"{table}.csv"
+        frame.to_csv(path, index=False)
+        written.append(path)
+    return written

@@ -1,0 +1,65 @@
+"""The RL job in-process (the notebook API): artifacts, checkpoints with replay buffer and normalization, resume."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rl import evaluate, load_trained, train
+from rl.checkpoints import list_checkpoints
+
+
+def tiny(algo: str = "ppo", **changes: object) -> dict:
+    hyperparameters = (
+        {"n_steps": 64, "batch_size": 64, "n_epochs": 2}
+        if algo == "ppo"
+        else {"learning_starts": 100, "buffer_size": 5000, "train_freq": 4, "target_update_interval": 100}
+    )
+    config = {
+        "name": f"tiny-{algo}",
+        "env": {"id": "CartPole-v1", "n_envs": 2 if algo == "ppo" else 1},
+        "algo": {"name": algo, "hyperparameters": hyperparameters},
+        "total_timesteps": 512,
+        "evaluation": {"episodes": 2, "frequency": 256},
+        "checkpoint": {"frequency": 256, "keep": 1},
+    }
+    config.update(changes)
+    return config
+
+
+def test_train_returns_model_evaluation_and_paths(tmp_path: Path) -> None:
+    lines: list[str] = []
+    result = train(tiny(), tmp_path, progress_bar=False, log=lines.append)
+    assert not result.interrupted
+    assert result.timesteps == 512 and result.evaluation.episodes == 2
+    assert (result.model_dir / "model.zip").is_file()
+    recorded = json.loads((result.output_data_dir / "evaluation.json").read_text())
+    assert recorded["mean_reward"] == pytest.approx(result.evaluation.mean_reward)
+    assert any(line.startswith("timesteps=512; final_mean_reward=") for line in lines)
+    # reloading the saved model reproduces the job's own evaluation
+    assert evaluate(result.model_dir).episode_rewards == result.evaluation.episode_rewards
+
+
+def test_normalization_statistics_travel_with_the_model(tmp_path: Path) -> None:
+    result = train(tiny(env={"id": "CartPole-v1", "n_envs": 2, "normalize": True}), tmp_path, progress_bar=False)
+    assert (result.model_dir / "vecnormalize.pkl").is_file()
+    trained = load_trained(result.model_dir)
+    assert trained.stats_path is not None
+    assert evaluate(trained).episode_rewards == result.evaluation.episode_rewards
+
+
+def test_dqn_checkpoint_holds_the_replay_buffer_and_resume_continues(tmp_path: Path) -> None:
+    first = train(tiny("dqn", total_timesteps=300), tmp_path, progress_bar=False)
+    [checkpoint] = list_checkpoints(first.checkpoint_dir)
+    assert checkpoint.timesteps == 256 and checkpoint.replay_buffer_path.is_file()
+
+    lines: list[str] = []
+    resumed = train(tiny("dqn", total_timesteps=600), tmp_path, progress_bar=False, log=lines.append)
+    assert resumed.timesteps == 600
+    assert resumed.model.replay_buffer.size() > 256  # the buffer came back, then grew
+    assert any("resuming from checkpoint" in line and "at 256 of 600" in line for line in lines)
+    curve = (resumed.output_data_dir / "learning_curve.csv").read_text().splitlines()[1:]
+    # evaluations stay on multiples of the frequency across the resume
+    assert [int(row.split(",")[0]) for row in curve] == [256, 512]
