@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,7 +14,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from experiments.contract import parse_metrics
 
 console = Console(stderr=True)  # progress and logs
-stdout = Console()  # results, for scripts to read
+# results, for scripts to read: when piped, wide enough that tables and paths are not folded
+stdout = Console(width=None if sys.stdout.isatty() else 160)
 
 
 class JobProgress:

@@ -88,8 +88,10 @@ def _run_all(prepared: list[tuple[RLJob | FeaturesJob, ContainerPaths]], *, para
 
 def _print_outcomes(outcomes: list[JobOutcome]) -> None:
     table = Table(title="sagelab jobs", show_lines=False)
-    for column in ("job", "status", "result", "seconds", "artifacts"):
-        table.add_column(column)
+    table.add_column("job", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("result")
+    table.add_column("seconds", justify="right")
     for outcome in outcomes:
         evaluation = outcome.evaluation or {}
         if outcome.failure or outcome.exit_code:
@@ -103,5 +105,8 @@ def _print_outcomes(outcomes: list[JobOutcome]) -> None:
                 if "mean_reward" in evaluation
                 else ", ".join(f"{k}={v:.4g}" for k, v in outcome.metrics.items())
             )
-        table.add_row(outcome.name, status, result, f"{outcome.wall_seconds:.1f}", str(outcome.paths.root))
+        table.add_row(outcome.name, status, result, f"{outcome.wall_seconds:.1f}")
     stdout.print(table)
+    for outcome in outcomes:
+        # one plain line per job, whole, for scripts and for copying the path
+        stdout.print(f"artifacts: {outcome.paths.root}", soft_wrap=True, highlight=False)
