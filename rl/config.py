@@ -9,8 +9,11 @@ restricted to trusted wrapper modules.
 
 from __future__ import annotations
 
+import ast
 import difflib
+import functools
 import importlib
+import importlib.util
 import inspect
 from pathlib import Path
 from typing import Any, Literal
@@ -18,7 +21,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from rl.schedules import is_schedule, parse_schedule
+from rl.schedules import check_schedule, is_schedule
 
 ALGORITHMS: tuple[str, ...] = ("ppo", "dqn", "maskable_ppo")
 
@@ -140,6 +143,39 @@ def resolve_wrapper(path: str) -> type:
     return wrapper
 
 
+# Where each algorithm class is defined, so its constructor's parameters can be read without importing it.
+_ALGORITHM_SOURCES: dict[str, tuple[str, str]] = {
+    "ppo": ("stable_baselines3.ppo.ppo", "PPO"),
+    "dqn": ("stable_baselines3.dqn.dqn", "DQN"),
+    "maskable_ppo": ("sb3_contrib.ppo_mask.ppo_mask", "MaskablePPO"),
+}
+
+
+@functools.cache
+def hyperparameter_names(name: str) -> frozenset[str]:
+    """The keyword arguments the algorithm's constructor accepts.
+
+    Read from the class's source with ``ast`` rather than by importing it: validating a config
+    must stay fast (importing Stable-Baselines3 pulls in torch, about a second), because the job
+    runner validates before it starts the job process, which imports it anyway.
+    """
+    module_name, class_name = _ALGORITHM_SOURCES[name]
+    package, *submodules = module_name.split(".")
+    # find_spec of a submodule would import its parent packages (all of SB3); of a top-level name it does not
+    spec = importlib.util.find_spec(package)
+    if spec is None or spec.origin is None:
+        raise ValueError(f"algorithm {name!r} needs {package}, which is not installed")
+    source = Path(spec.origin).parent.joinpath(*submodules).with_suffix(".py")
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name == class_name:
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef) and item.name == "__init__":
+                    arguments = item.args.posonlyargs + item.args.args + item.args.kwonlyargs
+                    return frozenset(a.arg for a in arguments) - {"self"}
+    raise ValueError(f"cannot find {class_name}.__init__ in {source}")
+
+
 def algorithm_class(name: str) -> type:
     """The SB3 (or sb3-contrib) class for an algorithm name."""
     if name == "ppo":
@@ -166,17 +202,17 @@ class AlgoConfig(StrictModel):
 
     @model_validator(mode="after")
     def _known_hyperparameters(self) -> AlgoConfig:
-        cls = algorithm_class(self.name)
-        accepted = set(inspect.signature(cls.__init__).parameters) - {"self", "kwargs"}
+        accepted = hyperparameter_names(self.name)
+        class_name = _ALGORITHM_SOURCES[self.name][1]
         for key, value in self.hyperparameters.items():
             if key in _RESERVED_HYPERPARAMETERS:
                 raise ValueError(f"hyperparameter {key!r} is set by {_RESERVED_HYPERPARAMETERS[key]}, not algo.hyperparameters")
             if key not in accepted:
                 close = difflib.get_close_matches(key, sorted(accepted), n=3)
                 hint = f"; did you mean {', '.join(close)}?" if close else ""
-                raise ValueError(f"{cls.__name__} has no hyperparameter {key!r}{hint}")
+                raise ValueError(f"{class_name} has no hyperparameter {key!r}{hint}")
             if isinstance(value, str) and is_schedule(value):
-                parse_schedule(value)  # raises a clear error for a malformed schedule
+                check_schedule(value)  # raises a clear error for a malformed schedule
         policy_kwargs = self.hyperparameters.get("policy_kwargs") or {}
         if not isinstance(policy_kwargs, dict):
             raise ValueError(f"policy_kwargs must be a mapping, got {policy_kwargs!r}")

@@ -7,9 +7,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from stable_baselines3.common.utils import LinearSchedule
+if TYPE_CHECKING:
+    from stable_baselines3.common.utils import LinearSchedule
 
 _PREFIX = "lin_"
 
@@ -19,8 +20,8 @@ def is_schedule(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(_PREFIX)
 
 
-def parse_schedule(value: str) -> LinearSchedule:
-    """Turn ``lin_<start>[_<end>]`` into an SB3 ``LinearSchedule`` (progress remaining -> value)."""
+def check_schedule(value: str) -> tuple[float, float]:
+    """The (start, end) of a ``lin_<start>[_<end>]`` schedule, or a ValueError saying what is expected."""
     parts = value[len(_PREFIX) :].split("_")
     try:
         numbers = [float(part) for part in parts]
@@ -28,7 +29,14 @@ def parse_schedule(value: str) -> LinearSchedule:
         numbers = []
     if len(numbers) not in (1, 2):
         raise ValueError(f"schedule {value!r} is malformed; expected lin_<start> or lin_<start>_<end>, e.g. lin_0.001")
-    start, end = numbers[0], numbers[1] if len(numbers) == 2 else 0.0
+    return numbers[0], numbers[1] if len(numbers) == 2 else 0.0
+
+
+def parse_schedule(value: str) -> LinearSchedule:
+    """Turn ``lin_<start>[_<end>]`` into an SB3 ``LinearSchedule`` (progress remaining -> value)."""
+    from stable_baselines3.common.utils import LinearSchedule
+
+    start, end = check_schedule(value)
     return LinearSchedule(start=start, end=end, end_fraction=1.0)
 
 

@@ -17,7 +17,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--episodes", type=int, help="episodes (default: the job's evaluation.episodes)")
     parser.add_argument("--seed", type=int, help="evaluation env seed (default: the job's evaluation seed)")
     parser.add_argument("--stochastic", action="store_true", help="sample actions instead of the deterministic policy")
-    parser.add_argument("--baseline", metavar="NAME", help="evaluate the env's baseline heuristic NAME (use with --config)")
+    parser.add_argument("--baseline", nargs="?", const="", metavar="NAME",
+                        help="evaluate the env's baseline heuristic NAME (default: the env's first) on --config's env")
     parser.add_argument("--config", help="the job config whose env the baseline runs on (with --baseline)")
     parser.add_argument("--output-dir", type=Path, help="also write a job-shaped evaluation here, for `sagelab report`")
     parser.add_argument("--json", action="store_true", help="print the evaluation as JSON")
@@ -28,7 +29,7 @@ def evaluate_command(args: argparse.Namespace) -> int:
     if args.episodes is not None and args.episodes < 1:
         raise UserError(f"--episodes must be >= 1, got {args.episodes}")
     deterministic = False if args.stochastic else None
-    if args.baseline:
+    if args.baseline is not None:
         if not args.config or args.source:
             raise UserError("--baseline evaluates a heuristic on a config's env: give --config CONFIG and no SOURCE")
         record = _evaluate_baseline(args.config, args.baseline, args.episodes, args.seed)
@@ -75,6 +76,7 @@ def _evaluate_baseline(config_name: str, baseline: str, episodes: int | None, se
     if not isinstance(job, RLJob):
         raise UserError(f"{config_name} is a {job.kind} job; baselines run on RL jobs")
     try:
+        baseline = baseline or envs.baseline_names(job.env.id)[0]
         policy = envs.baseline_policy(job.env.id, baseline, **job.env.kwargs)
     except KeyError as error:
         raise UserError(str(error).strip("'\"")) from None

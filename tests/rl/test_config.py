@@ -95,3 +95,13 @@ def test_from_yaml_ignores_the_job_envelope(tmp_path: Path) -> None:
         "sagemaker: {role: whatever}\ninputs: {train: /data}\n"
     )
     assert RLConfig.from_yaml(path).algo.name == "dqn"
+
+
+@pytest.mark.parametrize("name", ["ppo", "dqn", "maskable_ppo"])
+def test_hyperparameter_names_read_from_source_match_the_class_signature(name: str) -> None:
+    import inspect
+
+    from rl.config import algorithm_class, hyperparameter_names
+
+    signature = set(inspect.signature(algorithm_class(name).__init__).parameters) - {"self"}
+    assert hyperparameter_names(name) == signature

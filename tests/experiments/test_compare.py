@@ -1,0 +1,41 @@
+"""Agents and baselines side by side: `sagelab evaluate --baseline` and `sagelab report` from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.experiments.conftest import sagelab
+
+
+def test_baseline_evaluation_lands_beside_agents_in_the_report(tmp_path: Path, write_config) -> None:
+    config = write_config(
+        {
+            "name": "vrp",
+            "env": {"id": "envs/VehicleRouting-v0"},
+            "algo": {"name": "ppo"},
+            "total_timesteps": 1000,
+            "evaluation": {"episodes": 2},
+        }
+    )
+    runs = tmp_path / "runs"
+    done = sagelab("evaluate", "--baseline", "--config", config, "--episodes", "2", "--output-dir", runs, "--json")
+    assert done.returncode == 0, done.stderr
+    record = json.loads(done.stdout[done.stdout.index("{"):])
+    assert record["algo"] == "baseline:greedy_nearest" and record["episodes"] == 2
+
+    done = sagelab("evaluate", "--baseline", "no_such", "--config", config)
+    assert done.returncode == 2 and "expected one of greedy_nearest" in done.stderr
+
+    done = sagelab("report", runs)
+    assert done.returncode == 0, done.stderr
+    assert "baseline:greedy_nearest" in done.stdout
+    summary = json.loads((runs / "summary.json").read_text())
+    assert summary["groups"][0]["mean"]["estimate"] == record["mean_reward"]
+
+
+def test_report_on_an_empty_directory_says_what_it_looked_for(tmp_path: Path) -> None:
+    done = sagelab("report", tmp_path)
+    assert done.returncode == 2
+    assert "no RL jobs under" in done.stderr and "evaluation.json" in done.stderr
+    assert "Traceback" not in done.stderr
