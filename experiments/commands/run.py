@@ -34,6 +34,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--backend", choices=("local", "sagemaker"), default="local")
     parser.add_argument("--wait", action=argparse.BooleanOptionalAction, default=True,
                         help="sagemaker: wait for the jobs and stream their status (default: --wait)")
+    parser.add_argument("--no-validate-role", action="store_true",
+                        help="sagemaker: skip the SDK's IAM role check (sets SAGEMAKER_VALIDATE_ROLE=false)")
     parser.add_argument("--demo", action="store_true", help=f"run the embedded default job ({DEMO_CONFIG})")
     parser.set_defaults(func=run_command)
 
@@ -47,6 +49,8 @@ def run_command(args: argparse.Namespace) -> int:
     if args.backend == "sagemaker":
         from experiments.aws.launcher import launch_jobs
 
+        if args.no_validate_role:
+            os.environ["SAGEMAKER_VALIDATE_ROLE"] = "false"
         return launch_jobs(jobs, wait=args.wait, quiet=args.quiet)
     if args.resume and len(jobs) > 1:
         raise UserError("--resume continues one job; drop --seeds")
