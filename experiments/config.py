@@ -131,10 +131,10 @@ def validate(raw: Mapping[str, Any], source: str = "config") -> RLJob | Features
         raise ConfigError(source, [_describe(e) for e in error.errors()]) from None
 
 
-def load_job_config(
+def load_raw_config(
     config: str | Path | Mapping[str, Any], overrides: Iterable[str] = (), *, seed: int | None = None
-) -> RLJob | FeaturesJob:
-    """Load, override and validate a job config (a YAML path, a shipped config name or a mapping)."""
+) -> tuple[dict[str, Any], str]:
+    """The config as a mapping (inputs resolved, overrides applied, not yet validated) and its source name."""
     if isinstance(config, Mapping):
         raw, source = dict(config), "config"
     else:
@@ -147,6 +147,14 @@ def load_job_config(
     raw = apply_overrides(raw, overrides)
     if seed is not None:
         raw["seed"] = seed
+    return raw, source
+
+
+def load_job_config(
+    config: str | Path | Mapping[str, Any], overrides: Iterable[str] = (), *, seed: int | None = None
+) -> RLJob | FeaturesJob:
+    """Load, override and validate a job config (a YAML path, a shipped config name or a mapping)."""
+    raw, source = load_raw_config(config, overrides, seed=seed)
     return validate(raw, source)
 
 

@@ -165,8 +165,13 @@ def execute_job(
     *,
     on_line: Callable[[str], None] = lambda line: None,
     num_cpus: int | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> JobOutcome:
-    """Run the entry point on a prepared job directory; returns when the job process has exited."""
+    """Run the entry point on a prepared job directory; returns when the job process has exited.
+
+    ``should_stop`` is asked after every line the job prints; once it says yes the job gets SIGTERM,
+    exactly as SageMaker stops a job (it checkpoints and exits cleanly).
+    """
     started = time.perf_counter()
     paths.failure_file.unlink(missing_ok=True)  # a rerun starts without the previous attempt's failure
     environment = {
@@ -194,6 +199,9 @@ def execute_job(
                 log.flush()
                 metrics.update(parse_metrics(line))
                 on_line(line)
+                if process.poll() is None and should_stop():
+                    process.send_signal(signal.SIGTERM)
+                    should_stop = lambda: False  # noqa: E731  (one signal is enough)
             exit_code = process.wait()
         finally:
             CHILDREN.discard(process)

@@ -1,0 +1,148 @@
+"""A local sweep with Optuna: each trial is a local job (the same job contract), pruned on its evaluations.
+
+Trials are jobs under ``<output-dir>/<sweep-name>/trial-NNN/``, so ``sagelab report`` reads them like
+any jobs. The Optuna study lives in ``study.db`` (SQLite) beside them: running the same sweep again
+continues it. Pruning uses the ``eval_mean_reward=`` lines a trial prints while it trains: when
+Optuna's median pruner says a trial is behind, the trial gets SIGTERM (it checkpoints and stops).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from experiments.config import FeaturesJob, RLJob, apply_overrides, validate
+from experiments.contract import parse_metrics
+from experiments.errors import UserError
+from experiments.local import execute_job, prepare_job
+from experiments.sweeps.ranges import as_overrides, corner_points, suggest
+from experiments.sweeps.space import Categorical, SearchSpace
+
+SWEEP_FILE = "sweep.json"
+STUDY_FILE = "study.db"
+
+
+@dataclass
+class SweepResult:
+    """The best trial and where everything is."""
+
+    directory: Path
+    best_params: dict[str, Any]
+    best_value: float
+    trials: list[dict[str, Any]]
+
+
+def check_space(raw: Mapping[str, Any], space: SearchSpace, source: str) -> None:
+    """Validate the config at every bound and category of the space before any trial runs."""
+    for point in corner_points(space):
+        validate(apply_overrides(raw, as_overrides(point), source=f"search_space {source}"), source)
+
+
+def config_point(raw: Mapping[str, Any], space: SearchSpace) -> dict[str, Any] | None:
+    """The config's own values of the searched keys as Optuna params, if every one lies in the space."""
+    params: dict[str, Any] = {}
+    for key, spec in space.parameters.items():
+        node: Any = raw
+        for part in key.split("."):
+            if not isinstance(node, Mapping) or part not in node:
+                return None
+            node = node[part]
+        if isinstance(spec, Categorical):
+            if node not in spec.values:
+                return None
+            params[key] = json.dumps(node)
+        elif isinstance(node, bool) or not isinstance(node, int | float) or not spec.low <= node <= spec.high:
+            return None
+        else:
+            params[key] = node
+    return params
+
+
+def run_local_sweep(
+    raw: Mapping[str, Any], space: SearchSpace, output_dir: Path, *, name: str, quiet: bool = True
+) -> SweepResult:
+    """Run (or continue) the sweep ``name`` of the config mapping ``raw`` over ``space``."""
+    import optuna
+
+    check_space(raw, space, name)
+    directory = output_dir / name
+    directory.mkdir(parents=True, exist_ok=True)
+    objective_name, maximize = space.objective.metric, space.objective.direction == "maximize"
+    pruner = optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1) if space.pruning else optuna.pruners.NopPruner()
+    if quiet:
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(
+        study_name=name,
+        storage=f"sqlite:///{directory / STUDY_FILE}",
+        load_if_exists=True,
+        direction=space.objective.direction,
+        sampler=optuna.samplers.TPESampler(seed=int(raw.get("seed", 0))),
+        pruner=pruner,
+    )
+    if not study.trials:
+        baseline = config_point(raw, space)
+        if baseline is not None:
+            # the config as written is trial 0: a sweep never reports worse than not sweeping
+            study.enqueue_trial(baseline, user_attrs={"baseline": True})
+    lock = threading.Lock()
+
+    def objective(trial: optuna.Trial) -> float:
+        values = suggest(trial, space)
+        job: RLJob | FeaturesJob = validate(apply_overrides(raw, as_overrides(values)), f"trial {trial.number}")
+        with lock:  # prepare_job creates directories; keep trial numbering and layout race-free
+            paths = prepare_job(job, directory, f"trial-{trial.number:03d}")
+        pruned = threading.Event()
+
+        def on_line(line: str) -> None:
+            metrics = parse_metrics(line)
+            if "eval_mean_reward" in metrics and "timesteps" in metrics:
+                trial.report(metrics["eval_mean_reward"], step=int(metrics["timesteps"]))
+                if trial.should_prune():
+                    pruned.set()
+
+        outcome = execute_job(paths, on_line=on_line, num_cpus=1, should_stop=pruned.is_set)
+        trial.set_user_attr("job_dir", str(paths.root))
+        if pruned.is_set():
+            raise optuna.TrialPruned()
+        if not outcome.succeeded:
+            raise RuntimeError(f"trial {trial.number} failed: {outcome.failure or 'see ' + str(paths.log_file)}")
+        if objective_name not in outcome.metrics:
+            raise RuntimeError(f"trial {trial.number} printed no {objective_name}= line; see {paths.log_file}")
+        return outcome.metrics[objective_name]
+
+    waiting = [t for t in study.trials if t.state == optuna.trial.TrialState.WAITING]
+    if waiting:
+        # enqueued trials alone: with several workers, SQLite storage can hand one enqueued trial to two
+        study.optimize(objective, n_trials=len(waiting), n_jobs=1, catch=(RuntimeError,))
+    remaining = space.trials - len([t for t in study.trials if t.state.is_finished()])
+    if remaining > 0:
+        study.optimize(objective, n_trials=remaining, n_jobs=space.parallel, catch=(RuntimeError,))
+    finished = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    if not finished:
+        raise UserError(f"sweep {name}: no trial completed; see the job logs under {directory}")
+    best = max(finished, key=lambda t: t.value) if maximize else min(finished, key=lambda t: t.value)
+    best_params = suggest(optuna.trial.FixedTrial(best.params), space)
+    trials = [
+        {
+            "number": t.number,
+            "state": t.state.name,
+            "value": t.value,
+            "params": suggest(optuna.trial.FixedTrial(t.params), space) if t.params else {},
+            "job_dir": t.user_attrs.get("job_dir"),
+            "baseline": bool(t.user_attrs.get("baseline")),
+        }
+        for t in study.trials
+    ]
+    result = SweepResult(directory, best_params, float(best.value), trials)
+    (directory / SWEEP_FILE).write_text(
+        json.dumps(
+            {"name": name, "objective": space.objective.model_dump(), "best_params": best_params,
+             "best_value": result.best_value, "best_trial": best.number, "trials": trials},
+            indent=2,
+        )
+    )
+    return result

@@ -1,0 +1,69 @@
+"""A local Optuna sweep over real (tiny) CartPole jobs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.experiments.conftest import sagelab, tiny_rl_config
+
+SPACE = {
+    "parameters": {
+        "algo.hyperparameters.learning_rate": {"type": "log_float", "low": 0.0001, "high": 0.003},
+        "algo.hyperparameters.n_epochs": {"type": "int", "low": 2, "high": 10},
+    },
+    "objective": {"metric": "final_mean_reward", "direction": "maximize"},
+    "trials": 4,
+    "parallel": 2,
+    "pruning": True,
+}
+
+
+@pytest.mark.slow
+def test_sweep_is_at_least_as_good_as_the_defaults_and_feeds_the_report(tmp_path: Path, write_config) -> None:
+    defaults = tiny_rl_config(total_timesteps=4096, evaluation={"episodes": 5, "frequency": 1024}, checkpoint={"frequency": 0})
+    defaults["algo"]["hyperparameters"].update(learning_rate=0.0003, n_epochs=4)
+    plain = write_config(defaults, "plain.yaml")
+    done = sagelab("run", plain, "--output-dir", tmp_path / "plain", "--job-name", "defaults", "--quiet")
+    assert done.returncode == 0, done.stderr
+    default_value = json.loads((tmp_path / "plain/defaults/output/data/evaluation.json").read_text())["mean_reward"]
+
+    swept = write_config({**defaults, "search_space": SPACE}, "sweep.yaml")
+    done = sagelab("sweep", swept, "--output-dir", tmp_path, "--name", "lr-sweep", timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads((tmp_path / "lr-sweep/sweep.json").read_text())
+    assert len(result["trials"]) == 4
+    baseline = result["trials"][0]
+    assert baseline["baseline"] and baseline["params"] == {"algo.hyperparameters.learning_rate": 0.0003, "algo.hyperparameters.n_epochs": 4}
+    # trial 0 is the config as written, with the same seed: the same job as `sagelab run`
+    assert baseline["value"] == pytest.approx(default_value)
+    assert result["best_value"] >= default_value
+    for trial in result["trials"]:
+        assert Path(trial["job_dir"]).is_dir()
+        assert trial["state"] in ("COMPLETE", "PRUNED")
+
+    report = sagelab("report", tmp_path / "lr-sweep")
+    assert report.returncode == 0 and "tiny-ppo" in report.stdout
+
+    # the same sweep again continues the study instead of starting over
+    again = sagelab("sweep", swept, "--output-dir", tmp_path, "--name", "lr-sweep", "--set", "search_space.trials=5", timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert len(json.loads((tmp_path / "lr-sweep/sweep.json").read_text())["trials"]) == 5
+
+
+def test_a_space_that_makes_the_config_invalid_fails_before_any_trial(tmp_path: Path, write_config) -> None:
+    space = {"parameters": {"algo.hyperparameters.learning_rate": {"type": "categorical", "values": ["lin_0.001", "lin_fast"]}},
+             "trials": 2}
+    done = sagelab("sweep", write_config({**tiny_rl_config(), "search_space": space}), "--output-dir", tmp_path)
+    assert done.returncode == 2 and "lin_fast" in done.stderr
+    assert not any(tmp_path.rglob("trial-*"))
+
+
+def test_search_space_mistakes_are_config_errors(tmp_path: Path, write_config) -> None:
+    space = {"parameters": {"algo.hyperparameters.learning_rate": {"type": "log_float", "low": 0, "high": 1}},
+             "objective": {"metric": "accuracy"}}
+    done = sagelab("validate", write_config({**tiny_rl_config(), "search_space": space}))
+    assert done.returncode == 2
+    assert "a log range needs low > 0" in done.stderr and "unknown metric 'accuracy'" in done.stderr
