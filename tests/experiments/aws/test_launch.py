@@ -163,3 +163,12 @@ def test_fetch_refuses_archives_that_escape_the_job_directory(aws: MotoAWS, tmp_
     done = sagelab("fetch", name, "--to", tmp_path / "fetched")
     assert done.returncode == 2 and "refusing to extract" in done.stderr
     assert not (tmp_path / "escaped.txt").exists() and not (tmp_path / "fetched" / "escaped.txt").exists()
+
+
+def test_wait_reports_the_final_status(aws: MotoAWS, write_config) -> None:
+    config = write_config(tiny_rl_config(sagemaker=sagemaker_section(aws, use_spot=False, max_wait_seconds=None)))
+    done = sagelab("run", config, "--backend", "sagemaker")  # --wait is the default
+    assert done.returncode == 0, done.stdout + done.stderr
+    [name] = created_job_names(done.stdout)
+    assert f"{name}: Completed" in done.stdout
+    assert f"sagelab fetch {name}" in done.stdout
