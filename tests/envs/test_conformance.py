@@ -1,0 +1,124 @@
+"""Every sagelab environment: both env checkers, seeded determinism, vector twin == N scalar envs, baselines."""
+
+from __future__ import annotations
+
+import warnings
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env as gymnasium_check_env
+from gymnasium.vector import AutoresetMode, SyncVectorEnv
+from stable_baselines3.common.env_checker import check_env as sb3_check_env
+
+import envs
+
+# short episodes, so that a few dozen steps cross several autoresets
+SHORT: dict[str, dict] = {
+    "envs/BinPacking-v0": {"time_horizon": 15},
+    "envs/Newsvendor-v0": {"max_steps": 8},
+    "envs/VehicleRouting-v0": {"episode_length": 30},
+    "envs/Knapsack-v0": {},
+    "envs/Autoscaling-v0": {},
+    "envs/Portfolio-v0": {},
+}
+
+
+def short_kwargs(env_id: str) -> dict:
+    return SHORT.get(env_id, {})
+
+
+@pytest.fixture(params=envs.ENV_IDS)
+def env_id(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+def test_gymnasium_and_sb3_env_checkers_pass(env_id: str) -> None:
+    env = gym.make(env_id, **short_kwargs(env_id))
+    with warnings.catch_warnings():
+        # a constant observation entry (e.g. a fixed capacity) has low == high; the checkers warn, rightly harmless
+        warnings.filterwarnings("ignore", message=".*low.*high.*")
+        gymnasium_check_env(env.unwrapped, skip_render_check=True)
+        sb3_check_env(env.unwrapped, warn=True)
+
+
+def test_reset_and_step_are_deterministic_under_a_seed(env_id: str) -> None:
+    def rollout(seed: int) -> list:
+        env = gym.make(env_id, **short_kwargs(env_id))
+        env.action_space.seed(seed)
+        obs, _ = env.reset(seed=seed)
+        trace = [obs]
+        for _ in range(40):
+            obs, reward, terminated, truncated, _ = env.step(env.action_space.sample())
+            trace += [obs, reward, terminated, truncated]
+            if terminated or truncated:
+                trace.append(env.reset()[0])
+        return trace
+
+    first, again, other = rollout(3), rollout(3), rollout(4)
+    for a, b in zip(first, again, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert any(not np.array_equal(a, b) for a, b in zip(first, other, strict=True))
+
+
+def test_vector_twin_equals_scalar_envs_across_autoresets(env_id: str) -> None:
+    kwargs, num = short_kwargs(env_id), 5
+    twin = gym.make_vec(env_id, num_envs=num, vectorization_mode="vector_entry_point", **kwargs)
+    reference = SyncVectorEnv(
+        [lambda: gym.make(env_id, disable_env_checker=True, **kwargs) for _ in range(num)],
+        autoreset_mode=AutoresetMode.SAME_STEP,
+    )
+    assert twin.metadata["autoreset_mode"] == AutoresetMode.SAME_STEP
+    obs_twin, _ = twin.reset(seed=11)
+    obs_ref, _ = reference.reset(seed=11)
+    np.testing.assert_allclose(obs_twin, obs_ref, rtol=1e-6)
+    twin.action_space.seed(5)
+    episodes_ended = 0
+    for _ in range(60):
+        actions = twin.action_space.sample()
+        obs_twin, reward_twin, term_twin, trunc_twin, info_twin = twin.step(actions)
+        obs_ref, reward_ref, term_ref, trunc_ref, info_ref = reference.step(actions)
+        np.testing.assert_allclose(obs_twin, obs_ref, rtol=1e-6)
+        np.testing.assert_allclose(reward_twin, reward_ref, rtol=1e-5, atol=1e-4)
+        np.testing.assert_array_equal(term_twin, term_ref)
+        np.testing.assert_array_equal(trunc_twin, trunc_ref)
+        done = term_twin | trunc_twin
+        for i in np.flatnonzero(done):
+            np.testing.assert_allclose(info_twin["final_obs"][i], info_ref["final_obs"][i], rtol=1e-6)
+        episodes_ended += int(done.sum())
+    assert episodes_ended >= num, "the test must cross autoresets"
+
+
+def test_baseline_predicts_like_an_sb3_model(env_id: str) -> None:
+    env = gym.make(env_id, **short_kwargs(env_id))
+    for name in envs.baseline_names(env_id):
+        policy = envs.baseline_policy(env_id, name, **short_kwargs(env_id))
+        obs, _ = env.reset(seed=0)
+        action, state = policy.predict(obs, deterministic=True)
+        assert state is None and env.action_space.contains(np.asarray(action, dtype=env.action_space.dtype))
+        batch = np.stack([obs, env.reset(seed=1)[0], env.reset(seed=2)[0]])
+        actions, _ = policy.predict(batch)
+        assert len(actions) == 3
+        np.testing.assert_array_equal(actions[0], action)
+
+
+def test_baselines_play_full_episodes_with_valid_actions(env_id: str) -> None:
+    env = gym.make(env_id, **short_kwargs(env_id))
+    for name in envs.baseline_names(env_id):
+        policy = envs.baseline_policy(env_id, name, **short_kwargs(env_id))
+        obs, info = env.reset(seed=7)
+        for _ in range(10_000):
+            action, _ = policy.predict(obs)
+            if "action_mask" in info:
+                assert info["action_mask"][int(action)], f"{name} chose a masked action"
+            obs, _, terminated, truncated, info = env.step(action)
+            assert not info.get("invalid_action", False), f"{name} took an invalid action"
+            if terminated or truncated:
+                break
+        else:
+            pytest.fail(f"{name}: the episode did not end")
+
+
+def test_unknown_parameters_fail_at_construction(env_id: str) -> None:
+    with pytest.raises((TypeError, ValueError)):
+        gym.make(env_id, no_such_parameter=1)
