@@ -1,0 +1,356 @@
+"""AutoFeatures: Deep Feature Synthesis candidates, chosen by cross-validated score, as a scikit-learn transformer.
+
+``fit(X, y, tables=...)``: X holds the rows to predict (the target table, one row per prediction),
+``tables`` the related tables. A held-out share of the rows (``test_size``) is set aside first and
+never seen by generation, ranking or selection; it only measures the result at the end. With
+``cutoff_time`` (a datetime column of X) no feature of a row uses related data from after its time.
+``transform`` computes the selected features for new rows from the saved feature definitions
+(featuretools' own serialization) without refitting anything.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.metrics import get_scorer
+from sklearn.model_selection import train_test_split
+from sklearn.utils.validation import check_is_fitted
+
+from features.config import DEFAULT_METRICS, FeaturesConfig
+from features.entityset import Schema, build_entityset, compute, cutoff_frame, generate_definitions
+from features.profile import infer_problem_type
+from features.selection import Score, as_model_input, cv_score, forward_select, gain_ranking, model_for
+
+FEATURES_FILE = "feature_definitions.json"
+STATE_FILE = "autofeatures.json"
+
+
+class AutoFeatures(TransformerMixin, BaseEstimator):
+    """Automated feature engineering: generate with featuretools DFS, keep what improves the CV score.
+
+    :param index: unique id column of X (None: row order).
+    :param relationships: ``(parent_table, parent_column, child_table, child_column)`` links; the target
+        table (X) is named ``target_table``.
+    :param indexes: id column per related table; ``time_indexes``: time column per related table.
+    :param cutoff_time: datetime column of X: each row's prediction time.
+    :param training_window: e.g. ``"180 days"``: only related data this long before the cutoff.
+    :param problem_type: ``auto``, ``regression``, ``binary`` or ``multiclass``.
+    :param metric: a scikit-learn scorer name (default per problem type: RMSE, AUC, macro-F1).
+    """
+
+    def __init__(
+        self,
+        *,
+        target_table: str = "data",
+        index: str | None = None,
+        relationships: Sequence[tuple[str, str, str, str]] = (),
+        indexes: Mapping[str, str] | None = None,
+        time_indexes: Mapping[str, str] | None = None,
+        cutoff_time: str | None = None,
+        training_window: str | None = None,
+        problem_type: str = "auto",
+        metric: str | None = None,
+        cv_folds: int = 5,
+        test_size: float = 0.2,
+        max_depth: int = 2,
+        max_features: int = 30,
+        max_candidates: int = 2000,
+        time_budget_seconds: float | None = None,
+        agg_primitives: Sequence[str] | None = None,
+        trans_primitives: Sequence[str] | None = None,
+        chunk_size: int = 64,
+        random_state: int = 0,
+        verbose: bool = False,
+    ) -> None:
+        self.target_table = target_table
+        self.index = index
+        self.relationships = relationships
+        self.indexes = indexes
+        self.time_indexes = time_indexes
+        self.cutoff_time = cutoff_time
+        self.training_window = training_window
+        self.problem_type = problem_type
+        self.metric = metric
+        self.cv_folds = cv_folds
+        self.test_size = test_size
+        self.max_depth = max_depth
+        self.max_features = max_features
+        self.max_candidates = max_candidates
+        self.time_budget_seconds = time_budget_seconds
+        self.agg_primitives = agg_primitives
+        self.trans_primitives = trans_primitives
+        self.chunk_size = chunk_size
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @classmethod
+    def from_config(cls, config: FeaturesConfig, **overrides: Any) -> AutoFeatures:
+        """An AutoFeatures with the settings of a features job config."""
+        related = [t for t in config.tables if t.name != config.target_table_name]
+        target = config.table(config.target_table_name)
+        settings = dict(
+            target_table=target.name,
+            index=target.index,
+            relationships=tuple((r.parent_table, r.parent_column, r.child_table, r.child_column) for r in config.relationships),
+            indexes={t.name: t.index for t in related if t.index},
+            time_indexes={t.name: t.time_index for t in related if t.time_index},
+            cutoff_time=config.cutoff_time,
+            training_window=config.training_window,
+            problem_type=config.problem_type,
+            metric=config.metric,
+            cv_folds=config.cv_folds,
+            test_size=config.test_size,
+            max_depth=config.max_depth,
+            max_features=config.max_features,
+            max_candidates=config.max_candidates,
+            time_budget_seconds=config.time_budget_seconds,
+            agg_primitives=config.agg_primitives,
+            trans_primitives=config.trans_primitives,
+            chunk_size=config.chunk_size,
+            random_state=config.seed,
+        )
+        settings.update(overrides)
+        return cls(**settings)
+
+    # --- fitting -----------------------------------------------------------------------------------
+
+    def _schema(self) -> Schema:
+        return Schema(
+            target_table=self.target_table,
+            index=self.index,
+            time_index=dict(self.time_indexes or {}),
+            indexes=dict(self.indexes or {}),
+            relationships=tuple(tuple(r) for r in self.relationships),  # type: ignore[misc]
+            cutoff_time=self.cutoff_time,
+        )
+
+    def _log(self, message: str) -> None:
+        if self.verbose:
+            print(message, flush=True)
+
+    def fit(self, X: pd.DataFrame, y: Any, tables: Mapping[str, pd.DataFrame] | None = None) -> AutoFeatures:
+        """Generate candidates on the training rows, select by CV score, measure on the held-out rows."""
+        started = time.monotonic()
+        deadline = started + self.time_budget_seconds if self.time_budget_seconds else None
+        X = self._as_frame(X)
+        y = pd.Series(np.asarray(y), index=X.index, name="target")
+        if y.isna().any():
+            raise ValueError(f"y has {int(y.isna().sum())} missing values; drop or fill those rows first")
+        tables = dict(tables or {})
+        self.problem_type_, self.problem_type_reason_ = (
+            infer_problem_type(y) if self.problem_type == "auto" else (self.problem_type, "set by the user")
+        )
+        self.metric_ = self.metric or DEFAULT_METRICS[self.problem_type_]
+        stratify = y if self.problem_type_ != "regression" else None
+        if self.test_size:
+            train_rows, holdout_rows = train_test_split(
+                np.arange(len(X)), test_size=self.test_size, random_state=self.random_state, stratify=stratify
+            )
+        else:
+            train_rows, holdout_rows = np.arange(len(X)), np.array([], dtype=int)
+        X_train, y_train = X.iloc[train_rows], y.iloc[train_rows].reset_index(drop=True)
+
+        schema = self._schema()
+        entityset = build_entityset(X_train, tables, schema)
+        definitions = generate_definitions(
+            entityset, schema, max_depth=self.max_depth, max_candidates=self.max_candidates,
+            agg_primitives=self.agg_primitives, trans_primitives=self.trans_primitives,
+        )
+        raw_names = [c for c in X.columns if c not in {self.index, self.cutoff_time}]
+        by_name = {f.get_name(): f for f in definitions}
+        raw = [name for name in by_name if name in raw_names]
+        candidates = [name for name in by_name if name not in raw]
+        self._log(f"{len(definitions)} feature definitions ({len(raw)} raw, {len(candidates)} generated)")
+
+        cutoff = cutoff_frame(X_train, schema)
+        base_matrix = compute([by_name[n] for n in raw], entityset, cutoff, self.training_window).reset_index(drop=True)
+        # candidates are computed and ranked chunk by chunk; only the best of each chunk is kept in memory
+        survivors: list[pd.DataFrame] = []
+        for start in range(0, len(candidates), self.chunk_size):
+            if deadline is not None and time.monotonic() > deadline:
+                break
+            chunk = candidates[start : start + self.chunk_size]
+            matrix = compute([by_name[n] for n in chunk], entityset, cutoff, self.training_window).reset_index(drop=True)
+            matrix = matrix.loc[:, matrix.nunique(dropna=True) > 1]
+            if matrix.empty:
+                continue
+            ranking = gain_ranking(pd.concat([base_matrix, matrix], axis=1), y_train, self.problem_type_, self.cv_folds, self.random_state)
+            keep = [n for n in ranking.index if n in matrix.columns and ranking[n] > 0][: max(self.max_features, len(chunk) // 2)]
+            survivors.append(matrix[keep])
+        pool = pd.concat([base_matrix, *survivors], axis=1)
+        generated = [c for c in pool.columns if c not in raw]
+        ranking = gain_ranking(pool, y_train, self.problem_type_, self.cv_folds, self.random_state)
+        ranked = [n for n in ranking.index if n in generated]
+
+        raw_score = cv_score(base_matrix, y_train, self.problem_type_, self.metric_, self.cv_folds, self.random_state) if raw else None
+        all_score = cv_score(pool, y_train, self.problem_type_, self.metric_, self.cv_folds, self.random_state)
+        selected, selected_score, history = forward_select(
+            pool, y_train, ranked, raw, problem_type=self.problem_type_, metric=self.metric_, k=self.cv_folds,
+            seed=self.random_state, max_features=max(self.max_features, len(raw)), deadline=deadline,
+            on_step=lambda name, score, kept: self._log(f"{'+' if kept else ' '} {name}: {score.mean:.4f}"),
+        )
+        self.feature_definitions_ = [by_name[n] for n in selected]
+        self.feature_names_out_ = np.array(selected, dtype=object)
+        self.raw_features_ = raw
+        self.n_candidates_ = len(definitions)
+        self.categories_ = {
+            n: sorted(map(str, pool[n].dropna().unique())) for n in selected if not pd.api.types.is_numeric_dtype(pool[n])
+        }
+        self.feature_names_in_ = np.array([c for c in X.columns], dtype=object)
+        self.table_columns_ = {name: list(frame.columns) for name, frame in tables.items()}
+        final = model_for(self.problem_type_, self.random_state).fit(as_model_input(pool[selected]), y_train)
+        self.importances_ = dict(zip(selected, map(float, final.booster_.feature_importance(importance_type="gain")), strict=True))
+        self.selection_history_ = history
+        self.leaderboard_ = [
+            _row("raw", raw_score, len(raw)),
+            _row("dfs_all", all_score, pool.shape[1]),
+            _row("selected", selected_score, len(selected)),
+        ]
+        self.holdout_ = self._holdout(X, y, tables, train_rows, holdout_rows, pool, raw, y_train)
+        self.fit_seconds_ = time.monotonic() - started
+        return self
+
+    def _holdout(self, X, y, tables, train_rows, holdout_rows, pool, raw, y_train) -> dict[str, float]:
+        """Scores on the held-out rows, with models fit on the training rows: raw columns vs selected features."""
+        if not len(holdout_rows):
+            return {}
+        scorer = get_scorer(self.metric_)
+        X_hold, y_hold = X.iloc[holdout_rows], y.iloc[holdout_rows].reset_index(drop=True)
+        held = self.transform(X_hold, tables=tables).reset_index(drop=True)
+        result = {}
+        model = model_for(self.problem_type_, self.random_state).fit(as_model_input(pool[list(self.feature_names_out_)]), y_train)
+        result["selected"] = float(scorer(model, self._align(as_model_input(held), pool), y_hold))
+        if raw:
+            base = model_for(self.problem_type_, self.random_state).fit(as_model_input(pool[raw]), y_train)
+            result["raw"] = float(scorer(base, self._align(as_model_input(held[raw]), pool), y_hold))
+        return result
+
+    @staticmethod
+    def _align(frame: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
+        # categories must match the training ones for LightGBM to map them the same way
+        reference_input = as_model_input(reference[frame.columns])
+        for name in frame.columns:
+            if isinstance(reference_input[name].dtype, pd.CategoricalDtype):
+                frame[name] = pd.Categorical(frame[name].astype(str), categories=reference_input[name].cat.categories.astype(str))
+        return frame
+
+    # --- transforming --------------------------------------------------------------------------------
+
+    def _as_frame(self, X: Any) -> pd.DataFrame:
+        if isinstance(X, pd.DataFrame):
+            return X.reset_index(drop=True)
+        array = np.asarray(X)
+        if array.ndim != 2:
+            raise ValueError(f"X must be a 2-d table, got shape {array.shape}")
+        return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
+
+    def transform(self, X: Any, tables: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+        """The selected features for new rows (computed from the saved definitions; nothing is refit)."""
+        check_is_fitted(self, "feature_definitions_")
+        X = self._as_frame(X)
+        tables = dict(tables or {})
+        missing = [c for c in self.feature_names_in_ if c not in X.columns]
+        if missing:
+            raise ValueError(f"X is missing column(s) {', '.join(map(str, missing))} that the transformer was fit with")
+        for name, columns in self.table_columns_.items():
+            if name not in tables:
+                raise ValueError(f"table {name!r} is missing; pass tables={{'{name}': DataFrame, ...}} as at fit")
+            absent = [c for c in columns if c not in tables[name].columns]
+            if absent:
+                raise ValueError(f"table {name!r} is missing column(s) {', '.join(absent)}")
+        schema = self._schema()
+        rows = X[list(self.feature_names_in_)]
+        entityset = build_entityset(rows, {n: tables[n] for n in self.table_columns_}, schema)
+        matrix = compute(self.feature_definitions_, entityset, cutoff_frame(rows, schema), self.training_window)
+        matrix = matrix[list(self.feature_names_out_)].reset_index(drop=True)
+        for name, known in self.categories_.items():
+            unseen = sorted(set(map(str, matrix[name].dropna().unique())) - set(known))
+            if unseen:
+                raise ValueError(f"column {name!r} has categories not seen at fit: {', '.join(unseen[:5])}")
+        return matrix
+
+    def fit_transform(self, X: Any, y: Any = None, tables: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+        return self.fit(X, y, tables=tables).transform(X, tables=tables)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        check_is_fitted(self, "feature_definitions_")
+        return self.feature_names_out_.copy()
+
+    # --- persistence ---------------------------------------------------------------------------------
+
+    def save(self, directory: str | Path) -> Path:
+        """Feature definitions via featuretools' serialization plus the learned state as JSON."""
+        import featuretools as ft
+
+        check_is_fitted(self, "feature_definitions_")
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        ft.save_features(self.feature_definitions_, str(directory / FEATURES_FILE))
+        state = {
+            "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.get_params().items()},
+            "problem_type": self.problem_type_,
+            "problem_type_reason": self.problem_type_reason_,
+            "metric": self.metric_,
+            "feature_names_in": list(self.feature_names_in_),
+            "feature_names_out": list(self.feature_names_out_),
+            "raw_features": self.raw_features_,
+            "categories": self.categories_,
+            "table_columns": self.table_columns_,
+            "importances": self.importances_,
+            "leaderboard": self.leaderboard_,
+            "holdout": self.holdout_,
+            "n_candidates": self.n_candidates_,
+            "selection_history": self.selection_history_,
+            "fit_seconds": self.fit_seconds_,
+        }
+        (directory / STATE_FILE).write_text(json.dumps(state, indent=2, default=str))
+        return directory
+
+    @classmethod
+    def load(cls, directory: str | Path) -> AutoFeatures:
+        """A fitted AutoFeatures from :meth:`save`'s directory."""
+        import featuretools as ft
+
+        directory = Path(directory)
+        state = json.loads((directory / STATE_FILE).read_text())
+        params = state["params"]
+        params["relationships"] = tuple(tuple(r) for r in params.get("relationships") or ())
+        transformer = cls(**params)
+        transformer.feature_definitions_ = ft.load_features(str(directory / FEATURES_FILE))
+        transformer.problem_type_, transformer.problem_type_reason_ = state["problem_type"], state["problem_type_reason"]
+        transformer.metric_ = state["metric"]
+        transformer.feature_names_in_ = np.array(state["feature_names_in"], dtype=object)
+        transformer.feature_names_out_ = np.array(state["feature_names_out"], dtype=object)
+        transformer.raw_features_ = state["raw_features"]
+        transformer.categories_ = state["categories"]
+        transformer.table_columns_ = state["table_columns"]
+        transformer.importances_ = state["importances"]
+        transformer.leaderboard_ = state["leaderboard"]
+        transformer.holdout_ = state["holdout"]
+        transformer.n_candidates_ = state["n_candidates"]
+        transformer.selection_history_ = [tuple(h) for h in state["selection_history"]]
+        transformer.fit_seconds_ = state["fit_seconds"]
+        return transformer
+
+    def describe_features(self) -> list[dict[str, Any]]:
+        """The selected features with featuretools' plain-words description and their importance."""
+        import featuretools as ft
+
+        check_is_fitted(self, "feature_definitions_")
+        return [
+            {"name": f.get_name(), "description": ft.describe_feature(f), "importance": self.importances_.get(f.get_name(), 0.0)}
+            for f in self.feature_definitions_
+        ]
+
+
+def _row(name: str, score: Score | None, count: int) -> dict[str, Any]:
+    if score is None:
+        return {"candidate_set": name, "cv_score": None, "cv_std": None, "fit_seconds": 0.0, "n_features": count}
+    return {"candidate_set": name, "cv_score": score.mean, "cv_std": score.std, "fit_seconds": score.seconds, "n_features": count}

@@ -1,0 +1,71 @@
+"""A features job under the container contract: read the channels, check the data, fit, write artifacts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from features.autofeatures import AutoFeatures
+from features.config import FeaturesConfig
+from features.validation import check_tables, read_tables
+
+MODEL_SUBDIR = "autofeatures"
+
+
+def _metric_line(**values: float | int) -> str:
+    return " ".join(f"{name}={value:.6g};" if isinstance(value, float) else f"{name}={value};" for name, value in values.items())
+
+
+def run(
+    config: FeaturesConfig,
+    *,
+    channels: dict[str, Path],
+    model_dir: Path,
+    output_data_dir: Path,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Fit AutoFeatures on the job's tables; the transformer goes to ``model_dir``, matrix and report to ``output_data_dir``."""
+    from features.report import write_report
+
+    frames = read_tables(config, channels)
+    check_tables(config, frames)  # every data problem is reported before the expensive part
+    target_table = config.target_table_name
+    rows = frames[target_table]
+    rows = rows[rows[config.target].notna()].reset_index(drop=True)
+    X, y = rows.drop(columns=[config.target]), rows[config.target]
+    related = {name: frame for name, frame in frames.items() if name != target_table}
+    log(f"{len(X)} rows to predict in {target_table!r}; related tables: {', '.join(related) or 'none'}")
+
+    transformer = AutoFeatures.from_config(config)
+    transformer.fit(X, y, tables=related)
+    log(f"problem type: {transformer.problem_type_} ({transformer.problem_type_reason_}); metric {transformer.metric_}")
+    scores = {row["candidate_set"]: row for row in transformer.leaderboard_}
+    metrics: dict[str, float | int] = {
+        "n_candidates": transformer.n_candidates_,
+        "n_selected": len(transformer.feature_names_out_),
+        "dfs_cv_score": float(scores["dfs_all"]["cv_score"]),
+        "selected_cv_score": float(scores["selected"]["cv_score"]),
+        "selected_cv_std": float(scores["selected"]["cv_std"]),
+    }
+    if scores["raw"]["cv_score"] is not None:
+        metrics["raw_cv_score"] = float(scores["raw"]["cv_score"])
+    if "selected" in transformer.holdout_:
+        metrics["holdout_score"] = transformer.holdout_["selected"]
+    if "raw" in transformer.holdout_:
+        metrics["raw_holdout_score"] = transformer.holdout_["raw"]
+    log(_metric_line(**metrics))
+
+    transformer.save(model_dir / MODEL_SUBDIR)
+    (model_dir / "config.json").write_text(json.dumps(config.model_dump(mode="json"), indent=2))
+    output_data_dir.mkdir(parents=True, exist_ok=True)
+    matrix = transformer.transform(X, tables=related)
+    matrix.insert(0, config.target, y.to_numpy())
+    matrix.to_csv(output_data_dir / "selected_features.csv", index=False)
+    (output_data_dir / "leaderboard.json").write_text(json.dumps(transformer.leaderboard_, indent=2))
+    (output_data_dir / "selected_features.json").write_text(json.dumps(transformer.describe_features(), indent=2))
+    write_report(transformer, output_data_dir, title=config.name)
+    summary = {"config_name": config.name, "problem_type": transformer.problem_type_, "metric": transformer.metric_, **metrics}
+    (output_data_dir / "evaluation.json").write_text(json.dumps(summary, indent=2))
+    return summary
