@@ -140,7 +140,7 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
         started = time.monotonic()
         deadline = started + self.time_budget_seconds if self.time_budget_seconds else None
         X = self._as_frame(X)
-        y = pd.Series(np.asarray(y), index=X.index, name="target")
+        y = pd.Series(np.asarray(y), index=X.index, name=getattr(y, "name", None) or "target")
         if y.isna().any():
             raise ValueError(f"y has {int(y.isna().sum())} missing values; drop or fill those rows first")
         tables = dict(tables or {})

@@ -1,0 +1,116 @@
+"""AutoFeatures: problem types, leak safety with cutoff times, round trips, new data, the sklearn contract."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from features import AutoFeatures, infer_problem_type
+from features.datasets import load_dataset
+from tests.features.conftest import churn_transformer, split
+
+
+@pytest.mark.parametrize(
+    ("values", "expected", "reason"),
+    [
+        ([0, 1, 1, 0], "binary", "exactly 2 distinct values"),
+        (["a", "b", "c", "a"], "multiclass", "non-numeric with 3 distinct values"),
+        ([1, 2, 3, 4, 1], "multiclass", "4 distinct integer values"),
+        (np.linspace(0, 1, 50), "regression", "numeric with 50 distinct values"),
+    ],
+)
+def test_problem_type_is_inferred_with_the_reason(values, expected: str, reason: str) -> None:
+    problem_type, why = infer_problem_type(pd.Series(values, name="y"))
+    assert problem_type == expected and reason in why
+
+
+def test_a_constant_target_is_refused() -> None:
+    with pytest.raises(ValueError, match="1 distinct value"):
+        infer_problem_type(pd.Series([3, 3, 3], name="y"))
+
+
+def test_selected_features_beat_the_raw_columns_and_are_described(fitted: AutoFeatures) -> None:
+    board = {row["candidate_set"]: row for row in fitted.leaderboard_}
+    assert fitted.problem_type_ == "binary" and fitted.metric_ == "roc_auc"
+    assert board["selected"]["cv_score"] > board["raw"]["cv_score"] + 0.2
+    assert fitted.holdout_["selected"] > fitted.holdout_["raw"]
+    names = list(fitted.get_feature_names_out())
+    assert len(names) <= 6 and any("sessions" in n for n in names)
+    described = fitted.describe_features()
+    assert [d["name"] for d in described] == names and all(d["description"] for d in described)
+
+
+def test_data_after_the_cutoff_time_never_leaks_into_features(churn: dict[str, pd.DataFrame]) -> None:
+    X, y, tables = split(churn)
+    # a support ticket filed one day AFTER each churner's cutoff: perfectly predictive, and unknowable in time
+    churners = churn["customers"][churn["customers"]["churned"] == 1]
+    tickets = pd.DataFrame(
+        {
+            "ticket_id": np.arange(len(churners)),
+            "customer_id": churners["customer_id"].to_numpy(),
+            "filed": (churners["cutoff_time"] + pd.Timedelta(days=1)).to_numpy(),
+        }
+    )
+    leaky_tables = {**tables, "tickets": tickets}
+    settings = dict(
+        relationships=(*churn_transformer().relationships, ("customers", "customer_id", "tickets", "customer_id")),
+        indexes={"sessions": "session_id", "transactions": "transaction_id", "tickets": "ticket_id"},
+        time_indexes={"sessions": "session_start", "transactions": "transaction_time", "tickets": "filed"},
+    )
+    safe = churn_transformer(**settings).fit(X, y, tables=leaky_tables)
+    assert not any("tickets" in name for name in safe.get_feature_names_out())
+    # the control: without cutoff times the same pipeline does pick the leak, so the test can fail
+    leaky = churn_transformer(**settings, cutoff_time=None).fit(X.drop(columns=["cutoff_time"]), y, tables=leaky_tables)
+    assert any("tickets" in name for name in leaky.get_feature_names_out())
+
+
+def test_save_load_round_trip_transforms_identically(fitted: AutoFeatures, churn, tmp_path: Path) -> None:
+    X, _, tables = split(churn)
+    fitted.save(tmp_path / "model")
+    assert (tmp_path / "model" / "feature_definitions.json").is_file()
+    loaded = AutoFeatures.load(tmp_path / "model")
+    pd.testing.assert_frame_equal(loaded.transform(X.head(40), tables=tables), fitted.transform(X.head(40), tables=tables))
+    assert list(loaded.get_feature_names_out()) == list(fitted.get_feature_names_out())
+    loaded_params, fitted_params = loaded.get_params(), fitted.get_params()
+    assert loaded_params.pop("relationships") == tuple(tuple(r) for r in fitted_params.pop("relationships"))
+    assert loaded_params == {k: list(v) if isinstance(v, tuple) else v for k, v in fitted_params.items()}
+
+
+def test_new_data_transforms_without_refitting(fitted: AutoFeatures, churn) -> None:
+    X, _, tables = split(churn)
+    new_rows = X.tail(25)
+    matrix = fitted.transform(new_rows, tables=tables)
+    assert matrix.shape == (25, len(fitted.get_feature_names_out()))
+    assert list(matrix.columns) == list(fitted.get_feature_names_out())
+
+
+def test_transform_errors_name_the_column_or_table(fitted: AutoFeatures, churn) -> None:
+    X, _, tables = split(churn)
+    with pytest.raises(ValueError, match="missing column.*age"):
+        fitted.transform(X.drop(columns=["age"]), tables=tables)
+    with pytest.raises(ValueError, match="table 'sessions' is missing"):
+        fitted.transform(X, tables={"transactions": tables["transactions"]})
+    if "plan" in fitted.categories_:
+        unseen = X.head(5).assign(plan="platinum")
+        with pytest.raises(ValueError, match="column 'plan' has categories not seen at fit: platinum"):
+            fitted.transform(unseen, tables=tables)
+
+
+def test_sklearn_contract_on_a_single_table_in_a_pipeline() -> None:
+    data = load_dataset("breast_cancer")["data"].iloc[:, [0, 1, 2, 3, -1]]
+    X, y = data.drop(columns=["malignant"]), data["malignant"]
+    transformer = AutoFeatures(max_depth=1, max_features=6, cv_folds=3, trans_primitives=["divide_numeric"], test_size=0.0)
+    assert clone(transformer).get_params() == transformer.get_params()
+    pipeline = make_pipeline(transformer, StandardScaler(), LogisticRegression(max_iter=500))
+    pipeline.fit(X, y)
+    assert pipeline.score(X, y) > 0.85
+    fitted = pipeline[0]
+    assert fitted.feature_names_in_.tolist() == list(X.columns)
+    assert len(fitted.get_feature_names_out()) == pipeline[1].n_features_in_

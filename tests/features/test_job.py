@@ -1,0 +1,110 @@
+"""A features job through the CLI under the job contract, and each bad-input error before work starts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from experiments.contract import METRIC_DEFINITIONS, parse_metrics
+from features.config import FeaturesConfig
+from features.datasets import churn_tables
+from features.validation import DataError, check_tables
+from tests.experiments.conftest import sagelab
+
+SHIPPED = Path(__file__).resolve().parents[2] / "experiments" / "configs" / "churn_features.yaml"
+
+
+def small_job(tmp_path: Path, **changes: object) -> Path:
+    data = tmp_path / "data"
+    data.mkdir(exist_ok=True)
+    for name, frame in churn_tables(n_customers=200, seed=2).items():
+        frame.to_csv(data / f"{name}.csv", index=False)
+    raw = yaml.safe_load(SHIPPED.read_text())
+    raw.update(inputs={"train": str(data)}, max_depth=1, max_candidates=40, max_features=5, cv_folds=3,
+               agg_primitives=["count", "mean", "time_since_last"], trans_primitives=["time_since"], **changes)
+    path = tmp_path / "job.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+def test_shipped_config_validates_without_its_envelope() -> None:
+    raw = yaml.safe_load(SHIPPED.read_text())
+    config = FeaturesConfig.model_validate({k: v for k, v in raw.items() if k not in ("kind", "inputs")})
+    assert config.target == "churned" and config.cutoff_time == "cutoff_time"
+
+
+@pytest.mark.slow
+def test_features_job_writes_the_contract_artifacts(tmp_path: Path) -> None:
+    done = sagelab("run", small_job(tmp_path), "--output-dir", tmp_path / "runs", "--job-name", "churn", "--quiet")
+    assert done.returncode == 0, done.stdout + done.stderr
+    job = tmp_path / "runs" / "churn"
+    assert (job / "model/autofeatures/feature_definitions.json").is_file()
+    assert (job / "model/autofeatures/autofeatures.json").is_file()
+    for name in ("selected_features.csv", "leaderboard.json", "report.md", "report.html", "importance.png", "score_vs_features.png"):
+        assert (job / "output/data" / name).is_file(), name
+    assert (job / "output/model.tar.gz").is_file() and (job / "output/output.tar.gz").is_file()
+    metrics: dict[str, float] = {}
+    for line in (job / "job.log").read_text().splitlines():
+        metrics.update(parse_metrics(line))
+    assert {"selected_cv_score", "holdout_score", "n_candidates", "n_selected", "dfs_cv_score"} <= set(metrics)
+    names = {d["Name"] for d in METRIC_DEFINITIONS}
+    assert set(metrics) <= names
+    matrix = pd.read_csv(job / "output/data/selected_features.csv")
+    assert len(matrix) == 200 and matrix.columns[0] == "churned"
+    leaderboard = json.loads((job / "output/data/leaderboard.json").read_text())
+    assert [row["candidate_set"] for row in leaderboard] == ["raw", "dfs_all", "selected"]
+
+
+def frames_and_config(**changes: object) -> tuple[dict[str, pd.DataFrame], FeaturesConfig]:
+    raw = yaml.safe_load(SHIPPED.read_text())
+    raw = {k: v for k, v in raw.items() if k not in ("kind", "inputs")}
+    raw.update(changes)
+    return churn_tables(n_customers=30, seed=3), FeaturesConfig.model_validate(raw)
+
+
+def test_missing_target_column() -> None:
+    frames, config = frames_and_config(target="cancelled")
+    with pytest.raises(DataError, match="target column 'cancelled' is not in table 'customers'"):
+        check_tables(config, frames)
+
+
+def test_target_all_null() -> None:
+    frames, config = frames_and_config()
+    frames["customers"]["churned"] = None
+    with pytest.raises(DataError, match="target column 'churned' of table 'customers' is empty"):
+        check_tables(config, frames)
+
+
+def test_relationship_naming_an_absent_key() -> None:
+    frames, config = frames_and_config(relationships=[{"parent": "customers.customer_id", "child": "sessions.client_id"}])
+    with pytest.raises(DataError, match="table 'sessions' has no column 'client_id'"):
+        check_tables(config, frames)
+
+
+def test_duplicate_index_values() -> None:
+    frames, config = frames_and_config()
+    frames["sessions"].loc[1, "session_id"] = frames["sessions"].loc[0, "session_id"]
+    with pytest.raises(DataError, match="index column 'session_id' has duplicate values"):
+        check_tables(config, frames)
+
+
+def test_cutoff_time_that_is_not_a_datetime() -> None:
+    frames, config = frames_and_config()
+    frames["customers"]["cutoff_time"] = range(len(frames["customers"]))
+    with pytest.raises(DataError, match="cutoff_time column 'cutoff_time' must hold datetimes"):
+        check_tables(config, frames)
+
+
+def test_config_references_are_checked_before_reading_data() -> None:
+    with pytest.raises(ValueError, match=r"relationships\[0\].child: table 'visits' is not declared"):
+        frames_and_config(relationships=[{"parent": "customers.customer_id", "child": "visits.customer_id"}])
+
+
+def test_bad_data_fails_the_job_with_the_reason_in_the_failure_file(tmp_path: Path) -> None:
+    done = sagelab("run", small_job(tmp_path, target="cancelled"), "--output-dir", tmp_path / "runs", "--job-name", "bad", "--quiet")
+    assert done.returncode == 1
+    assert "target column 'cancelled' is not in table 'customers'" in (tmp_path / "runs/bad/output/failure").read_text()
