@@ -19,13 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"experiments.commands.{name}")
-        except ModuleNotFoundError as error:
-            if error.name != f"experiments.commands.{name}":
-                raise
-            continue
-        module.add_parser(subparsers)
+        importlib.import_module(f"experiments.commands.{name}").add_parser(subparsers)
     return parser
 
 

@@ -1,0 +1,194 @@
+"""Feature engineering compared on one held-out split per dataset, all scored by the same LightGBM model.
+
+Columns: raw columns; featuretools DFS (all features, featuretools alone); sagelab AutoFeatures
+(selected on the training rows only); OpenFE (Zhang et al. 2023) on the single-table data. Each row
+prints the held-out score, wall time and feature count. Also: sagelab's DFS path (build EntitySet,
+generate, compute) vs ``ft.dfs`` alone on the same data, as a ratio.
+
+    .venv/bin/python benchmarks/features_benchmark.py            # every dataset
+    .venv/bin/python benchmarks/features_benchmark.py --dataset diabetes
+
+OpenFE is not a sagelab dependency: the script installs it (``pip install --no-deps --target``) into
+``benchmarks/.cache/openfe`` on first use; its own dependencies (numpy, pandas, scikit-learn,
+LightGBM, scipy, tqdm, pyarrow) are already in the environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import get_scorer
+from sklearn.model_selection import train_test_split
+
+from features import AutoFeatures
+from features.config import DEFAULT_METRICS
+from features.datasets import churn_tables, load_dataset
+from features.entityset import Schema, build_entityset, compute, cutoff_frame, generate_definitions
+from features.profile import infer_problem_type
+from features.selection import as_model_input, model_for
+
+warnings.filterwarnings("ignore")
+OPENFE_DIR = Path(__file__).resolve().parent / ".cache" / "openfe"
+RELATIONSHIPS = (("customers", "customer_id", "sessions", "customer_id"), ("sessions", "session_id", "transactions", "session_id"))
+
+
+def datasets() -> dict[str, dict]:
+    churn = churn_tables()
+    return {
+        "churn (relational)": dict(
+            X=churn["customers"].drop(columns=["churned"]), y=churn["customers"]["churned"],
+            tables={"sessions": churn["sessions"], "transactions": churn["transactions"]},
+            schema=dict(target_table="customers", index="customer_id", relationships=RELATIONSHIPS,
+                        indexes={"sessions": "session_id", "transactions": "transaction_id"},
+                        time_indexes={"sessions": "session_start", "transactions": "transaction_time"},
+                        cutoff_time="cutoff_time"),
+        ),
+        "diabetes": _single("diabetes", "progression"),
+        "breast_cancer": _single("breast_cancer", "malignant"),
+        "wine": _single("wine", "cultivar"),
+    }
+
+
+def _single(name: str, target: str) -> dict:
+    frame = load_dataset(name)["data"]
+    return dict(X=frame.drop(columns=[target]), y=frame[target], tables={}, schema={})
+
+
+def score(train: pd.DataFrame, test: pd.DataFrame, y_train, y_test, problem: str, metric: str) -> float:
+    model = model_for(problem, 0).fit(as_model_input(train), y_train)
+    test_input = as_model_input(test[train.columns])
+    reference = as_model_input(train)
+    for column in test_input.columns:
+        if isinstance(reference[column].dtype, pd.CategoricalDtype):
+            test_input[column] = pd.Categorical(test_input[column].astype(str), categories=reference[column].cat.categories.astype(str))
+    return float(get_scorer(metric)(model, test_input, y_test))
+
+
+def schema_of(data: dict) -> Schema:
+    spec = data["schema"]
+    if not spec:
+        return Schema()
+    return Schema(target_table=spec["target_table"], index=spec["index"], time_index=spec["time_indexes"],
+                  indexes=spec["indexes"], relationships=spec["relationships"], cutoff_time=spec["cutoff_time"])
+
+
+AGG = ["count", "sum", "mean", "max", "min", "std", "time_since_last"]
+TRANS = ["add_numeric", "multiply_numeric", "divide_numeric", "time_since"]
+
+
+def featuretools_alone(data: dict) -> tuple[pd.DataFrame, float]:
+    """What a featuretools user writes: EntitySet, relationships, ft.dfs with cutoff times."""
+    import featuretools as ft
+
+    spec, X = data["schema"], data["X"]
+    started = time.perf_counter()
+    entityset = ft.EntitySet(id="benchmark")
+    if spec:
+        entityset.add_dataframe(dataframe_name="customers", dataframe=X.drop(columns=["cutoff_time"]).copy(), index="customer_id")
+        for name, frame in data["tables"].items():
+            entityset.add_dataframe(dataframe_name=name, dataframe=frame.copy(), index=spec["indexes"][name], time_index=spec["time_indexes"][name])
+        for relationship in spec["relationships"]:
+            entityset.add_relationship(*relationship)
+        cutoff = pd.DataFrame({"customer_id": X["customer_id"], "time": X["cutoff_time"]})
+        target = "customers"
+    else:
+        entityset.add_dataframe(dataframe_name="data", dataframe=X.copy(), index="row", make_index=True)
+        cutoff, target = None, "data"
+    matrix, _ = ft.dfs(entityset=entityset, target_dataframe_name=target, cutoff_time=cutoff, max_depth=2,
+                       trans_primitives=TRANS, agg_primitives=AGG, max_features=2000, verbose=False)
+    elapsed = time.perf_counter() - started
+    if spec:
+        matrix = matrix.reindex(X["customer_id"].to_numpy())
+    return matrix.reset_index(drop=True), elapsed
+
+
+def sagelab_dfs_path(data: dict) -> float:
+    """sagelab's own path to the same matrix: build_entityset, generate_definitions, compute."""
+    schema = schema_of(data)
+    started = time.perf_counter()
+    entityset = build_entityset(data["X"], data["tables"], schema)
+    definitions = generate_definitions(entityset, schema, max_depth=2, max_candidates=2000, agg_primitives=AGG, trans_primitives=TRANS)
+    compute(definitions, entityset, cutoff_frame(data["X"], schema), None)
+    return time.perf_counter() - started
+
+
+def openfe_available() -> bool:
+    if str(OPENFE_DIR) not in sys.path:
+        sys.path.insert(0, str(OPENFE_DIR))
+    try:
+        import openfe  # noqa: F401
+
+        return True
+    except ImportError:
+        done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(OPENFE_DIR), "openfe==0.0.12"],
+                              capture_output=True, text=True)
+        if done.returncode:
+            print(f"OpenFE could not be installed: {done.stderr.strip()[-300:]}")
+            return False
+        import importlib
+
+        importlib.invalidate_caches()
+        import openfe  # noqa: F401
+
+        return True
+
+
+def run_openfe(X_train, X_test, y_train, problem: str) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    from openfe import OpenFE, transform
+
+    started = time.perf_counter()
+    numeric_train = X_train.select_dtypes("number").reset_index(drop=True)
+    numeric_test = X_test[numeric_train.columns].reset_index(drop=True)
+    task = "regression" if problem == "regression" else "classification"
+    found = OpenFE().fit(data=numeric_train, label=pd.DataFrame({"y": np.asarray(y_train)}), task=task, n_jobs=1, verbose=False)
+    train, test = transform(numeric_train, numeric_test, found[:20], n_jobs=1)
+    return train, test, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", action="append", help="dataset name (repeatable; default all)")
+    parser.add_argument("--no-openfe", action="store_true")
+    args = parser.parse_args()
+    use_openfe = not args.no_openfe and openfe_available()
+    print(f"{'dataset':20} {'method':22} {'held-out score':>15} {'seconds':>9} {'features':>9}")
+    for name, data in datasets().items():
+        if args.dataset and not any(d in name for d in args.dataset):
+            continue
+        X, y = data["X"].reset_index(drop=True), data["y"].reset_index(drop=True)
+        problem, _ = infer_problem_type(y)
+        metric = DEFAULT_METRICS[problem]
+        rows_train, rows_test = train_test_split(np.arange(len(X)), test_size=0.25, random_state=0,
+                                                 stratify=y if problem != "regression" else None)
+        raw_columns = [c for c in X.columns if c not in ("customer_id", "cutoff_time", "signup_date")]
+
+        def line(method: str, value: float, seconds: float, count: int) -> None:
+            print(f"{name:20} {method:22} {value:>15.4f} {seconds:>9.1f} {count:>9}", flush=True)
+
+        line("raw", score(X.iloc[rows_train][raw_columns], X.iloc[rows_test][raw_columns], y[rows_train], y[rows_test], problem, metric), 0.0, len(raw_columns))
+        matrix, ft_seconds = featuretools_alone({**data, "X": X})
+        line("featuretools DFS (all)", score(matrix.iloc[rows_train], matrix.iloc[rows_test], y[rows_train], y[rows_test], problem, metric), ft_seconds, matrix.shape[1])
+        started = time.perf_counter()
+        transformer = AutoFeatures(**data["schema"], test_size=0.0, max_features=20, max_candidates=600, random_state=0)
+        transformer.fit(X.iloc[rows_train], y[rows_train], tables=data["tables"])
+        train = transformer.transform(X.iloc[rows_train], tables=data["tables"])
+        test = transformer.transform(X.iloc[rows_test], tables=data["tables"])
+        line("sagelab AutoFeatures", score(train, test, y[rows_train], y[rows_test], problem, metric), time.perf_counter() - started, train.shape[1])
+        if use_openfe:
+            train, test, seconds = run_openfe(X.iloc[rows_train][raw_columns], X.iloc[rows_test][raw_columns], y[rows_train], problem)
+            label = "OpenFE (single table)" if data["tables"] else "OpenFE"
+            line(label, score(train, test, y[rows_train], y[rows_test], problem, metric), seconds, train.shape[1])
+        ratio = sagelab_dfs_path({**data, "X": X}) / ft_seconds
+        print(f"{name:20} sagelab DFS path / featuretools alone: {ratio:.2f}x")
+    print(f"\nmetrics: {DEFAULT_METRICS}; held-out = 25% of rows, same split for every method")
+
+
+if __name__ == "__main__":
+    main()
