@@ -85,10 +85,13 @@ class ScalarTwinEnv(gym.Env):
         masks = self._core.masks()
         return {} if masks is None else {"action_mask": masks[0]}
 
+
+class MaskedScalarTwinEnv(ScalarTwinEnv):
+    """A scalar twin env whose problem has invalid actions."""
+
     def action_masks(self) -> np.ndarray:
         """Valid actions in the current state (for sb3-contrib's MaskablePPO)."""
-        masks = self._core.masks()
-        return np.ones(self.action_space.n, bool) if masks is None else masks[0]
+        return self._core.masks()[0]
 
 
 class VectorTwinEnv(VectorEnv):
@@ -144,7 +147,11 @@ class VectorTwinEnv(VectorEnv):
         masks = self._core.masks()
         return {} if masks is None else {"action_mask": masks, "_action_mask": np.ones(self.num_envs, bool)}
 
+
+
+class MaskedVectorTwinEnv(VectorTwinEnv):
+    """A vector twin whose problem has invalid actions."""
+
     def action_masks(self) -> np.ndarray:
         """Valid actions of every sub-env (bool, ``[num_envs, n_actions]``)."""
-        masks = self._core.masks()
-        return np.ones((self.num_envs, self.single_action_space.n), bool) if masks is None else masks
+        return self._core.masks()

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from envs._twin import ScalarTwinEnv, VectorTwinEnv, positive_int
+from envs._twin import MaskedScalarTwinEnv, MaskedVectorTwinEnv, positive_int
 
 # Item-size distributions of the example (bag capacity 9, sizes 2 and 3) and their regimes, named as in
 # the ORL paper: Sum-of-Squares reaches bounded waste on BW, perfect packing on PP, linear waste on LW.
@@ -119,7 +119,7 @@ class _Bags:
         return reward, terminated, np.zeros_like(terminated), info
 
 
-class BinPackingEnv(ScalarTwinEnv):
+class BinPackingEnv(MaskedScalarTwinEnv):
     """Online stochastic bin packing.
 
     Items arrive one at a time; each must go into an open bag it fits in or a new bag. The goal is
@@ -165,7 +165,7 @@ class BinPackingEnv(ScalarTwinEnv):
         self._core = _Bags(self.params, 1)
 
 
-class BinPackingVectorEnv(VectorTwinEnv):
+class BinPackingVectorEnv(MaskedVectorTwinEnv):
     """``num_envs`` :class:`BinPackingEnv` in NumPy arrays; sub-env ``i`` reset with seed ``s`` uses ``s + i``."""
 
     def __init__(self, num_envs: int = 1, **params: Any) -> None:
