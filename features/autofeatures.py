@@ -65,7 +65,7 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
         time_budget_seconds: float | None = None,
         agg_primitives: Sequence[str] | None = None,
         trans_primitives: Sequence[str] | None = None,
-        chunk_size: int = 64,
+        chunk_size: int = 512,
         random_state: int = 0,
         verbose: bool = False,
     ) -> None:

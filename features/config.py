@@ -92,7 +92,7 @@ class FeaturesConfig(_Strict):
     agg_primitives: list[str] | None = Field(None, description="featuretools aggregation primitives; default: a curated set")
     trans_primitives: list[str] | None = Field(None, description="featuretools transform primitives; default: a curated set")
     groupby_aggregations: bool = Field(True, description="group-by aggregations of numeric columns by categorical keys")
-    chunk_size: int = Field(64, ge=1, description="candidates computed and scored at a time (bounds memory)")
+    chunk_size: int = Field(512, ge=1, description="candidates computed and scored at a time (bounds memory)")
 
     @model_validator(mode="after")
     def _references(self) -> FeaturesConfig:
