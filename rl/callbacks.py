@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import numpy as np
+from sb3_contrib.common.maskable.callbacks import MaskableEvalCallback
 from stable_baselines3.common.callbacks import BaseCallback, EvalCallback
 
 from rl.curve import LearningCurve
@@ -78,8 +79,8 @@ class RecordEvaluation(BaseCallback):
         return True
 
 
-class ResumableEvalCallback(EvalCallback):
-    """SB3's EvalCallback, with its evaluation schedule kept on global timesteps across resumes.
+class _KeepScheduleOnResume:
+    """Keeps an EvalCallback's schedule on global timesteps across resumes.
 
     EvalCallback counts its own calls from zero in every ``learn``; a resumed job would then evaluate
     at ``resume point + k * frequency`` instead of at multiples of the frequency, as an
@@ -87,8 +88,16 @@ class ResumableEvalCallback(EvalCallback):
     """
 
     def _on_training_start(self) -> None:
-        super()._on_training_start()
-        self.n_calls = self.num_timesteps // self.model.get_env().num_envs
+        super()._on_training_start()  # type: ignore[misc]
+        self.n_calls = self.num_timesteps // self.model.get_env().num_envs  # type: ignore[attr-defined]
+
+
+class ResumableEvalCallback(_KeepScheduleOnResume, EvalCallback):
+    """SB3's EvalCallback, resumable (see :class:`_KeepScheduleOnResume`)."""
+
+
+class ResumableMaskableEvalCallback(_KeepScheduleOnResume, MaskableEvalCallback):
+    """sb3-contrib's MaskableEvalCallback (evaluates with action masks), resumable."""
 
 
 class PeriodicCheckpoint(_EveryNTimesteps):

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sb3_contrib import MaskablePPO
+from sb3_contrib.common.maskable.evaluation import evaluate_policy as evaluate_masked_policy
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.evaluation import evaluate_policy
 
@@ -51,8 +53,12 @@ def evaluate_policy_on(
 ) -> Evaluation:
     """Run ``episodes`` episodes of ``policy`` on a single env seeded with ``seed``."""
     env = make_evaluation_env(env_config, seed=seed, stats_path=stats_path)
+    evaluate_with = evaluate_policy
+    if isinstance(policy, MaskablePPO):
+        # a masked policy must be given the masks (sb3-contrib's evaluation does), or it picks invalid actions
+        evaluate_with = evaluate_masked_policy
     try:
-        rewards, lengths = evaluate_policy(
+        rewards, lengths = evaluate_with(
             policy, env, n_eval_episodes=episodes, deterministic=deterministic, return_episode_rewards=True, warn=False
         )
     finally:

@@ -25,7 +25,14 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import CallbackList
 
 from rl.algorithms import build_algorithm, gamma_of, load_algorithm
-from rl.callbacks import MetricLogger, PeriodicCheckpoint, RecordEvaluation, ResumableEvalCallback, StopOnSignal
+from rl.callbacks import (
+    MetricLogger,
+    PeriodicCheckpoint,
+    RecordEvaluation,
+    ResumableEvalCallback,
+    ResumableMaskableEvalCallback,
+    StopOnSignal,
+)
 from rl.checkpoints import Checkpoint, latest_checkpoint, save_checkpoint
 from rl.config import RLConfig
 from rl.curve import LearningCurve
@@ -153,8 +160,10 @@ def _callbacks(
     callbacks = [stop, MetricLogger(max(config.total_timesteps // 100, n_envs), log)]
     if config.evaluation.frequency:
         eval_env = make_evaluation_env(config.env, seed=config.eval_seed)
+        # MaskablePPO must see the action masks when evaluated, as when it trains
+        evaluation_class = ResumableMaskableEvalCallback if config.algo.name == "maskable_ppo" else ResumableEvalCallback
         callbacks.append(
-            ResumableEvalCallback(
+            evaluation_class(
                 eval_env,
                 n_eval_episodes=config.evaluation.episodes,
                 # EvalCallback counts calls; each call advances n_envs timesteps

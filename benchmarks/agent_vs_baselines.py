@@ -1,0 +1,47 @@
+"""A trained agent vs its env's baseline heuristics on the same evaluation episodes, with paired bootstrap CIs.
+
+All policies play the same ``--episodes`` episodes (one evaluation env seeded ``--seed``; the episodes'
+randomness does not depend on the actions), so the difference of returns is paired episode by episode.
+
+    .venv/bin/python benchmarks/agent_vs_baselines.py runs/<job> --episodes 100
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+import envs
+from rl.evaluation import evaluate_policy_on, load_trained
+from rl.stats import paired_difference_ci, stratified_bootstrap_ci
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("job", type=Path, help="job directory, model directory or model.tar.gz")
+    parser.add_argument("--episodes", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=2_000_000, help="evaluation seed (default: not a training or eval seed)")
+    args = parser.parse_args()
+
+    trained = load_trained(args.job)
+    env_config = trained.config.env
+    agent = evaluate_policy_on(trained.model, env_config, episodes=args.episodes, seed=args.seed, stats_path=trained.stats_path)
+    agent_returns = np.array(agent.episode_rewards)
+    interval = stratified_bootstrap_ci(agent_returns, "mean")
+    print(f"{env_config.id}, {args.episodes} episodes (eval seed {args.seed}); mean return [95% bootstrap CI]")
+    print(f"  agent ({trained.config.algo.name}, {trained.model.num_timesteps:,} steps): {interval.estimate:.2f} [{interval.low:.2f}, {interval.high:.2f}]")
+    for name in envs.baseline_names(env_config.id):
+        policy = envs.baseline_policy(env_config.id, name, **env_config.kwargs)
+        baseline = evaluate_policy_on(policy, env_config.model_copy(update={"normalize": False}), episodes=args.episodes, seed=args.seed)
+        returns = np.array(baseline.episode_rewards)
+        own = stratified_bootstrap_ci(returns, "mean")
+        difference = paired_difference_ci(agent_returns, returns)
+        verdict = "agent better" if difference.low > 0 else "baseline better" if difference.high < 0 else "no significant difference"
+        print(f"  {name}: {own.estimate:.2f} [{own.low:.2f}, {own.high:.2f}]; agent - {name} = "
+              f"{difference.estimate:.2f} [{difference.low:.2f}, {difference.high:.2f}] -> {verdict}")
+
+
+if __name__ == "__main__":
+    main()
