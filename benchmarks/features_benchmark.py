@@ -143,12 +143,17 @@ def openfe_available() -> bool:
 def run_openfe(X_train, X_test, y_train, problem: str) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     from openfe import OpenFE, transform
 
+    import contextlib
+    import tempfile
+
     started = time.perf_counter()
     numeric_train = X_train.select_dtypes("number").reset_index(drop=True)
     numeric_test = X_test[numeric_train.columns].reset_index(drop=True)
     task = "regression" if problem == "regression" else "classification"
-    found = OpenFE().fit(data=numeric_train, label=pd.DataFrame({"y": np.asarray(y_train)}), task=task, n_jobs=1, verbose=False)
-    train, test = transform(numeric_train, numeric_test, found[:20], n_jobs=1)
+    # OpenFE writes scratch files into the working directory
+    with tempfile.TemporaryDirectory() as scratch, contextlib.chdir(scratch):
+        found = OpenFE().fit(data=numeric_train, label=pd.DataFrame({"y": np.asarray(y_train)}), task=task, n_jobs=1, verbose=False)
+        train, test = transform(numeric_train, numeric_test, found[:20], n_jobs=1)
     return train, test, time.perf_counter() - started
 
 
@@ -182,9 +187,12 @@ def main() -> None:
         test = transformer.transform(X.iloc[rows_test], tables=data["tables"])
         line("sagelab AutoFeatures", score(train, test, y[rows_train], y[rows_test], problem, metric), time.perf_counter() - started, train.shape[1])
         if use_openfe:
-            train, test, seconds = run_openfe(X.iloc[rows_train][raw_columns], X.iloc[rows_test][raw_columns], y[rows_train], problem)
             label = "OpenFE (single table)" if data["tables"] else "OpenFE"
-            line(label, score(train, test, y[rows_train], y[rows_test], problem, metric), seconds, train.shape[1])
+            try:
+                train, test, seconds = run_openfe(X.iloc[rows_train][raw_columns], X.iloc[rows_test][raw_columns], y[rows_train], problem)
+                line(label, score(train, test, y[rows_train], y[rows_test], problem, metric), seconds, train.shape[1])
+            except Exception as error:  # noqa: BLE001  (a peer library failing is a result to report)
+                print(f"{name:20} {label:22} failed: {type(error).__name__}: {str(error)[:120]}", flush=True)
         ratio = sagelab_dfs_path({**data, "X": X}) / ft_seconds
         print(f"{name:20} sagelab DFS path / featuretools alone: {ratio:.2f}x")
     print(f"\nmetrics: {DEFAULT_METRICS}; held-out = 25% of rows, same split for every method")

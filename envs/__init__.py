@@ -34,6 +34,8 @@ PROBLEMS: tuple[_Problem, ...] = (
     _Problem("Newsvendor", "envs.newsvendor", "NewsvendorEnv", "NewsvendorVectorEnv"),
     _Problem("VehicleRouting", "envs.vehicle_routing", "VehicleRoutingEnv", "VehicleRoutingVectorEnv"),
     _Problem("Knapsack", "envs.knapsack", "KnapsackEnv", "KnapsackVectorEnv"),
+    _Problem("Autoscaling", "envs.autoscaling", "AutoscalingEnv", "AutoscalingVectorEnv"),
+    _Problem("Portfolio", "envs.portfolio", "PortfolioEnv", "PortfolioVectorEnv"),
 )
 
 ENV_IDS: tuple[str, ...] = tuple(f"envs/{p.name}-v0" for p in PROBLEMS)

@@ -1,8 +1,9 @@
 """Online two-dimensional (weight and volume) knapsack: items arrive one at a time, accept or reject each.
 
 The scalar env, its vectorized NumPy twin and the baseline threshold policy live here. Both env classes
-advance one batched state (:class:`_Bags`), so a single env is a batch of one and the twin is N of them
-stepped by the same array code; each episode's capacities and item stream are drawn at reset.
+advance one batched state (:class:`_Bags`, a core of :mod:`envs._twin`), so a single env is a batch of one
+and the twin is N of them stepped by the same array code; each episode's capacities and item stream are
+drawn at reset.
 """
 
 from __future__ import annotations
@@ -12,12 +13,10 @@ from dataclasses import dataclass, fields
 from numbers import Integral, Real
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
-from gymnasium.utils import seeding
-from gymnasium.vector import AutoresetMode, VectorEnv
-from gymnasium.vector.utils import batch_space
+
+from envs._twin import MaskedScalarTwinEnv, MaskedVectorTwinEnv
 
 REJECT, ACCEPT = 0, 1
 OBS_FIELDS = (
@@ -126,11 +125,13 @@ class _Bags:
         self.value = np.zeros(num, np.int64)
         self.t = np.zeros(num, np.int64)
 
-    def start(self, i: int, rng: np.random.Generator) -> None:
-        """Begin a new episode in row ``i`` with an empty bag."""
-        self.capacity[i], self.items[i] = _draw_episode(rng, self.p)
-        self.load[i] = 0
-        self.value[i] = self.t[i] = 0
+    def reset_rows(self, rows: np.ndarray, rngs: list[np.random.Generator]) -> None:
+        """Begin new episodes with empty bags in ``rows``, drawn from their generators."""
+        for row, rng in zip(rows, rngs, strict=True):
+            self.capacity[row], self.items[row] = _draw_episode(rng, self.p)
+        self.load[rows] = 0
+        self.value[rows] = 0
+        self.t[rows] = 0
 
     def _item(self) -> np.ndarray:
         return self.items[np.arange(self.num), self.t]
@@ -145,25 +146,19 @@ class _Bags:
         ok = (self.load + item[:, :2] <= self.capacity).all(1)
         return np.stack([np.ones(self.num, bool), ok], axis=1)
 
-    def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-        """Advance every row by one item; return rewards, terminations and per-row info arrays."""
+    def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """Advance every row by one item; return rewards, terminations, truncations and per-row info arrays."""
         item = self._item()
-        accepted = (actions == ACCEPT) & self.masks()[:, ACCEPT]
+        accepted = (actions.reshape(-1) == ACCEPT) & self.masks()[:, ACCEPT]
         reward = np.where(accepted, item[:, 2], -self.p.drop_penalty).astype(np.float64)
         self.load += accepted[:, None] * item[:, :2]
         self.value += accepted * item[:, 2]
         self.t += 1
-        return reward, self.t >= self.p.horizon, {"accepted": accepted}
+        terminated = self.t >= self.p.horizon
+        return reward, terminated, np.zeros_like(terminated), {"accepted": accepted}
 
 
-def _check_actions(actions: Any, shape: tuple[int, ...]) -> np.ndarray:
-    a = np.asarray(actions)
-    if a.shape != shape or not np.issubdtype(a.dtype, np.integer) or (a.size and (a.min() < 0 or a.max() > 1)):
-        raise ValueError(f"action must be integer(s) in {{0, 1}} (0 reject, 1 accept) with shape {shape}, got {actions!r}")
-    return a.astype(np.int64).reshape(-1)
-
-
-class KnapsackEnv(gym.Env):
+class KnapsackEnv(MaskedScalarTwinEnv):
     """Online knapsack with a weight and a volume capacity (``KnapSackMediumEnv`` of the SageMaker example).
 
     ## Description
@@ -212,8 +207,10 @@ class KnapsackEnv(gym.Env):
     class ``KnapSackMediumEnv`` -- the variant its preset ``preset-knapsack-clippedppo.py`` trains
     (``GymVectorEnvironment(level="knapsack_env:KnapSackMediumEnv")``) and its notebook describes.
     ``np.random.randint(100, 1000)`` and ``randint(1, 100)`` there are the inclusive ranges above.
-    The online-knapsack setting and the baseline threshold follow Zhou, Chakrabarty & Lukose,
-    "Budget constrained bidding in keyword auctions and online knapsack problems", WINE 2008.
+    Baselines: ``value_weight_threshold`` (default), the stochastic knapsack's horizon-paced density
+    threshold (Papastavrou, Rajagopalan & Kleywegt, Management Science 1996), and
+    ``competitive_threshold``, the worst-case online-knapsack threshold of Zhou, Chakrabarty & Lukose
+    ("Budget constrained bidding in keyword auctions and online knapsack problems", WINE 2008).
 
     ## Deviations
     - Randomness comes from the env's seeded ``np_random`` (the example used the global ``np.random``),
@@ -222,37 +219,20 @@ class KnapsackEnv(gym.Env):
       which we follow. The easy (weight only, 20 items) and hard (items leave after 5 steps) variants
       are not reproduced.
     - The example writes a CSV comparing with an offline dynamic-programming optimum at episode end;
-      that side effect is dropped (the baseline lives in :class:`ValueWeightThresholdPolicy`).
+      that side effect is dropped (the online baselines are the policies below).
     - Observations are float32 with finite bounds (the example declared an unbounded uint32 box).
     """
 
-    metadata = {"render_modes": []}
+    metadata: dict[str, Any] = {"render_modes": []}
 
-    def __init__(self, render_mode: str | None = None, **params: Any) -> None:
-        if render_mode is not None:
-            raise ValueError(f"render_mode must be None (this env does not render), got {render_mode!r}")
+    def __init__(self, **params: Any) -> None:
         self.params = make_params(**params)
         self.observation_space = observation_space(self.params)
         self.action_space = spaces.Discrete(2)
-        self._bags = _Bags(self.params, 1)
-
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        super().reset(seed=seed)
-        self._bags.start(0, self.np_random)
-        return self._bags.observations()[0], {"action_mask": self._bags.masks()[0]}
-
-    def step(self, action: Any):
-        reward, terminated, info = self._bags.step(_check_actions(action, np.shape(action)) if np.ndim(action) else _check_actions(action, ()))
-        obs = self._bags.observations()[0]
-        info = {"action_mask": self._bags.masks()[0], "accepted": bool(info["accepted"][0])}
-        return obs, float(reward[0]), bool(terminated[0]), False, info
-
-    def action_masks(self) -> np.ndarray:
-        """Valid actions for the current item, for sb3-contrib's ``MaskablePPO``."""
-        return self._bags.masks()[0]
+        self._core = _Bags(self.params, 1)
 
 
-class KnapsackVectorEnv(VectorEnv):
+class KnapsackVectorEnv(MaskedVectorTwinEnv):
     """N :class:`KnapsackEnv` copies stepped as arrays, with same-step autoreset.
 
     ``reset(seed=s)`` seeds sub-env ``i`` with ``s + i``; every sub-env keeps its own generator, so the
@@ -261,85 +241,85 @@ class KnapsackVectorEnv(VectorEnv):
     (masks ``_final_obs`` / ``_final_info``) hold the finished episode's last observation and info.
     """
 
-    metadata = {"render_modes": [], "autoreset_mode": AutoresetMode.SAME_STEP}
-
-    def __init__(self, num_envs: int = 1, render_mode: str | None = None, **params: Any) -> None:
-        if isinstance(num_envs, bool) or not isinstance(num_envs, Integral) or num_envs < 1:
-            raise ValueError(f"num_envs must be an integer >= 1, got {num_envs!r}")
-        if render_mode is not None:
-            raise ValueError(f"render_mode must be None (this env does not render), got {render_mode!r}")
+    def __init__(self, num_envs: int = 1, **params: Any) -> None:
         self.params = make_params(**params)
-        self.num_envs = int(num_envs)
-        self.single_observation_space = observation_space(self.params)
-        self.single_action_space = spaces.Discrete(2)
-        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
-        self.action_space = batch_space(self.single_action_space, self.num_envs)
-        self._bags = _Bags(self.params, self.num_envs)
-        self._rngs: list[np.random.Generator | None] = [None] * self.num_envs
-
-    def reset(self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None):
-        seeds = _sub_seeds(seed, self.num_envs)
-        for i, s in enumerate(seeds):
-            if s is not None or self._rngs[i] is None:
-                self._rngs[i], _ = seeding.np_random(s)
-            self._bags.start(i, self._rngs[i])
-        masks = self._bags.masks()
-        return self._bags.observations(), {"action_mask": masks, "_action_mask": np.ones(self.num_envs, bool)}
-
-    def step(self, actions: Any):
-        reward, terminated, step_info = self._bags.step(_check_actions(actions, (self.num_envs,)))
-        obs = self._bags.observations()
-        every = np.ones(self.num_envs, bool)
-        infos: dict[str, Any] = {"action_mask": self._bags.masks(), "_action_mask": every}
-        infos.update({"accepted": step_info["accepted"], "_accepted": every.copy()})
-        if terminated.any():
-            done = np.flatnonzero(terminated)
-            final_obs = np.full(self.num_envs, None, dtype=object)
-            for i in done:
-                final_obs[i] = obs[i].copy()
-            final_info = {k: np.where(_rows(terminated, v), v, np.zeros_like(v)) for k, v in infos.items() if k[0] != "_"}
-            final_info.update({f"_{k}": terminated.copy() for k in list(final_info)})
-            infos.update(final_obs=final_obs, _final_obs=terminated.copy(), final_info=final_info)
-            infos["_final_info"] = terminated.copy()
-            for i in done:
-                self._bags.start(i, self._rngs[i])
-            obs[done] = self._bags.observations()[done]
-            infos["action_mask"] = self._bags.masks()
-            # The reset info of a restarted sub-env has no "accepted" (as from SyncVectorEnv).
-            infos["accepted"] = np.where(terminated, False, infos["accepted"])
-            infos["_accepted"] = ~terminated
-        return obs, reward, terminated, np.zeros(self.num_envs, bool), infos
-
-    def action_masks(self) -> np.ndarray:
-        """Valid actions ``(num_envs, 2)`` for the items currently offered."""
-        return self._bags.masks()
+        self._init_twin(num_envs, _Bags(self.params, num_envs), observation_space(self.params), spaces.Discrete(2))
 
 
-def _rows(which: np.ndarray, value: np.ndarray) -> np.ndarray:
-    return which.reshape(which.shape + (1,) * (value.ndim - 1))
-
-
-def _sub_seeds(seed: int | list[int | None] | None, n: int) -> list[int | None]:
-    if seed is None:
-        return [None] * n
-    if isinstance(seed, Integral) and not isinstance(seed, bool):
-        return [int(seed) + i for i in range(n)]
-    seeds = list(seed)
-    if len(seeds) != n:
-        raise ValueError(f"seed must be None, an int or a list of num_envs={n} seeds, got {len(seeds)} seeds")
-    return seeds
+def _check_observation(observation: np.ndarray) -> np.ndarray:
+    obs = np.asarray(observation, dtype=np.float64)
+    if obs.ndim not in (1, 2) or obs.shape[-1] != len(OBS_FIELDS):
+        raise ValueError(f"observation must have shape (9,) or (n_envs, 9), got {obs.shape}")
+    return obs
 
 
 class ValueWeightThresholdPolicy:
+    """Accept an item when it fits and its value per unit of size clears a threshold paced to the horizon.
+
+    The dynamic and stochastic knapsack's threshold rule (Papastavrou, Rajagopalan & Kleywegt,
+    "The dynamic and stochastic knapsack problem with deadlines", Management Science 1996): with ``k``
+    items still to come (this one included), accept iff the item fits and its density is at least the
+    ``tau`` for which the items of density >= ``tau`` among the next ``k`` are expected to just fill the
+    remaining capacity; if all of them are expected to fit, accept whatever fits. Here an item's gain is
+    ``value + drop_penalty`` (accepting also avoids the penalty) and its size is the mean of its weight and
+    volume as fractions of the remaining weight and volume capacity. The expectation is over a fixed
+    sample of ``samples`` items (seed 0) from the item ranges the env was built with, so the rule is
+    deterministic. It reads only the observation (capacities, bag contents, offered item, time left),
+    so it never picks a masked action.
+
+    :param samples: size of the item sample the threshold is computed from.
+    :param env_kwargs: the kwargs the env was built with (item ranges and penalty are read; others ignored).
+    """
+
+    def __init__(self, samples: int = 4096, **env_kwargs: Any) -> None:
+        p = params_from(env_kwargs)
+        if isinstance(samples, bool) or not isinstance(samples, Integral) or samples < 1:
+            raise ValueError(f"samples must be an integer >= 1, got {samples!r}")
+        rng = np.random.default_rng(0)
+        ranges = (p.item_weight_range, p.item_volume_range, p.item_value_range)
+        self.sample = np.stack([rng.integers(a, b + 1, size=samples) for a, b in ranges], axis=-1).astype(np.float64)
+        self.drop_penalty = p.drop_penalty
+
+    def _size(self, weight: np.ndarray, volume: np.ndarray, room: np.ndarray) -> np.ndarray:
+        return (weight / room[..., 0] + volume / room[..., 1]) / 2
+
+    def threshold(self, observation: np.ndarray) -> np.ndarray:
+        """``tau`` for a batch of observations ``(n, 9)`` (``-inf`` where everything expected fits)."""
+        obs = np.atleast_2d(_check_observation(observation))
+        room = np.maximum(obs[:, 0:2] - obs[:, 2:4], 1e-9)[:, None, :]
+        size = self._size(self.sample[:, 0], self.sample[:, 1], room)  # (n, samples)
+        density = (self.sample[:, 2] + self.drop_penalty) / size
+        order = np.argsort(-density, axis=1)
+        expected_fill = np.cumsum(np.take_along_axis(size, order, axis=1), axis=1) * obs[:, 8:9] / len(self.sample)
+        count = (expected_fill <= 1).sum(axis=1)  # the densest sample items that fit in expectation
+        last = np.take_along_axis(density, order, axis=1)[np.arange(len(obs)), np.minimum(count, len(self.sample) - 1)]
+        return np.where(count >= len(self.sample), -np.inf, last)
+
+    def predict(
+        self,
+        observation: np.ndarray,
+        state: Any = None,
+        episode_start: np.ndarray | None = None,
+        deterministic: bool = True,
+    ) -> tuple[np.ndarray, None]:
+        """Actions (0 reject, 1 accept) for one observation ``(9,)`` or a batch ``(n, 9)``."""
+        obs = _check_observation(observation)
+        batch = np.atleast_2d(obs)
+        room = np.maximum(batch[:, 0:2] - batch[:, 2:4], 1e-9)
+        density = (batch[:, 7] + self.drop_penalty) / self._size(batch[:, 5], batch[:, 6], room)
+        accept = (fits(batch) & (density >= self.threshold(batch))).astype(np.int64)
+        return (accept if obs.ndim == 2 else accept[0]), None
+
+
+class CompetitiveThresholdPolicy:
     """Accept an item when it fits and its value density clears a threshold that rises as the bag fills.
 
-    The threshold is the online-knapsack rule of Zhou, Chakrabarty & Lukose (WINE 2008), which is
+    The worst-case online-knapsack rule of Zhou, Chakrabarty & Lukose (WINE 2008), which is
     ``(ln(U/L) + 1)``-competitive when value densities lie in ``[L, U]``: with the bag a fraction ``z``
     full, accept iff ``value / size >= psi(z) = (U e / L) ** z * L / e``. With two capacities it is
-    applied to both, each with its own fill fraction and density bounds (as the example's hard-variant
-    greedy heuristic checks both value/weight and value/volume). ``L`` and ``U`` follow from the item
-    ranges the env was built with. The rule needs only the observation (capacities, bag contents and
-    the offered item), so it never picks a masked action.
+    applied to both, each with its own fill fraction and density bounds. ``L`` and ``U`` follow from the
+    item ranges the env was built with. It ignores the drop penalty and the item distribution, which is
+    why it trails :class:`ValueWeightThresholdPolicy` here. Reads only the observation.
 
     :param env_kwargs: the kwargs the env was built with (item ranges are read; other keys ignored).
     """
@@ -365,9 +345,7 @@ class ValueWeightThresholdPolicy:
         deterministic: bool = True,
     ) -> tuple[np.ndarray, None]:
         """Actions (0 reject, 1 accept) for one observation ``(9,)`` or a batch ``(n, 9)``."""
-        obs = np.asarray(observation, dtype=np.float64)
-        if obs.ndim not in (1, 2) or obs.shape[-1] != len(OBS_FIELDS):
-            raise ValueError(f"observation must have shape (9,) or (n_envs, 9), got {obs.shape}")
+        obs = _check_observation(observation)
         accept = fits(obs)
         for cap, used, size, (low, high) in ((0, 2, 5, self.density_bounds[0]), (1, 3, 6, self.density_bounds[1])):
             fill = obs[..., used] / obs[..., cap]
@@ -375,4 +353,7 @@ class ValueWeightThresholdPolicy:
         return accept.astype(np.int64), None
 
 
-BASELINES: dict[str, type] = {"value_weight_threshold": ValueWeightThresholdPolicy}
+BASELINES: dict[str, type] = {
+    "value_weight_threshold": ValueWeightThresholdPolicy,
+    "competitive_threshold": CompetitiveThresholdPolicy,
+}

@@ -19,8 +19,8 @@ SHORT: dict[str, dict] = {
     "envs/Newsvendor-v0": {"max_steps": 8},
     "envs/VehicleRouting-v0": {"episode_length": 30},
     "envs/Knapsack-v0": {},
-    "envs/Autoscaling-v0": {},
-    "envs/Portfolio-v0": {},
+    "envs/Autoscaling-v0": {"max_time_steps": 12},
+    "envs/Portfolio-v0": {"steps": 12},
 }
 
 

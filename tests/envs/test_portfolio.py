@@ -1,0 +1,144 @@
+"""Portfolio: Jiang's value bookkeeping on hand-made prices, the price model, the baseline, the vector twin."""
+
+from __future__ import annotations
+
+import math
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.vector import AutoresetMode, SyncVectorEnv
+
+import envs  # noqa: F401  (registers the environments)
+from envs.portfolio import EqualWeightPolicy, PortfolioEnv, draw_prices, make_params, weights_from_actions
+
+ENV_ID = "envs/Portfolio-v0"
+
+
+def scripted_env(prices: list[list[float]], **kwargs) -> PortfolioEnv:
+    """An env whose episode runs on the given closing prices (days x assets)."""
+    env = PortfolioEnv(n_assets=len(prices[0]), **kwargs)
+    env.reset(seed=0)
+    env._core.prices[0] = np.asarray(prices, dtype=float)
+    return env
+
+
+def logits_for(weights: list[float], scale: float = 10.0) -> np.ndarray:
+    """Actions in [-1, 1] whose softmax is ``weights`` (all weights > 0, within a factor exp(2 * scale))."""
+    logits = np.log(weights) / scale
+    return (logits - logits.max() + 1).astype(np.float32)
+
+
+def test_value_and_reward_follow_jiangs_bookkeeping_on_hand_made_prices() -> None:
+    prices = [[10.0, 20.0], [10.0, 20.0], [11.0, 18.0], [11.0, 27.0]]  # window 2, then 2 steps
+    env = scripted_env(prices, window_length=2, steps=2, trading_cost=0.01)
+    w1 = np.array([0.2, 0.5, 0.3])
+    obs, reward, terminated, truncated, info = env.step(logits_for(w1))
+    # from all cash: turnover |0.2 - 1| + 0.5 + 0.3 = 1.6, cost 1.6%; prices move by (1, 1.1, 0.9)
+    growth = (1 - 0.016) * (0.2 + 0.5 * 1.1 + 0.3 * 0.9)
+    assert info["cost"] == pytest.approx(0.016, rel=1e-5)
+    assert info["portfolio_value"] == pytest.approx(growth, rel=1e-5)
+    assert reward == pytest.approx(1000 / 2 * math.log(growth), rel=1e-4)
+    drifted = w1 * [1, 1.1, 0.9] / (w1 @ [1, 1.1, 0.9])
+    np.testing.assert_allclose(obs[-3:], drifted, rtol=1e-5)
+    np.testing.assert_allclose(obs[:4], [10 / 11, 1, 20 / 18, 1], rtol=1e-6)  # windows / today's close
+    assert not terminated and not truncated
+    # keep the drifted weights: no turnover, no cost; the second asset gains 50%
+    _, reward, _, truncated, info = env.step(logits_for(list(drifted)))
+    assert info["cost"] == pytest.approx(0.0, abs=1e-5)
+    second = drifted @ [1, 1, 1.5]
+    assert info["portfolio_value"] == pytest.approx(growth * second, rel=1e-4)
+    assert reward == pytest.approx(500 * math.log(second), rel=1e-3) and truncated
+
+
+def test_softmax_actions_give_valid_portfolios() -> None:
+    weights = weights_from_actions(np.array([[0.0, 0.0, 0.0], [1.0, -1.0, -1.0]]), 10.0)
+    np.testing.assert_allclose(weights.sum(axis=1), 1.0)
+    np.testing.assert_allclose(weights[0], 1 / 3)
+    assert weights[1, 0] > 1 - 1e-8
+
+
+def test_equal_weight_baseline_holds_every_asset_equally() -> None:
+    env = PortfolioEnv(n_assets=4, steps=5)
+    policy = EqualWeightPolicy(n_assets=4, steps=5, unrelated_kwarg=1)
+    obs, _ = env.reset(seed=2)
+    action, state = policy.predict(obs)
+    np.testing.assert_allclose(weights_from_actions(action, 10.0), [0, 0.25, 0.25, 0.25, 0.25], atol=1e-8)
+    actions, _ = policy.predict(np.stack([obs, obs]))
+    assert actions.shape == (2, 5) and state is None
+    with pytest.raises(ValueError, match="shape"):
+        policy.predict(np.zeros(3))
+
+
+def test_price_model_has_the_configured_correlation_and_drift() -> None:
+    p = make_params(
+        n_assets=4, steps=20_000, regime_drift=(0.001,), regime_volatility=(1.0,), regime_transition=((1.0,),),
+        asset_volatility=(0.02, 0.02), asset_drift_sigma=0.0, correlation=0.6,
+    )
+    prices = draw_prices(np.random.default_rng(0), p)
+    assert prices.shape == (p.days, 4) and (prices[0] == 1).all()
+    log_returns = np.diff(np.log(prices), axis=0)
+    corr = np.corrcoef(log_returns.T)[np.triu_indices(4, 1)]
+    np.testing.assert_allclose(corr, 0.6, atol=0.03)
+    np.testing.assert_allclose(log_returns.mean(axis=0), 0.001 - 0.02**2 / 2, atol=0.0004)
+    np.testing.assert_allclose(log_returns.std(axis=0), 0.02, rtol=0.03)
+
+
+def test_persistent_regimes_cluster_volatility() -> None:
+    def abs_return_autocorrelation(**regimes) -> tuple[float, float]:
+        p = make_params(n_assets=1, steps=40_000, asset_drift_sigma=0.0, asset_volatility=(0.01, 0.01), **regimes)
+        r = np.diff(np.log(draw_prices(np.random.default_rng(1), p)), axis=0)[:, 0]
+        kurtosis = np.mean((r - r.mean()) ** 4) / r.var() ** 2
+        return float(np.corrcoef(np.abs(r[1:]), np.abs(r[:-1]))[0, 1]), float(kurtosis)
+
+    # default bull/bear chain: calm and volatile stretches (fat tails, |return| autocorrelated)
+    clustered, kurtosis = abs_return_autocorrelation()
+    assert clustered > 0.05 and kurtosis > 3.5
+    # one regime: plain geometric Brownian motion
+    plain, kurtosis = abs_return_autocorrelation(regime_drift=(0.0,), regime_volatility=(1.0,), regime_transition=((1.0,),))
+    assert abs(plain) < 0.02 and abs(kurtosis - 3) < 0.15
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"regime_transition": ((0.9, 0.2), (0.5, 0.5))}, ["regime_transition", "sum to 1"]),
+        ({"regime_transition": ((1.0,),)}, ["regime_transition", "2x2"]),
+        ({"regime_volatility": (1.0, -2.0)}, ["regime_volatility", "-2.0"]),
+        ({"regime_drift": ()}, ["regime_drift", "non-empty"]),
+        ({"trading_cost": -0.1}, ["trading_cost", "-0.1"]),
+        ({"trading_cost": 0.7}, ["trading_cost", "0.5"]),
+        ({"correlation": 1.0}, ["correlation", "[0, 1)"]),
+        ({"asset_volatility": (0.03, 0.01)}, ["asset_volatility", "low <= high"]),
+        ({"n_assets": 0}, ["n_assets", "0"]),
+        ({"window": 5}, ["window", "expected"]),
+    ],
+)
+def test_bad_parameters_fail_at_construction(kwargs: dict, words: list[str]) -> None:
+    with pytest.raises(ValueError) as error:
+        gym.make(ENV_ID, **kwargs)
+    assert all(word in str(error.value) for word in words)
+
+
+def test_vector_twin_equals_scalar_envs_across_autoresets() -> None:
+    kwargs, num = {"steps": 6, "n_assets": 3}, 4
+    twin = gym.make_vec(ENV_ID, num_envs=num, vectorization_mode="vector_entry_point", **kwargs)
+    reference = SyncVectorEnv([lambda: PortfolioEnv(**kwargs) for _ in range(num)], autoreset_mode=AutoresetMode.SAME_STEP)
+    np.testing.assert_array_equal(twin.reset(seed=5)[0], reference.reset(seed=5)[0])
+    twin.action_space.seed(0)
+    for _ in range(20):
+        actions = twin.action_space.sample()
+        out_twin, out_ref = twin.step(actions), reference.step(actions)
+        for a, b in zip(out_twin[:4], out_ref[:4], strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-9)
+
+
+def test_observations_of_sub_envs_at_different_days() -> None:
+    venv = gym.make_vec(ENV_ID, num_envs=3, vectorization_mode="vector_entry_point", steps=8, n_assets=2)
+    venv.reset(seed=0)
+    core = venv.unwrapped._core
+    core.t[:] = [0, 2, 5]  # out of step: the general gather, not the in-step slice
+    mixed = core.observations()
+    for row, day in enumerate([0, 2, 5]):
+        core.t[:] = day
+        np.testing.assert_array_equal(mixed[row], core.observations()[row])
