@@ -191,7 +191,7 @@ def main() -> None:
             try:
                 train, test, seconds = run_openfe(X.iloc[rows_train][raw_columns], X.iloc[rows_test][raw_columns], y[rows_train], problem)
                 line(label, score(train, test, y[rows_train], y[rows_test], problem, metric), seconds, train.shape[1])
-            except Exception as error:  # noqa: BLE001  (a peer library failing is a result to report)
+            except (Exception, SystemExit) as error:  # noqa: BLE001  (a peer library failing is a result to report)
                 print(f"{name:20} {label:22} failed: {type(error).__name__}: {str(error)[:120]}", flush=True)
         ratio = sagelab_dfs_path({**data, "X": X}) / ft_seconds
         print(f"{name:20} sagelab DFS path / featuretools alone: {ratio:.2f}x")
