@@ -148,8 +148,18 @@ def build_trainer(job: Job, source_dir: Path, *, session: Any = None) -> Any:
     return trainer.with_metric_definitions([MetricDefinition(name=d["Name"], regex=d["Regex"]) for d in METRIC_DEFINITIONS])
 
 
-def launch_job(job: Job) -> LaunchedJob:
-    """Create the training job for ``job`` on SageMaker and return without waiting."""
+@dataclass(frozen=True)
+class Launch:
+    """What every launch needs: the session in the job's region and the job's input channels on S3."""
+
+    session: Any
+    region: str
+    output: S3Location
+    inputs: list[Any]
+
+
+def prepare_launch(job: Job, purpose: str = "") -> Launch:
+    """Check the settings, open the session, upload the input channels (nothing is created yet)."""
     from sagemaker.core.training.configs import InputData
 
     settings = settings_of(job)
@@ -159,17 +169,20 @@ def launch_job(job: Job) -> LaunchedJob:
         os.environ["SAGEMAKER_VALIDATE_ROLE"] = "false"
     output = S3Location.parse(settings.output_path)
     session = sagemaker_session(region, default_bucket=output.bucket)
-    inputs_prefix = output.join("inputs", f"{base_job_name(job)}-{time.strftime('%Y%m%d-%H%M%S')}")
-    channels = upload_inputs(job, inputs_prefix, session.boto_session.client("s3"))
+    prefix = output.join("inputs", f"{base_job_name(job)}{purpose}-{time.strftime('%Y%m%d-%H%M%S')}")
+    channels = upload_inputs(job, prefix, session.boto_session.client("s3"))
+    inputs = [InputData(channel_name=name, data_source=uri) for name, uri in channels.items()]
+    return Launch(session, region, output, inputs)
+
+
+def launch_job(job: Job) -> LaunchedJob:
+    """Create the training job for ``job`` on SageMaker and return without waiting."""
+    launch = prepare_launch(job)
     with tempfile.TemporaryDirectory(prefix="sagelab-source-") as scratch:
-        trainer = build_trainer(job, build_source_bundle(job, Path(scratch)), session=session)
-        trainer.train(
-            input_data_config=[InputData(channel_name=name, data_source=uri) for name, uri in channels.items()] or None,
-            wait=False,
-            logs=False,
-        )
+        trainer = build_trainer(job, build_source_bundle(job, Path(scratch)), session=launch.session)
+        trainer.train(input_data_config=launch.inputs or None, wait=False, logs=False)
     name = trainer._latest_training_job.training_job_name  # the SDK keeps the created job here
-    return LaunchedJob(name=name, region=region, output_path=output.uri)
+    return LaunchedJob(name=name, region=launch.region, output_path=launch.output.uri)
 
 
 def wait_for(launched: LaunchedJob, *, poll_seconds: float = 30.0, on_status: Callable[[str, str], None] | None = None) -> dict[str, Any]:

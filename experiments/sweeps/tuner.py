@@ -7,13 +7,11 @@ hyperparameter names of hyperparameters.json, and reads the objective from the m
 
 from __future__ import annotations
 
-import os
 import tempfile
-import time
 from pathlib import Path
 
-from experiments.aws.launcher import base_job_name, build_trainer, settings_of, upload_inputs
-from experiments.aws.session import S3Location, console_url, region_of, sagemaker_session
+from experiments.aws.launcher import build_trainer, prepare_launch
+from experiments.aws.session import console_url
 from experiments.aws.source import build_source_bundle
 from experiments.config import FeaturesJob, RLJob
 from experiments.contract import METRIC_DEFINITIONS
@@ -26,20 +24,11 @@ MAX_TUNING_JOB_NAME = 32
 
 def launch_tuning_job(job: RLJob | FeaturesJob, space: SearchSpace) -> tuple[str, str]:
     """Create the tuning job; returns its name and console URL."""
-    from sagemaker.core.training.configs import InputData
     from sagemaker.train.tuner import HyperparameterTuner
 
-    settings = settings_of(job)
-    region = region_of(settings.region)
-    if not settings.validate_role:
-        os.environ["SAGEMAKER_VALIDATE_ROLE"] = "false"
-    output = S3Location.parse(settings.output_path)
-    session = sagemaker_session(region, default_bucket=output.bucket)
-    channels = upload_inputs(
-        job, output.join("inputs", f"{base_job_name(job)}-tuning-{time.strftime('%Y%m%d-%H%M%S')}"), session.boto_session.client("s3")
-    )
+    launch = prepare_launch(job, "-tuning")
     with tempfile.TemporaryDirectory(prefix="sagelab-source-") as scratch:
-        trainer = build_trainer(job, build_source_bundle(job, Path(scratch)), session=session)
+        trainer = build_trainer(job, build_source_bundle(job, Path(scratch)), session=launch.session)
         tuner = HyperparameterTuner(
             model_trainer=trainer,
             objective_metric_name=space.objective.metric,
@@ -52,9 +41,6 @@ def launch_tuning_job(job: RLJob | FeaturesJob, space: SearchSpace) -> tuple[str
             base_tuning_job_name=job.name[: MAX_TUNING_JOB_NAME - 15].rstrip("-"),
             random_seed=job.seed,
         )
-        tuner.tune(
-            inputs=[InputData(channel_name=name, data_source=uri) for name, uri in channels.items()] or None,
-            wait=False,
-        )
+        tuner.tune(inputs=launch.inputs or None, wait=False)
     name = tuner.latest_tuning_job.hyper_parameter_tuning_job_name
-    return name, console_url(region, name, kind="hyper-tuning-jobs")
+    return name, console_url(launch.region, name, kind="hyper-tuning-jobs")
