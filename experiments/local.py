@@ -83,7 +83,8 @@ def prepare_job(job: Job, output_dir: Path, name: str | None = None) -> Containe
     name = name or job_name(job)
     if not re.fullmatch(r"[A-Za-z0-9](-*[A-Za-z0-9]){0,62}", name):
         raise UserError(f"job name {name!r} is invalid: up to 63 letters, digits and hyphens, starting with a letter or digit")
-    paths = ContainerPaths(output_dir / name)
+    # absolute: the job process runs in the job directory and receives these paths as SM_* variables
+    paths = ContainerPaths((output_dir / name).resolve())
     if paths.root.exists():
         raise UserError(f"job directory {paths.root} already exists; use --resume {paths.root} to continue it")
     _check_inputs(job)

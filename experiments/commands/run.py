@@ -58,7 +58,7 @@ def run_command(args: argparse.Namespace) -> int:
         raise UserError("--job-name names one job; drop --seeds")
 
     if args.resume:
-        paths = ContainerPaths(args.resume)
+        paths = ContainerPaths(args.resume.resolve())
         check_resumable(jobs[0], paths)
         prepared = [(jobs[0], paths)]
     else:

@@ -235,3 +235,11 @@ def test_resume_refuses_a_different_config(tmp_path: Path, write_config, finishe
     other = write_config(tiny_rl_config(seed=5))
     done = sagelab("run", other, "--resume", job)
     assert done.returncode == 2 and "seed" in done.stderr
+
+
+def test_a_relative_output_dir_works_as_make_demo_uses_it(tmp_path: Path, write_config) -> None:
+    config = write_config(tiny_rl_config(total_timesteps=256, evaluation={"episodes": 2, "frequency": 0}))
+    done = sagelab("run", config, "--output-dir", "runs/demo", "--job-name", "relative", "--quiet", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "runs/demo/relative/output/data/evaluation.json").is_file()
+    assert "artifacts: " in done.stdout and str(tmp_path / "runs/demo/relative") in done.stdout
