@@ -8,16 +8,16 @@ generate, compute) vs ``ft.dfs`` alone on the same data, as a ratio.
     .venv/bin/python benchmarks/features_benchmark.py            # every dataset
     .venv/bin/python benchmarks/features_benchmark.py --dataset diabetes
 
-OpenFE is not a sagelab dependency: the script installs it (``pip install --no-deps --target``) into
-``benchmarks/.cache/openfe`` on first use; its own dependencies (numpy, pandas, scikit-learn,
-LightGBM, scipy, tqdm, pyarrow) are already in the environment.
+OpenFE is not a sagelab dependency: it runs in its own virtualenv (``--openfe-python``, default
+``/tmp/openfe-venv/bin/python``, made with ``python -m venv /tmp/openfe-venv && /tmp/openfe-venv/bin/pip
+install openfe matplotlib``) through a subprocess, on the numeric columns of the rows to predict.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -35,7 +35,6 @@ from features.profile import infer_problem_type
 from features.selection import as_model_input, model_for
 
 warnings.filterwarnings("ignore")
-OPENFE_DIR = Path(__file__).resolve().parent / ".cache" / "openfe"
 RELATIONSHIPS = (("customers", "customer_id", "sessions", "customer_id"), ("sessions", "session_id", "transactions", "session_id"))
 
 
@@ -119,50 +118,62 @@ def sagelab_dfs_path(data: dict) -> float:
     return time.perf_counter() - started
 
 
-def openfe_available() -> bool:
-    if str(OPENFE_DIR) not in sys.path:
-        sys.path.insert(0, str(OPENFE_DIR))
-    try:
-        import openfe  # noqa: F401
-
-        return True
-    except ImportError:
-        done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(OPENFE_DIR), "openfe==0.0.12"],
-                              capture_output=True, text=True)
-        if done.returncode:
-            print(f"OpenFE could not be installed: {done.stderr.strip()[-300:]}")
-            return False
-        import importlib
-
-        importlib.invalidate_caches()
-        import openfe  # noqa: F401
-
-        return True
+OPENFE_SCRIPT = """
+import contextlib, os, sys, tempfile
+import pandas as pd
+from openfe import OpenFE, transform
+folder, task = sys.argv[1], sys.argv[2]
+train, test = pd.read_parquet(f"{folder}/train.parquet"), pd.read_parquet(f"{folder}/test.parquet")
+label = pd.read_parquet(f"{folder}/label.parquet")
+with tempfile.TemporaryDirectory() as scratch, contextlib.chdir(scratch):  # OpenFE writes scratch files in the cwd
+    found = OpenFE().fit(data=train, label=label, task=task, n_jobs=1, verbose=False)
+    new_train, new_test = transform(train, test, found[:20], n_jobs=1)
+new_train.columns = new_test.columns = [str(c) for c in new_train.columns]
+new_train.to_parquet(f"{folder}/out_train.parquet"); new_test.to_parquet(f"{folder}/out_test.parquet")
+"""
 
 
-def run_openfe(X_train, X_test, y_train, problem: str) -> tuple[pd.DataFrame, pd.DataFrame, float]:
-    from openfe import OpenFE, transform
+def openfe_python(path: str) -> str | None:
+    """The interpreter of the separate OpenFE virtualenv, if it exists and imports openfe."""
+    if not Path(path).is_file():
+        print(f"OpenFE skipped: no interpreter at {path} (make it: python -m venv /tmp/openfe-venv && "
+              "/tmp/openfe-venv/bin/pip install openfe matplotlib)")
+        return None
+    done = subprocess.run([path, "-c", "import openfe"], capture_output=True, text=True)
+    if done.returncode:
+        print(f"OpenFE skipped: `import openfe` fails in {path}: {done.stderr.strip().splitlines()[-1]}")
+        return None
+    return path
 
-    import contextlib
+
+def run_openfe(python: str, X_train, X_test, y_train, problem: str) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """OpenFE in its own virtualenv (its pins differ from ours), on the numeric columns; wall time includes the process."""
     import tempfile
 
-    started = time.perf_counter()
     numeric_train = X_train.select_dtypes("number").reset_index(drop=True)
     numeric_test = X_test[numeric_train.columns].reset_index(drop=True)
     task = "regression" if problem == "regression" else "classification"
-    # OpenFE writes scratch files into the working directory
-    with tempfile.TemporaryDirectory() as scratch, contextlib.chdir(scratch):
-        found = OpenFE().fit(data=numeric_train, label=pd.DataFrame({"y": np.asarray(y_train)}), task=task, n_jobs=1, verbose=False)
-        train, test = transform(numeric_train, numeric_test, found[:20], n_jobs=1)
-    return train, test, time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as folder:
+        numeric_train.to_parquet(f"{folder}/train.parquet")
+        numeric_test.to_parquet(f"{folder}/test.parquet")
+        pd.DataFrame({"y": np.asarray(y_train)}).to_parquet(f"{folder}/label.parquet")
+        started = time.perf_counter()
+        done = subprocess.run([python, "-c", OPENFE_SCRIPT, folder, task], capture_output=True, text=True)
+        seconds = time.perf_counter() - started
+        if done.returncode or not Path(f"{folder}/out_train.parquet").is_file():
+            # OpenFE catches errors inside its worker processes and goes on, so look for the first one reported
+            error = re.search(r"\w+(?:Error|Exception): [^\r\n]*", done.stdout + done.stderr)  # OpenFE prints them to stdout
+            raise RuntimeError(error.group(0) if error else done.stderr.strip()[-200:])
+        return pd.read_parquet(f"{folder}/out_train.parquet"), pd.read_parquet(f"{folder}/out_test.parquet"), seconds
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", action="append", help="dataset name (repeatable; default all)")
+    parser.add_argument("--openfe-python", default="/tmp/openfe-venv/bin/python", help="interpreter of a venv with openfe")
     parser.add_argument("--no-openfe", action="store_true")
     args = parser.parse_args()
-    use_openfe = not args.no_openfe and openfe_available()
+    python = None if args.no_openfe else openfe_python(args.openfe_python)
     print(f"{'dataset':20} {'method':22} {'held-out score':>15} {'seconds':>9} {'features':>9}")
     for name, data in datasets().items():
         if args.dataset and not any(d in name for d in args.dataset):
@@ -182,17 +193,16 @@ def main() -> None:
         line("featuretools DFS (all)", score(matrix.iloc[rows_train], matrix.iloc[rows_test], y[rows_train], y[rows_test], problem, metric), ft_seconds, matrix.shape[1])
         started = time.perf_counter()
         transformer = AutoFeatures(**data["schema"], test_size=0.0, max_features=20, max_candidates=600, random_state=0)
-        transformer.fit(X.iloc[rows_train], y[rows_train], tables=data["tables"])
-        train = transformer.transform(X.iloc[rows_train], tables=data["tables"])
+        train = transformer.fit_transform(X.iloc[rows_train], y[rows_train], tables=data["tables"])
         test = transformer.transform(X.iloc[rows_test], tables=data["tables"])
         line("sagelab AutoFeatures", score(train, test, y[rows_train], y[rows_test], problem, metric), time.perf_counter() - started, train.shape[1])
-        if use_openfe:
+        if python:
             label = "OpenFE (single table)" if data["tables"] else "OpenFE"
             try:
-                train, test, seconds = run_openfe(X.iloc[rows_train][raw_columns], X.iloc[rows_test][raw_columns], y[rows_train], problem)
+                train, test, seconds = run_openfe(python, X.iloc[rows_train][raw_columns], X.iloc[rows_test][raw_columns], y[rows_train], problem)
                 line(label, score(train, test, y[rows_train], y[rows_test], problem, metric), seconds, train.shape[1])
-            except (Exception, SystemExit) as error:  # noqa: BLE001  (a peer library failing is a result to report)
-                print(f"{name:20} {label:22} failed: {type(error).__name__}: {str(error)[:120]}", flush=True)
+            except RuntimeError as error:  # a peer library failing is a result to report, not a crash
+                print(f"{name:20} {label:22} failed: {str(error)[:160]}", flush=True)
         ratio = sagelab_dfs_path({**data, "X": X}) / ft_seconds
         print(f"{name:20} sagelab DFS path / featuretools alone: {ratio:.2f}x")
     print(f"\nmetrics: {DEFAULT_METRICS}; held-out = 25% of rows, same split for every method")

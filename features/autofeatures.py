@@ -10,7 +10,6 @@ never seen by generation, ranking or selection; it only measures the result at t
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -21,15 +20,19 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import train_test_split
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_array, check_is_fitted
+from tqdm.auto import tqdm
 
+from features import persistence
 from features.config import DEFAULT_METRICS, FeaturesConfig
 from features.entityset import Schema, build_entityset, compute, cutoff_frame, generate_definitions
+from features.groupby import groupby_definitions
 from features.profile import infer_problem_type
 from features.selection import Score, as_model_input, cv_score, forward_select, gain_ranking, model_for
 
-FEATURES_FILE = "feature_definitions.json"
-STATE_FILE = "autofeatures.json"
+FORWARD_CANDIDATES_PER_FEATURE = 4
+PATIENCE = 10  # forward selection stops after this many rejections in a row (or max_features, if larger)
 
 
 class AutoFeatures(TransformerMixin, BaseEstimator):
@@ -43,6 +46,14 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
     :param training_window: e.g. ``"180 days"``: only related data this long before the cutoff.
     :param problem_type: ``auto``, ``regression``, ``binary`` or ``multiclass``.
     :param metric: a scikit-learn scorer name (default per problem type: RMSE, AUC, macro-F1).
+    :param cv_folds: K of the K-fold CV that ranks and selects (on the training rows only).
+    :param test_size: share of rows held out before anything is learned; scored once at the end (0: none).
+    :param max_depth: Deep Feature Synthesis depth; ``max_candidates``: at most this many generated definitions.
+    :param max_features: at most this many generated features added to the raw columns (which are always kept).
+    :param time_budget_seconds: stop generating and selecting after this long; what was kept so far is the result.
+    :param groupby_aggregations: add statistics of numeric columns per categorical key (learned on training rows).
+    :param chunk_size: candidates computed and ranked at a time, bounding memory on wide data.
+    :param verbose: progress bars (candidate chunks, forward selection) and step messages on stderr/stdout.
     """
 
     def __init__(
@@ -65,6 +76,7 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
         time_budget_seconds: float | None = None,
         agg_primitives: Sequence[str] | None = None,
         trans_primitives: Sequence[str] | None = None,
+        groupby_aggregations: bool = True,
         chunk_size: int = 512,
         random_state: int = 0,
         verbose: bool = False,
@@ -86,6 +98,7 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
         self.time_budget_seconds = time_budget_seconds
         self.agg_primitives = agg_primitives
         self.trans_primitives = trans_primitives
+        self.groupby_aggregations = groupby_aggregations
         self.chunk_size = chunk_size
         self.random_state = random_state
         self.verbose = verbose
@@ -113,11 +126,19 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
             time_budget_seconds=config.time_budget_seconds,
             agg_primitives=config.agg_primitives,
             trans_primitives=config.trans_primitives,
+            groupby_aggregations=config.groupby_aggregations,
             chunk_size=config.chunk_size,
             random_state=config.seed,
         )
         settings.update(overrides)
         return cls(**settings)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # LightGBM and featuretools handle missing values
+        tags.input_tags.string = True  # categorical and text columns are features, not errors
+        tags.transformer_tags.preserves_dtype = []  # the output is a DataFrame of mixed dtypes
+        return tags
 
     # --- fitting -----------------------------------------------------------------------------------
 
@@ -137,12 +158,27 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
 
     def fit(self, X: pd.DataFrame, y: Any, tables: Mapping[str, pd.DataFrame] | None = None) -> AutoFeatures:
         """Generate candidates on the training rows, select by CV score, measure on the held-out rows."""
+        self._fit(X, y, tables)
+        return self
+
+    def fit_transform(self, X: Any, y: Any = None, tables: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+        """``fit(X, y).transform(X)``; without held-out rows the matrix computed while fitting is reused."""
+        matrix = self._fit(X, y, tables)
+        return matrix if matrix is not None else self.transform(X, tables=tables)
+
+    def _fit(self, X: Any, y: Any, tables: Mapping[str, pd.DataFrame] | None) -> pd.DataFrame | None:
+        """Fit; return the selected features of X when every row was a training row (else None)."""
         started = time.monotonic()
         deadline = started + self.time_budget_seconds if self.time_budget_seconds else None
         X = self._as_frame(X)
         y = pd.Series(np.asarray(y), index=X.index, name=getattr(y, "name", None) or "target")
         if y.isna().any():
             raise ValueError(f"y has {int(y.isna().sum())} missing values; drop or fill those rows first")
+        type_of_target(y, input_name="y", raise_unknown=True)
+        needed = 2 * self.cv_folds
+        if len(X) < needed:
+            raise ValueError(f"X has n_samples={len(X)}; {self.cv_folds}-fold CV needs at least {needed} rows")
+        self.n_features_in_ = X.shape[1]
         tables = dict(tables or {})
         self.problem_type_, self.problem_type_reason_ = (
             infer_problem_type(y) if self.problem_type == "auto" else (self.problem_type, "set by the user")
@@ -163,6 +199,9 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
             entityset, schema, max_depth=self.max_depth, max_candidates=self.max_candidates,
             agg_primitives=self.agg_primitives, trans_primitives=self.trans_primitives,
         )
+        if self.groupby_aggregations:
+            # statistics learned from the training rows only; the held-out rows are not in this entityset
+            definitions += groupby_definitions(entityset, schema.target_table)[: max(0, self.max_candidates - len(definitions))]
         raw_names = [c for c in X.columns if c not in {self.index, self.cutoff_time}]
         by_name = {f.get_name(): f for f in definitions}
         raw = [name for name in by_name if name in raw_names]
@@ -170,14 +209,20 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
         self._log(f"{len(definitions)} feature definitions ({len(raw)} raw, {len(candidates)} generated)")
 
         cutoff = cutoff_frame(X_train, schema)
-        base_matrix = compute([by_name[n] for n in raw], entityset, cutoff, self.training_window).reset_index(drop=True)
-        # candidates are computed and ranked chunk by chunk; only the best of each chunk is kept in memory
+        # candidates are computed and ranked chunk by chunk; only the best of each chunk is kept in memory.
+        # The raw columns ride along with the first chunk: with cutoff times every featuretools pass is costly.
+        chunks = [candidates[start : start + self.chunk_size] for start in range(0, len(candidates), self.chunk_size)] or [[]]
         survivors: list[pd.DataFrame] = []
-        for start in range(0, len(candidates), self.chunk_size):
+        for position, chunk in enumerate(tqdm(chunks, desc="ranking candidate chunks", unit="chunk", disable=not self.verbose)):
             if deadline is not None and time.monotonic() > deadline:
-                break
-            chunk = candidates[start : start + self.chunk_size]
-            matrix = compute([by_name[n] for n in chunk], entityset, cutoff, self.training_window).reset_index(drop=True)
+                if position:
+                    break
+                chunk = []  # out of time already: the raw columns are still needed
+            wanted = [by_name[n] for n in ([*raw, *chunk] if position == 0 else chunk)]
+            matrix = (compute(wanted, entityset, cutoff, self.training_window).reset_index(drop=True)
+                      if wanted else pd.DataFrame(index=pd.RangeIndex(len(X_train))))
+            if position == 0:
+                base_matrix, matrix = matrix[raw], matrix.drop(columns=raw)
             matrix = matrix.loc[:, matrix.nunique(dropna=True) > 1]
             if matrix.empty:
                 continue
@@ -187,15 +232,23 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
         pool = pd.concat([base_matrix, *survivors], axis=1)
         generated = [c for c in pool.columns if c not in raw]
         ranking = gain_ranking(pool, y_train, self.problem_type_, self.cv_folds, self.random_state)
-        ranked = [n for n in ranking.index if n in generated]
+        # forward selection looks at the best-ranked few only: each look costs a K-fold CV
+        ranked = [n for n in ranking.index if n in generated][: FORWARD_CANDIDATES_PER_FEATURE * self.max_features]
 
         raw_score = cv_score(base_matrix, y_train, self.problem_type_, self.metric_, self.cv_folds, self.random_state) if raw else None
         all_score = cv_score(pool, y_train, self.problem_type_, self.metric_, self.cv_folds, self.random_state)
-        selected, selected_score, history = forward_select(
-            pool, y_train, ranked, raw, problem_type=self.problem_type_, metric=self.metric_, k=self.cv_folds,
-            seed=self.random_state, max_features=max(self.max_features, len(raw)), deadline=deadline,
-            on_step=lambda name, score, kept: self._log(f"{'+' if kept else ' '} {name}: {score.mean:.4f}"),
-        )
+        with tqdm(total=len(ranked), desc="forward selection", unit="feature", disable=not self.verbose) as progress:
+
+            def step(name: str, score: Score, kept: bool) -> None:
+                progress.update()
+                if kept and self.verbose:
+                    progress.write(f"+ {name}: CV {self.metric_} {score.mean:.4f}")
+
+            selected, selected_score, history = forward_select(
+                pool, y_train, ranked, raw, problem_type=self.problem_type_, metric=self.metric_, k=self.cv_folds,
+                seed=self.random_state, max_features=len(raw) + self.max_features, deadline=deadline,
+                patience=max(PATIENCE, self.max_features), on_step=step,
+            )
         self.feature_definitions_ = [by_name[n] for n in selected]
         self.feature_names_out_ = np.array(selected, dtype=object)
         self.raw_features_ = raw
@@ -215,7 +268,7 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
         ]
         self.holdout_ = self._holdout(X, y, tables, train_rows, holdout_rows, pool, raw, y_train)
         self.fit_seconds_ = time.monotonic() - started
-        return self
+        return None if len(holdout_rows) else pool[selected].copy()
 
     def _holdout(self, X, y, tables, train_rows, holdout_rows, pool, raw, y_train) -> dict[str, float]:
         """Scores on the held-out rows, with models fit on the training rows: raw columns vs selected features."""
@@ -244,17 +297,27 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
     # --- transforming --------------------------------------------------------------------------------
 
     def _as_frame(self, X: Any) -> pd.DataFrame:
+        """X as a DataFrame; arrays get sklearn's checks (2-d, dense, real, non-empty) and columns x0, x1, ..."""
         if isinstance(X, pd.DataFrame):
+            if X.shape[0] == 0 or X.shape[1] == 0:
+                raise ValueError(f"X has shape {X.shape}: a minimum of 1 sample and 1 feature is required")
+            numeric = X.select_dtypes("number")
+            infinite = [c for c in numeric.columns if np.isinf(numeric[c].to_numpy(dtype=float)).any()]
+            if infinite:
+                raise ValueError(f"X column(s) {', '.join(map(str, infinite))} contain infinity; expected finite numbers or NaN")
             return X.reset_index(drop=True)
-        array = np.asarray(X)
-        if array.ndim != 2:
-            raise ValueError(f"X must be a 2-d table, got shape {array.shape}")
-        return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
+        # missing values are allowed (LightGBM handles them); infinity, complex and sparse input are not
+        array = check_array(X, dtype=None, ensure_all_finite="allow-nan", input_name="X")
+        return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])]).infer_objects()
 
     def transform(self, X: Any, tables: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
         """The selected features for new rows (computed from the saved definitions; nothing is refit)."""
         check_is_fitted(self, "feature_definitions_")
+        positional = not isinstance(X, pd.DataFrame)
         X = self._as_frame(X)
+        if positional and X.shape[1] != self.n_features_in_:
+            # arrays carry no column names: only the count can be checked
+            raise ValueError(f"X has {X.shape[1]} features, but AutoFeatures is expecting {self.n_features_in_} features as input")
         tables = dict(tables or {})
         missing = [c for c in self.feature_names_in_ if c not in X.columns]
         if missing:
@@ -276,9 +339,6 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
                 raise ValueError(f"column {name!r} has categories not seen at fit: {', '.join(unseen[:5])}")
         return matrix
 
-    def fit_transform(self, X: Any, y: Any = None, tables: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
-        return self.fit(X, y, tables=tables).transform(X, tables=tables)
-
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         check_is_fitted(self, "feature_definitions_")
         return self.feature_names_out_.copy()
@@ -286,58 +346,14 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
     # --- persistence ---------------------------------------------------------------------------------
 
     def save(self, directory: str | Path) -> Path:
-        """Feature definitions via featuretools' serialization plus the learned state as JSON."""
-        import featuretools as ft
-
+        """Feature definitions via featuretools' serialization plus parameters and learned state as JSON."""
         check_is_fitted(self, "feature_definitions_")
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        ft.save_features(self.feature_definitions_, str(directory / FEATURES_FILE))
-        state = {
-            "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.get_params().items()},
-            "problem_type": self.problem_type_,
-            "problem_type_reason": self.problem_type_reason_,
-            "metric": self.metric_,
-            "feature_names_in": list(self.feature_names_in_),
-            "feature_names_out": list(self.feature_names_out_),
-            "raw_features": self.raw_features_,
-            "categories": self.categories_,
-            "table_columns": self.table_columns_,
-            "importances": self.importances_,
-            "leaderboard": self.leaderboard_,
-            "holdout": self.holdout_,
-            "n_candidates": self.n_candidates_,
-            "selection_history": self.selection_history_,
-            "fit_seconds": self.fit_seconds_,
-        }
-        (directory / STATE_FILE).write_text(json.dumps(state, indent=2, default=str))
-        return directory
+        return persistence.save(self, directory)
 
     @classmethod
     def load(cls, directory: str | Path) -> AutoFeatures:
         """A fitted AutoFeatures from :meth:`save`'s directory."""
-        import featuretools as ft
-
-        directory = Path(directory)
-        state = json.loads((directory / STATE_FILE).read_text())
-        params = state["params"]
-        params["relationships"] = tuple(tuple(r) for r in params.get("relationships") or ())
-        transformer = cls(**params)
-        transformer.feature_definitions_ = ft.load_features(str(directory / FEATURES_FILE))
-        transformer.problem_type_, transformer.problem_type_reason_ = state["problem_type"], state["problem_type_reason"]
-        transformer.metric_ = state["metric"]
-        transformer.feature_names_in_ = np.array(state["feature_names_in"], dtype=object)
-        transformer.feature_names_out_ = np.array(state["feature_names_out"], dtype=object)
-        transformer.raw_features_ = state["raw_features"]
-        transformer.categories_ = state["categories"]
-        transformer.table_columns_ = state["table_columns"]
-        transformer.importances_ = state["importances"]
-        transformer.leaderboard_ = state["leaderboard"]
-        transformer.holdout_ = state["holdout"]
-        transformer.n_candidates_ = state["n_candidates"]
-        transformer.selection_history_ = [tuple(h) for h in state["selection_history"]]
-        transformer.fit_seconds_ = state["fit_seconds"]
-        return transformer
+        return persistence.load(cls, directory)
 
     def describe_features(self) -> list[dict[str, Any]]:
         """The selected features with featuretools' plain-words description and their importance."""

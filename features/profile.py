@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -57,7 +58,9 @@ def profile(frame: pd.DataFrame, target: str, tables: dict[str, pd.DataFrame] | 
     import woodwork  # noqa: F401  (registers the .ww accessor)
 
     typed = frame.drop(columns=[target]).copy()
-    typed.ww.init()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # woodwork's date-parsing chatter while it tries each column as a datetime
+        typed.ww.init()
     types = typed.ww.logical_types
     columns = [
         ColumnProfile(str(name), str(types[name]), float(typed[name].isna().mean()), int(typed[name].nunique()))

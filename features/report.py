@@ -51,6 +51,8 @@ def write_report(transformer: AutoFeatures, directory: Path, title: str) -> dict
         score = "n/a" if row["cv_score"] is None else f"{row['cv_score']:.4f}"
         std = "" if row["cv_std"] is None else f"{row['cv_std']:.4f}"
         lines.append(f"| {row['candidate_set']} | {score} | {std} | {row['n_features']} | {row['fit_seconds']:.2f} |")
+    lines += ["", "`raw`: the input columns; `dfs_all`: raw columns plus every generated candidate that passed the "
+              "per-chunk gain screen (positive LightGBM gain in the training folds); `selected`: forward selection's result."]
     if transformer.holdout_:
         lines += ["", "Held-out rows (never used for generation or selection): "
                   + ", ".join(f"{k} = {v:.4f}" for k, v in transformer.holdout_.items())]

@@ -17,7 +17,8 @@ import pandas as pd
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import KFold, StratifiedKFold
 
-MIN_IMPROVEMENT = 1e-4
+# a candidate must raise the CV score by this share of its magnitude (at least 1e-4): smaller gains are fold noise
+MIN_RELATIVE_IMPROVEMENT = 1e-3
 
 
 @dataclass(frozen=True)
@@ -86,22 +87,32 @@ def forward_select(
     seed: int,
     max_features: int,
     deadline: float | None,
+    patience: int | None = None,
     on_step: Callable[[str, Score, bool], None] = lambda name, score, kept: None,
 ) -> tuple[list[str], Score, list[tuple[int, float]]]:
-    """Add ranked candidates one at a time to ``base``, keeping those that raise the CV score."""
+    """Add ranked candidates one at a time to ``base``, keeping those that raise the CV score.
+
+    Stops at ``max_features`` columns, at the ``deadline``, or after ``patience`` rejections in a row
+    (the ranking puts the likely winners first, so a long run of rejections means the rest are noise).
+    """
     chosen = list(base)
     best = cv_score(frame[chosen], y, problem_type, metric, k, seed) if chosen else Score(-np.inf, 0.0, 0.0)
     history = [(len(chosen), best.mean)] if chosen else []
+    rejected_in_a_row = 0
     for name in ranked:
         if len(chosen) >= max_features or (deadline is not None and time.monotonic() > deadline):
+            break
+        if patience is not None and rejected_in_a_row >= patience:
             break
         if name in chosen:
             continue
         score = cv_score(frame[[*chosen, name]], y, problem_type, metric, k, seed)
-        kept = score.mean > best.mean + MIN_IMPROVEMENT
+        threshold = max(1e-4, MIN_RELATIVE_IMPROVEMENT * abs(best.mean)) if np.isfinite(best.mean) else 0.0
+        kept = score.mean > best.mean + threshold
         if kept:
             chosen.append(name)
             best = score
             history.append((len(chosen), score.mean))
+        rejected_in_a_row = 0 if kept else rejected_in_a_row + 1
         on_step(name, score, kept)
     return chosen, best, history

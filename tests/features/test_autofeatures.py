@@ -42,7 +42,9 @@ def test_selected_features_beat_the_raw_columns_and_are_described(fitted: AutoFe
     assert board["selected"]["cv_score"] > board["raw"]["cv_score"] + 0.2
     assert fitted.holdout_["selected"] > fitted.holdout_["raw"]
     names = list(fitted.get_feature_names_out())
-    assert len(names) <= 6 and any("sessions" in n for n in names)
+    generated = [n for n in names if n not in fitted.raw_features_]
+    assert names[: len(fitted.raw_features_)] == fitted.raw_features_  # raw columns are always kept
+    assert 1 <= len(generated) <= 6 and any("sessions" in n for n in generated)
     described = fitted.describe_features()
     assert [d["name"] for d in described] == names and all(d["description"] for d in described)
 
@@ -81,6 +83,9 @@ def test_save_load_round_trip_transforms_identically(fitted: AutoFeatures, churn
     loaded_params, fitted_params = loaded.get_params(), fitted.get_params()
     assert loaded_params.pop("relationships") == tuple(tuple(r) for r in fitted_params.pop("relationships"))
     assert loaded_params == {k: list(v) if isinstance(v, tuple) else v for k, v in fitted_params.items()}
+    assert loaded.leaderboard_ == fitted.leaderboard_ and loaded.importances_ == fitted.importances_
+    with pytest.raises(FileNotFoundError, match="expected a directory written by AutoFeatures.save"):
+        AutoFeatures.load(tmp_path / "nothing-here")
 
 
 def test_new_data_transforms_without_refitting(fitted: AutoFeatures, churn) -> None:
@@ -114,3 +119,69 @@ def test_sklearn_contract_on_a_single_table_in_a_pipeline() -> None:
     fitted = pipeline[0]
     assert fitted.feature_names_in_.tolist() == list(X.columns)
     assert len(fitted.get_feature_names_out()) == pipeline[1].n_features_in_
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.SkipTestWarning")  # the array-API check needs SCIPY_ARRAY_API
+def test_sklearn_check_estimator_passes() -> None:
+    from sklearn.utils.estimator_checks import check_estimator
+
+    transformer = AutoFeatures(max_depth=1, max_features=4, max_candidates=20, cv_folds=2, test_size=0.0,
+                               trans_primitives=["add_numeric"], groupby_aggregations=False)
+    results = check_estimator(transformer, on_fail=None)
+    failed = [(r["check_name"], str(r["exception"])[:200]) for r in results if r["status"] == "failed"]
+    assert not failed
+    assert sum(r["status"] == "passed" for r in results) >= 40
+
+
+def test_groupby_statistics_are_selected_and_learned_only_at_fit() -> None:
+    # the label is "above the average of its group": only a per-group statistic of x reveals it
+    rng = np.random.default_rng(0)
+    key = rng.integers(0, 40, 600)
+    centre = rng.normal(0, 3, 40)
+    x = centre[key] + rng.normal(0, 1, 600)
+    X = pd.DataFrame({"store": pd.Categorical([f"s{k}" for k in key]), "x": x, "noise": rng.normal(size=600)})
+    y = (x > centre[key]).astype(int)
+    fitted = AutoFeatures(max_depth=1, max_features=4, cv_folds=3, trans_primitives=["add_numeric"], test_size=0.25).fit(X, y)
+    names = list(fitted.get_feature_names_out())
+    assert "MEAN(x) BY store" in names, names
+    board = {row["candidate_set"]: row["cv_score"] for row in fitted.leaderboard_}
+    assert board["selected"] > board["raw"] + 0.05 and fitted.holdout_["selected"] > fitted.holdout_["raw"]
+    # the statistic is a lookup learned at fit: one row alone gets the same value as within the batch
+    batch = fitted.transform(X)
+    for row in (0, 7, 599):
+        pd.testing.assert_frame_equal(fitted.transform(X.iloc[[row]]), batch.iloc[[row]].reset_index(drop=True))
+    plain = AutoFeatures(max_depth=1, max_features=4, cv_folds=3, trans_primitives=["add_numeric"], groupby_aggregations=False).fit(X, y)
+    assert not any(" BY " in name for name in plain.get_feature_names_out())
+
+
+def test_time_budget_stops_generation_and_keeps_a_usable_result(capsys: pytest.CaptureFixture[str]) -> None:
+    data = load_dataset("breast_cancer")["data"].iloc[:200, [0, 1, 2, 3, -1]]
+    X, y = data.drop(columns=["malignant"]), data["malignant"]
+    budgeted = AutoFeatures(max_depth=1, cv_folds=3, trans_primitives=["divide_numeric"], time_budget_seconds=1e-3, verbose=True)
+    budgeted.fit(X, y)
+    assert list(budgeted.get_feature_names_out()) == list(X.columns)  # nothing generated once the budget is spent
+    assert budgeted.transform(X).shape == (200, 4)
+    assert "forward selection" in capsys.readouterr().err  # the progress bar
+
+
+def test_profile_reports_types_missing_values_cardinality_and_target(churn) -> None:
+    from features import profile
+
+    customers = churn["customers"].copy()
+    customers.loc[:9, "age"] = None
+    report = profile(customers, target="churned", tables={"sessions": churn["sessions"]})
+    columns = {c.name: c for c in report.columns}
+    assert columns["plan"].logical_type == "Categorical" and columns["plan"].distinct == 3
+    assert columns["cutoff_time"].logical_type == "Datetime"
+    assert columns["age"].missing_fraction == pytest.approx(10 / len(customers))
+    assert report.problem_type == "binary" and "2 distinct values" in report.reason
+    assert report.target_summary["0"] + report.target_summary["1"] == len(customers)
+    assert report.tables == {"sessions": len(churn["sessions"])}
+
+
+def test_fit_transform_equals_fit_then_transform() -> None:
+    data = load_dataset("wine")["data"].iloc[:, [0, 1, 2, 3, -1]]
+    X, y = data.drop(columns=["cultivar"]), data["cultivar"]
+    transformer = AutoFeatures(max_depth=1, max_features=3, cv_folds=3, trans_primitives=["divide_numeric"], test_size=0.0)
+    pd.testing.assert_frame_equal(transformer.fit_transform(X, y), transformer.transform(X))
+    assert transformer.problem_type_ == "multiclass" and transformer.metric_ == "f1_macro"

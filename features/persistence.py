@@ -1,0 +1,59 @@
+"""Saving and loading a fitted AutoFeatures: featuretools' own serialization for the feature definitions,
+JSON for the parameters and the learned state (no pickle, so a saved model is readable and diffable).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import features.groupby  # noqa: F401  (registers GroupStatistic, which featuretools must find to load definitions)
+
+FEATURES_FILE = "feature_definitions.json"
+STATE_FILE = "autofeatures.json"
+# learned attributes stored as they are (JSON-compatible already)
+PLAIN_STATE = (
+    "problem_type_", "problem_type_reason_", "metric_", "raw_features_", "categories_", "table_columns_",
+    "importances_", "leaderboard_", "holdout_", "n_candidates_", "fit_seconds_",
+)
+
+
+def save(transformer: Any, directory: str | Path) -> Path:
+    """Write ``feature_definitions.json`` (featuretools) and ``autofeatures.json`` (parameters, learned state)."""
+    import featuretools as ft
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    ft.save_features(transformer.feature_definitions_, str(directory / FEATURES_FILE))
+    state = {name: getattr(transformer, name) for name in PLAIN_STATE}
+    state["params"] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in transformer.get_params().items()}
+    state["feature_names_in_"] = list(transformer.feature_names_in_)
+    state["feature_names_out_"] = list(transformer.feature_names_out_)
+    state["selection_history_"] = [list(step) for step in transformer.selection_history_]
+    (directory / STATE_FILE).write_text(json.dumps(state, indent=2, default=str))
+    return directory
+
+
+def load(cls: type, directory: str | Path) -> Any:
+    """An instance of ``cls`` (AutoFeatures) restored from :func:`save`'s directory."""
+    import featuretools as ft
+
+    directory = Path(directory)
+    for name in (FEATURES_FILE, STATE_FILE):
+        if not (directory / name).is_file():
+            raise FileNotFoundError(f"{directory / name} does not exist; expected a directory written by AutoFeatures.save")
+    state = json.loads((directory / STATE_FILE).read_text())
+    params = state["params"]
+    params["relationships"] = tuple(tuple(r) for r in params.get("relationships") or ())
+    transformer = cls(**params)
+    transformer.feature_definitions_ = ft.load_features(str(directory / FEATURES_FILE))
+    for name in PLAIN_STATE:
+        setattr(transformer, name, state[name])
+    transformer.feature_names_in_ = np.array(state["feature_names_in_"], dtype=object)
+    transformer.n_features_in_ = len(transformer.feature_names_in_)
+    transformer.feature_names_out_ = np.array(state["feature_names_out_"], dtype=object)
+    transformer.selection_history_ = [tuple(step) for step in state["selection_history_"]]
+    return transformer
