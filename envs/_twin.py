@@ -66,6 +66,9 @@ class ScalarTwinEnv(gym.Env):
     """A Gymnasium env driven by a core of one sub-env. Subclasses set the spaces and ``self._core``."""
 
     _core: Core
+    #: Whether ``step`` returns the core's per-row info as Python scalars (``.item()``), as a hand-written env
+    #: does; ``SyncVectorEnv`` batches those into typed arrays but NumPy bools into object arrays.
+    python_info_scalars: bool = False
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict]:
         super().reset(seed=seed)
@@ -77,7 +80,8 @@ class ScalarTwinEnv(gym.Env):
             raise ValueError(f"action {action!r} is not in the action space {self.action_space}")
         actions = np.asarray(action, dtype=self.action_space.dtype)[None, ...]
         reward, terminated, truncated, info = self._core.step(actions)
-        out = {key: value[0] for key, value in info.items()}
+        scalars = self.python_info_scalars
+        out = {key: value[0].item() if scalars and value.ndim == 1 else value[0] for key, value in info.items()}
         out.update(self._info())
         return self._core.observations()[0], float(reward[0]), bool(terminated[0]), bool(truncated[0]), out
 

@@ -1,225 +1,61 @@
 """Stochastic dynamic vehicle routing with pickups, deliveries and time windows (a food-delivery driver).
 
-The scalar env, its vectorized NumPy twin and the baseline heuristics live here. Both env classes step
-through one batched transition (:class:`_Fleet`), so a single env is a fleet of one and the twin is N of
-them advanced by the same array code.
+The scalar env and its vectorized NumPy twin live here; both advance one batched state (:class:`_Fleet`, a core
+of :mod:`envs._twin`), so a single env is a fleet of one and the twin is N of them stepped by the same array
+code. The parameters and observation layout are in :mod:`envs._vrp_params`, the episode randomness in
+:mod:`envs._vrp_draws`, the baseline heuristics in :mod:`envs._vrp_baselines` (all re-exported here).
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-from numbers import Integral, Real
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
-from gymnasium.utils import seeding
-from gymnasium.vector import AutoresetMode, VectorEnv
-from gymnasium.vector.utils import batch_space
-from scipy.stats import truncnorm
 
-# Per-episode randomness is drawn in blocks of this many steps (see _draw_block): the twin then steps by
-# indexing, and memory stays bounded for long episodes and many sub-envs. Part of the seeded stream.
-_BLOCK_STEPS = 100
-WAIT, ACCEPT, PICKUP, DELIVER, GO_TO_RESTAURANT = range(5)
+from envs._twin import MaskedScalarTwinEnv, MaskedVectorTwinEnv, positive_int
+from envs._vrp_baselines import BASELINES, AcceptAllNearestPolicy, GreedyNearestOrderPolicy
+from envs._vrp_draws import (
+    BLOCK_STEPS,
+    EVENT_CREATED,
+    EVENT_RESTAURANT,
+    EVENT_TAKEN,
+    EVENT_X,
+    EVENT_Y,
+    Block,
+    RawBlocks,
+    draw_block,
+    draw_start,
+    empty_blocks,
+    event_dtype,
+    free_cells,
+    make_block,
+)
+from envs._vrp_params import (
+    ACCEPT,
+    DELIVER,
+    GO_TO_RESTAURANT,
+    PICKUP,
+    WAIT,
+    VehicleRoutingParams,
+    action_mask,
+    decode_observation,
+    make_params,
+    observation_space,
+)
 
-
-@dataclass(frozen=True)
-class VehicleRoutingParams:
-    """Validated parameters of the problem (names and defaults of the SageMaker example's ``vrp_env.py``)."""
-
-    n_restaurants: int = 2
-    n_orders: int = 10
-    order_prob: float = 0.5
-    driver_capacity: int = 4
-    map_quad: tuple[int, int] = (5, 5)
-    order_promise: int = 60
-    order_timeout_prob: float = 0.15
-    episode_length: int = 1000
-    num_zones: int = 4
-    order_probs_per_zone: tuple[float, ...] = (0.1, 0.5, 0.3, 0.1)
-    order_reward_min: tuple[float, ...] = (8.0, 5.0, 2.0, 1.0)
-    order_reward_max: tuple[float, ...] = (12.0, 8.0, 5.0, 3.0)
-    half_norm_scale_reward_per_zone: tuple[float, ...] = (0.5, 0.5, 0.5, 0.5)
-    penalty_per_timestep: float = 0.1
-    penalty_per_move: float = 0.1
-    order_miss_penalty: float = 50.0
-
-    @property
-    def n_actions(self) -> int:
-        return 1 + 3 * self.n_orders + self.n_restaurants
-
-    @property
-    def obs_dim(self) -> int:
-        return 2 * self.n_restaurants + 4 + 6 * self.n_orders
-
-    @property
-    def grid_shape(self) -> tuple[int, int]:
-        return 2 * self.map_quad[0] + 1, 2 * self.map_quad[1] + 1
-
-    def zone_columns(self) -> list[np.ndarray]:
-        """x coordinates of each zone: the map's columns split into ``num_zones`` vertical strips."""
-        return np.array_split(np.arange(-self.map_quad[0], self.map_quad[0] + 1), self.num_zones)
-
-
-def _int(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _real(name: str, value: Any, low: float, high: float = math.inf) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real) or not low <= float(value) <= high:
-        raise ValueError(f"{name} must be a number in [{low}, {high}], got {value!r}")
-    return float(value)
-
-
-def _per_zone(name: str, value: Any, num_zones: int, low: float) -> tuple[float, ...]:
-    try:
-        seq = tuple(value)
-    except TypeError:
-        raise ValueError(f"{name} must be a sequence of {num_zones} numbers (one per zone), got {value!r}") from None
-    if len(seq) != num_zones:
-        raise ValueError(f"{name} must have num_zones={num_zones} entries, got {len(seq)}: {value!r}")
-    return tuple(_real(f"{name}[{i}]", v, low) for i, v in enumerate(seq))
-
-
-def make_params(**kwargs: Any) -> VehicleRoutingParams:
-    """Validate env keyword arguments into :class:`VehicleRoutingParams`; raise ``ValueError`` on bad ones."""
-    unknown = set(kwargs) - set(VehicleRoutingParams.__dataclass_fields__)
-    if unknown:
-        raise ValueError(
-            f"unknown VehicleRouting parameter(s) {sorted(unknown)}; "
-            f"expected some of {sorted(VehicleRoutingParams.__dataclass_fields__)}"
-        )
-    p = {**VehicleRoutingParams().__dict__, **kwargs}
-    num_zones = _int("num_zones", p["num_zones"], 1)
-    quad = p["map_quad"]
-    if not isinstance(quad, (tuple, list)) or len(quad) != 2:
-        raise ValueError(f"map_quad must be a pair (half_width, half_height) of integers >= 0, got {quad!r}")
-    quad = (_int("map_quad[0]", quad[0], 0), _int("map_quad[1]", quad[1], 0))
-    n_restaurants = _int("n_restaurants", p["n_restaurants"], 1)
-    params = VehicleRoutingParams(
-        n_restaurants=n_restaurants,
-        n_orders=_int("n_orders", p["n_orders"], 1),
-        order_prob=_real("order_prob", p["order_prob"], 0.0, 1.0),
-        driver_capacity=_int("driver_capacity", p["driver_capacity"], 1),
-        map_quad=quad,
-        order_promise=_int("order_promise", p["order_promise"], 1),
-        order_timeout_prob=_real("order_timeout_prob", p["order_timeout_prob"], 0.0, 1.0),
-        episode_length=_int("episode_length", p["episode_length"], 1),
-        num_zones=num_zones,
-        order_probs_per_zone=_per_zone("order_probs_per_zone", p["order_probs_per_zone"], num_zones, 0.0),
-        order_reward_min=_per_zone("order_reward_min", p["order_reward_min"], num_zones, 0.0),
-        order_reward_max=_per_zone("order_reward_max", p["order_reward_max"], num_zones, 0.0),
-        half_norm_scale_reward_per_zone=_per_zone(
-            "half_norm_scale_reward_per_zone", p["half_norm_scale_reward_per_zone"], num_zones, 0.0
-        ),
-        penalty_per_timestep=_real("penalty_per_timestep", p["penalty_per_timestep"], 0.0),
-        penalty_per_move=_real("penalty_per_move", p["penalty_per_move"], 0.0),
-        order_miss_penalty=_real("order_miss_penalty", p["order_miss_penalty"], 0.0),
-    )
-    if not math.isclose(sum(params.order_probs_per_zone), 1.0, abs_tol=1e-9):
-        raise ValueError(
-            f"order_probs_per_zone must sum to 1, got {params.order_probs_per_zone!r} "
-            f"(sum {sum(params.order_probs_per_zone)})"
-        )
-    for z, (lo, hi, sc) in enumerate(
-        zip(params.order_reward_min, params.order_reward_max, params.half_norm_scale_reward_per_zone, strict=True)
-    ):
-        if not hi > lo:
-            raise ValueError(f"order_reward_max[{z}] must exceed order_reward_min[{z}]={lo}, got {hi}")
-        if not sc > 0:
-            raise ValueError(f"half_norm_scale_reward_per_zone[{z}] must be > 0, got {sc}")
-    width, height = params.grid_shape
-    if num_zones > width:
-        raise ValueError(f"num_zones must be <= the map width 2*map_quad[0]+1={width}, got {num_zones}")
-    smallest_zone = min(len(c) for c in params.zone_columns()) * height
-    if n_restaurants >= smallest_zone:
-        raise ValueError(
-            f"n_restaurants must be < {smallest_zone} (cells in the smallest zone, so every zone keeps a free "
-            f"delivery cell), got {n_restaurants}"
-        )
-    return params
-
-
-def action_mask(status: np.ndarray, load: np.ndarray, capacity: np.ndarray | int, n_restaurants: int) -> np.ndarray:
-    """Valid actions (bool, ``[..., n_actions]``) from order statuses ``[..., n_orders]`` and driver load ``[...]``.
-
-    Wait and go-to-restaurant are always valid; accept needs an open order, pickup an accepted order and a free
-    seat, deliver a picked-up order (the example's ``__update_avail_actions``).
-    """
-    status = np.asarray(status)
-    free = (np.asarray(load) < np.asarray(capacity))[..., None]
-    lead = status.shape[:-1]
-    return np.concatenate(
-        [
-            np.ones((*lead, 1), dtype=bool),
-            status == 1,
-            (status == 2) & free,
-            status == 3,
-            np.ones((*lead, n_restaurants), dtype=bool),
-        ],
-        axis=-1,
-    )
-
-
-def observation_space(p: VehicleRoutingParams) -> spaces.Box:
-    """The flat float32 observation box (layout in :class:`VehicleRoutingEnv`'s docstring)."""
-    n, r, (qx, qy) = p.n_orders, p.n_restaurants, p.map_quad
-    low = [-qx] * r + [-qy] * r + [-qx, -qy, 0, p.driver_capacity] + [-qx] * n + [-qy] * n
-    high = [qx] * r + [qy] * r + [qx, qy, p.driver_capacity, p.driver_capacity] + [qx] * n + [qy] * n
-    low += [0] * n + [-1] * n + [0] * n + [0] * n
-    high += [3] * n + [r - 1] * n + [p.order_promise] * n + [max(p.order_reward_max)] * n
-    return spaces.Box(np.array(low, np.float32), np.array(high, np.float32), dtype=np.float32)
-
-
-def decode_observation(obs: np.ndarray, n_orders: int, n_restaurants: int) -> dict[str, np.ndarray]:
-    """Split observations ``[..., obs_dim]`` into named fields (coordinates as ``[..., k, 2]`` int arrays)."""
-    obs = np.asarray(obs)
-    n, r = n_orders, n_restaurants
-    i = 2 * r
-    o = obs[..., i + 4 :].reshape(*obs.shape[:-1], 6, n)
-    return {
-        "restaurants": np.stack([obs[..., :r], obs[..., r:i]], axis=-1).round().astype(np.int64),
-        "driver": obs[..., i : i + 2].round().astype(np.int64),
-        "load": obs[..., i + 2].round().astype(np.int64),
-        "capacity": obs[..., i + 3].round().astype(np.int64),
-        "orders": np.stack([o[..., 0, :], o[..., 1, :]], axis=-1).round().astype(np.int64),
-        "status": o[..., 2, :].round().astype(np.int64),
-        "restaurant_of": o[..., 3, :].round().astype(np.int64),
-        "elapsed": o[..., 4, :].round().astype(np.int64),
-        "value": o[..., 5, :].astype(np.float64),
-    }
-
-
-def _draw_block(rng: np.random.Generator, p: VehicleRoutingParams, restaurants: np.ndarray, steps: int) -> tuple:
-    """The candidate events of ``steps`` steps for every order slot, drawn in a fixed order from ``rng``.
-
-    Slot ``o`` at step ``t`` uses row ``[t, o]``: whether an open order there is taken by another driver,
-    whether a new order appears if the slot is free, and that order's delivery cell, restaurant and value.
-    Delivery cells are uniform over the zone's cells that are not restaurants (the example rejection-samples).
-    """
-    n, z = p.n_orders, p.num_zones
-    taken = rng.random((steps, n)) < p.order_timeout_prob
-    created = rng.random((steps, n)) < p.order_prob
-    zone = np.minimum(np.searchsorted(np.cumsum(p.order_probs_per_zone), rng.random((steps, n)), "right"), z - 1)
-    cell_u = rng.random((steps, n))
-    restaurant = rng.integers(p.n_restaurants, size=(steps, n))
-    value_u = rng.random((steps, n))
-    cells = np.zeros((steps, n, 2), dtype=np.int64)
-    ys = np.arange(-p.map_quad[1], p.map_quad[1] + 1)
-    for k, columns in enumerate(p.zone_columns()):
-        grid = np.stack(np.meshgrid(columns, ys, indexing="ij"), axis=-1).reshape(-1, 2)
-        free = grid[~(grid[:, None, :] == restaurants[None, :, :]).all(-1).any(-1)]
-        in_zone = zone == k
-        cells[in_zone] = free[np.floor(cell_u[in_zone] * len(free)).astype(np.int64)]
-    per_zone = (p.order_reward_min, p.order_reward_max, p.half_norm_scale_reward_per_zone)
-    lo, hi, sc = (np.asarray(a)[zone] for a in per_zone)
-    value = truncnorm.ppf(value_u, 0.0, (hi - lo) / sc, loc=lo, scale=sc)
-    return taken, created, cells, restaurant, value
+__all__ = [
+    "BASELINES",
+    "AcceptAllNearestPolicy",
+    "GreedyNearestOrderPolicy",
+    "VehicleRoutingEnv",
+    "VehicleRoutingParams",
+    "VehicleRoutingVectorEnv",
+    "action_mask",
+    "decode_observation",
+    "make_params",
+    "observation_space",
+]
 
 
 class _Fleet:
@@ -227,134 +63,184 @@ class _Fleet:
 
     def __init__(self, p: VehicleRoutingParams, num: int) -> None:
         self.p, self.num = p, num
-        n, r, k = p.n_orders, p.n_restaurants, min(_BLOCK_STEPS, p.episode_length)
-        self.block = k
-        self.restaurants = np.zeros((num, r, 2), np.int64)
-        self.driver = np.zeros((num, 2), np.int64)
-        self.load = np.zeros(num, np.int64)
+        n, r, k = p.n_orders, p.n_restaurants, min(BLOCK_STEPS, p.episode_length)
+        self.block, self._rows = k, np.arange(num)
+        # The integer part of the observations, stored one row per observation entry (a column per sub-env):
+        # an operation on a field then runs along the sub-envs, not along a handful of order slots, which is
+        # several times faster. The named fields are sub-env-first views into it; int16 when everything fits.
+        by_entry = np.zeros((p.obs_dim - n, num), _state_dtype(p))
+        self.state = by_entry.T  # [num, integer entries of the observation]
+        self.restaurants = by_entry[: 2 * r].reshape(2, r, num).transpose(2, 1, 0)  # [num, r, (x, y)]
+        self.driver = by_entry[2 * r : 2 * r + 2].T
+        self.load = by_entry[2 * r + 2]
+        by_entry[2 * r + 3] = p.driver_capacity
+        slots = by_entry[2 * r + 4 :].reshape(5, n, num)
+        self.orders = slots[:2].transpose(2, 1, 0)  # customer cells [num, n, (x, y)]
+        # status: 0 free slot, 1 open, 2 accepted, 3 picked up; elapsed: steps since the order appeared
+        self.x, self.y, self.status, self.restaurant_of, self.elapsed = (field.T for field in slots)
+        self.value = np.zeros((n, num)).T
         self.clock = np.zeros(num, np.int64)
-        self.orders = np.zeros((num, n, 2), np.int64)
-        self.status = np.zeros((num, n), np.int64)  # 0 inactive, 1 open, 2 accepted, 3 picked up
-        self.restaurant_of = np.full((num, n), -1, np.int64)
-        self.elapsed = np.zeros((num, n), np.int64)
-        self.value = np.zeros((num, n), np.float64)
-        self.b_taken = np.zeros((num, k, n), bool)
-        self.b_created = np.zeros((num, k, n), bool)
-        self.b_cells = np.zeros((num, k, n, 2), np.int64)
-        self.b_restaurant = np.zeros((num, k, n), np.int64)
-        self.b_value = np.zeros((num, k, n), np.float64)
+        self.rngs: list[np.random.Generator | None] = [None] * num  # kept for the blocks drawn mid-episode
+        self.free_cells, self.free_count = free_cells(p, self.restaurants)  # shapes only until a reset
+        self.events = np.zeros((num, 5, k, n), event_dtype(p))  # the current block (see make_block)
+        self.new_value = np.zeros((num, k, n))
+        self._raw = empty_blocks(p, num, k)  # reused by every draw, rows first
+        # Per action: its kind, order slot, restaurant, and the status its slot must have to be valid (0: none).
+        a = np.arange(p.n_actions)
+        self._kind = np.minimum((a + n - 1) // n, GO_TO_RESTAURANT)
+        self._slot = np.where((self._kind >= ACCEPT) & (self._kind <= DELIVER), (a - 1) % n, 0)
+        self._goal = np.where(self._kind == GO_TO_RESTAURANT, a - 3 * n - 1, 0)
+        self._need = np.array([0, 1, 2, 3, 0])[self._kind]
 
-    def start(self, i: int, rng: np.random.Generator) -> None:
-        """Begin a new episode in row ``i``: place restaurants (distinct cells) and driver, no orders yet."""
-        width, height = self.p.grid_shape
-        quad = np.array(self.p.map_quad)
-        cells = rng.choice(width * height, size=self.p.n_restaurants, replace=False)
-        self.restaurants[i] = np.stack([cells // height, cells % height], axis=-1) - quad
-        c = rng.integers(width * height)
-        self.driver[i] = np.array([c // height, c % height]) - quad
-        self.load[i] = self.clock[i] = 0
-        self._clear(np.ones(self.p.n_orders, bool), i)
-        self.refill(i, rng)
+    def reset_rows(self, rows: np.ndarray, rngs: list[np.random.Generator]) -> None:
+        """Begin new episodes in ``rows``: restaurants and driver placed, no orders, empty vehicle."""
+        raw, starts = self._raw_blocks(len(rows)), []
+        for i, (row, rng) in enumerate(zip(rows, rngs, strict=True)):
+            self.rngs[row] = rng
+            starts.append(draw_start(rng, self.p))
+            draw_block(rng, self.p, raw, i)
+        self.restaurants[rows] = np.stack([restaurants for restaurants, _ in starts])
+        self.driver[rows] = np.stack([driver for _, driver in starts])
+        self.load[rows] = self.clock[rows] = 0
+        self.x[rows] = self.y[rows] = self.status[rows] = self.elapsed[rows] = 0
+        self.restaurant_of[rows] = -1
+        self.value[rows] = 0.0
+        self.free_cells[rows], self.free_count[rows] = free_cells(self.p, self.restaurants[rows])
+        self._store_block(rows, raw)
 
-    def refill(self, i: int, rng: np.random.Generator) -> None:
-        draws = _draw_block(rng, self.p, self.restaurants[i], self.block)
-        self.b_taken[i], self.b_created[i], self.b_cells[i], self.b_restaurant[i], self.b_value[i] = draws
+    def _refill(self, rows: np.ndarray) -> None:
+        raw = self._raw_blocks(len(rows))
+        for i, row in enumerate(rows):
+            draw_block(self.rngs[row], self.p, raw, i)  # type: ignore[arg-type]
+        self._store_block(rows, raw)
 
-    def _clear(self, which: np.ndarray, rows: Any = slice(None)) -> None:
-        for arr, blank in ((self.status, 0), (self.restaurant_of, -1), (self.elapsed, 0), (self.value, 0.0)):
-            arr[rows] = np.where(which, blank, arr[rows])
-        self.orders[rows] = np.where(which[..., None], 0, self.orders[rows])
+    def _raw_blocks(self, m: int) -> RawBlocks:
+        return RawBlocks(*(buffer[:m] for buffer in self._raw))
+
+    def _store_block(self, rows: np.ndarray, raw: RawBlocks) -> None:
+        whole = len(rows) == self.num  # rows are distinct and sorted: all of them, so write in place
+        out = Block(self.events, self.new_value) if whole else Block(self.events[rows], self.new_value[rows])
+        make_block(self.p, raw, self.free_cells[rows], self.free_count[rows], out)
+        if not whole:
+            self.events[rows], self.new_value[rows] = out
+
+    def _current_events(self) -> tuple[np.ndarray, np.ndarray]:
+        """This step's events ``[5, n, num]`` and new orders' values ``[num, n]`` of every sub-env.
+
+        The events are copied slot first, sub-env last, the layout of the state they are combined with.
+        """
+        t = self.clock % self.block
+        if (t == t[0]).all():  # the usual case (a twin's sub-envs start together, episodes have one length)
+            events, new_value = self.events[:, :, t[0]], self.new_value[:, t[0]]
+        else:
+            events, new_value = self.events[self._rows, :, t], self.new_value[self._rows, t]
+        return np.ascontiguousarray(events.transpose(1, 2, 0)), new_value
 
     def masks(self) -> np.ndarray:
-        return action_mask(self.status, self.load, self.p.driver_capacity, self.p.n_restaurants)
+        n, status = self.p.n_orders, self.status
+        mask = np.empty((self.num, self.p.n_actions), bool)
+        mask[:, 0] = mask[:, 3 * n + 1 :] = True
+        np.equal(status, 1, out=mask[:, 1 : n + 1])
+        np.logical_and(status == 2, (self.load < self.p.driver_capacity)[:, None], out=mask[:, n + 1 : 2 * n + 1])
+        np.equal(status, 3, out=mask[:, 2 * n + 1 : 3 * n + 1])
+        return mask
 
     def observations(self) -> np.ndarray:
-        r = self.restaurants
-        head = [r[..., 0], r[..., 1], self.driver, self.load[:, None], np.full((self.num, 1), self.p.driver_capacity)]
-        tail = [self.orders[..., 0], self.orders[..., 1], self.status, self.restaurant_of, self.elapsed, self.value]
-        return np.concatenate(head + tail, axis=1).astype(np.float32)
+        obs = np.empty((self.num, self.p.obs_dim), np.float32)
+        obs[:, : self.state.shape[1]] = self.state
+        obs[:, self.state.shape[1] :] = self.value
+        return obs
 
-    def step(self, actions: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """Advance every row by one step; return rewards and per-row info arrays."""
-        p, rows = self.p, np.arange(self.num)
-        n = p.n_orders
-        valid = self.masks()[rows, actions]
-        kind = np.select([actions == 0, actions <= n, actions <= 2 * n, actions <= 3 * n], [0, 1, 2, 3], 4)
+    def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """Advance every row by one step; return rewards, terminations, truncations and per-row info arrays.
+
+        The info carries the masks of the new states only when an episode ends, for the twin's final info.
+        """
+        p, rows, actions = self.p, self._rows, actions.reshape(-1)
+        kind, slot, need = self._kind[actions], self._slot[actions], self._need[actions]
+        slot_status = self.status[rows, slot]
+        valid = (need == 0) | ((slot_status == need) & ((kind != PICKUP) | (self.load < p.driver_capacity)))
         kind = np.where(valid, kind, WAIT)  # an invalid action is a wait (see the spec's deviations)
-        slot = np.clip(actions - 1 - n * np.clip(kind - 1, 0, 2), 0, n - 1)
         value = self.value[rows, slot]
         reward = np.full(self.num, -p.penalty_per_timestep)
-
         accept = kind == ACCEPT
-        self.status[rows[accept], slot[accept]] = 2
         reward += np.where(accept, value / 3, 0.0)
+        moving, arrived = self._move(kind, slot, actions)
+        reward -= np.where(moving, p.penalty_per_move, 0.0)
+        picked = (kind == PICKUP) & arrived
+        self.status[rows, slot] = np.where(picked, 3, np.where(accept, 2, slot_status))
+        self.load += picked
+        reward += np.where(picked, value / 3, 0.0)
+        delivered, missed = self._settle(kind == DELIVER, reward)
+        self.clock += 1
+        due = (self.clock % self.block == 0) & (self.clock < p.episode_length)
+        if due.any():
+            self._refill(np.flatnonzero(due))
+        truncated = self.clock >= p.episode_length
+        info = {"orders_delivered": delivered.sum(1), "orders_missed": missed.sum(1), "invalid_action": ~valid}
+        if truncated.any():
+            info["action_mask"] = self.masks()
+        return reward, np.zeros(self.num, bool), truncated, info
 
-        own_restaurant = self.restaurants[rows, np.maximum(self.restaurant_of[rows, slot], 0)]
-        chosen_restaurant = self.restaurants[rows, np.clip(actions - 3 * n - 1, 0, p.n_restaurants - 1)]
-        target = np.select(
-            [kind[:, None] == PICKUP, kind[:, None] == DELIVER],
-            [own_restaurant, self.orders[rows, slot]],
-            chosen_restaurant,
-        )
+    def _move(self, kind: np.ndarray, slot: np.ndarray, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Move the drivers with a move action one cell towards their target; return who moved and who is there."""
+        rows = self._rows
+        restaurant = np.where(kind == PICKUP, self.restaurant_of[rows, slot], self._goal[actions])
+        target = np.where((kind == DELIVER)[:, None], self.orders[rows, slot], self.restaurants[rows, restaurant])
         moving = kind >= PICKUP
         delta = target - self.driver
         horizontal = np.abs(delta[:, 0]) >= np.abs(delta[:, 1])  # the example moves along x first on ties
         self.driver[:, 0] += np.where(moving & horizontal, np.sign(delta[:, 0]), 0)
         self.driver[:, 1] += np.where(moving & ~horizontal, np.sign(delta[:, 1]), 0)
-        reward -= np.where(moving, p.penalty_per_move, 0.0)
+        return moving, (self.driver == target).all(1)
 
-        picked = (kind == PICKUP) & (self.driver == own_restaurant).all(1)
-        self.status[rows[picked], slot[picked]] = 3
-        self.load += picked
-        reward += np.where(picked, value / 3, 0.0)
+    def _settle(self, delivering: np.ndarray, reward: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Deliver, age and expire orders, add their rewards, fill vacant slots; return delivered and missed."""
+        p, status = self.p, self.status
+        here = (self.x == self.driver[:, :1]) & (self.y == self.driver[:, 1:])
+        delivered = here & (status == 3) & delivering[:, None]
+        if delivered.any():
+            on_time = delivered & (self.elapsed <= p.order_promise)
+            rows, sums = _row_sums(self.value, on_time)
+            reward[rows] += sums / 3
+        alive = (status >= 1) & ~delivered
+        self.elapsed += alive
+        expired = alive & (self.elapsed >= p.order_promise)
+        missed = expired & (status >= 2)
+        if missed.any():
+            clawback = self.value * ((status == 2) / 3 + (status == 3) * 2 / 3)  # the thirds already paid
+            rows, sums = _row_sums(p.order_miss_penalty + clawback, missed)
+            reward[rows] -= sums
+        self.load -= (delivered | (expired & (status == 3))).sum(1, dtype=self.load.dtype)
 
-        here = (self.orders == self.driver[:, None, :]).all(-1)
-        delivered = (kind == DELIVER)[:, None] & (self.status == 3) & here
-        on_time = delivered & (self.elapsed <= p.order_promise)
-        reward += (self.value * on_time).sum(1) / 3
-        self.load -= delivered.sum(1)
-        self._clear(delivered)
-
-        self.elapsed += self.status >= 1
-        expired = self.elapsed >= p.order_promise
-        missed = expired & (self.status >= 2)
-        clawback = self.value * ((self.status == 2) / 3 + (self.status == 3) * 2 / 3)
-        reward -= (missed * (p.order_miss_penalty + clawback)).sum(1)
-        self.load -= (expired & (self.status == 3)).sum(1)
-        self._clear(expired)
-
-        t = self.clock % self.block
-        self._clear((self.status == 1) & self.b_taken[rows, t])
-        new = (self.status == 0) & self.b_created[rows, t]
-        self.status[new] = 1
-        self.elapsed[new] = 0
-        self.orders[new] = self.b_cells[rows, t][new]
-        self.restaurant_of[new] = self.b_restaurant[rows, t][new]
-        self.value[new] = self.b_value[rows, t][new]
-        self.clock += 1
-        info = {"orders_delivered": delivered.sum(1), "orders_missed": missed.sum(1), "invalid_action": ~valid}
-        return reward, info
+        # Slots left by delivered, expired and taken orders, and free ones, take the block's next event.
+        events, new_value = self._current_events()
+        vacant = (status == 0) | delivered | expired | ((status == 1) & (events[EVENT_TAKEN].T == 1))
+        self.elapsed[...] = np.where(vacant, 0, self.elapsed)
+        for field, event in ((self.x, EVENT_X), (self.y, EVENT_Y), (self.restaurant_of, EVENT_RESTAURANT)):
+            field[...] = np.where(vacant, events[event].T, field)
+        status[...] = np.where(vacant, events[EVENT_CREATED].T, status)
+        self.value[...] = np.where(vacant, new_value, self.value)
+        return delivered, missed
 
 
-def _check_actions(actions: Any, shape: tuple[int, ...], n_actions: int) -> np.ndarray:
-    a = np.asarray(actions)
-    if a.shape != shape or not np.issubdtype(a.dtype, np.integer) or (a.size and (a.min() < 0 or a.max() >= n_actions)):
-        raise ValueError(f"action must be integer(s) in [0, {n_actions}) with shape {shape}, got {actions!r}")
-    return a.astype(np.int64).reshape(-1)
+def _row_sums(values: np.ndarray, where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows where ``where`` has a True, and their sums of ``values * where`` (the other rows sum to 0).
+
+    NumPy sums a C-contiguous row pairwise but the rows of a column-major array in sequence; the rows are
+    summed as C-contiguous copies so that rewards are the same, bit for bit, as before the layout changed.
+    """
+    rows = np.flatnonzero(where.any(1))
+    return rows, np.ascontiguousarray(values[rows] * where[rows]).sum(1)
 
 
-def _masked_info(info: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
-    """Gymnasium's batched info for the sub-envs in ``rows``: values zeroed elsewhere, plus ``_key`` masks."""
-    out: dict[str, np.ndarray] = {}
-    if not rows.any():  # as SyncVectorEnv, which only adds the keys some sub-env reported
-        return out
-    for key, value in info.items():
-        keep = rows.reshape(-1, *([1] * (value.ndim - 1)))
-        out[key], out[f"_{key}"] = np.where(keep, value, np.zeros_like(value)), rows.copy()
-    return out
+def _state_dtype(p: VehicleRoutingParams) -> type:
+    """int16 if it holds every state entry and driver-to-target distance, else int64."""
+    bound = max(2 * max(p.map_quad) + 1, p.order_promise, p.driver_capacity, p.n_restaurants)
+    return np.int16 if bound < np.iinfo(np.int16).max else np.int64
 
 
-class VehicleRoutingEnv(gym.Env[np.ndarray, np.int64]):
+class VehicleRoutingEnv(MaskedScalarTwinEnv):
     """Stochastic dynamic vehicle routing: one driver, pickups at restaurants, deliveries within a time window.
 
     A food-delivery driver on a grid accepts orders from an app, picks each up at its restaurant and delivers
@@ -415,7 +301,7 @@ class VehicleRoutingEnv(gym.Env[np.ndarray, np.int64]):
     (the example returned all ones). (4) The observation is the example's ``real_obs`` as a flat float32 Box
     (not int16 inside a Dict with the mask), so SB3's MlpPolicy works directly; the mask is in ``info``.
     (5) Randomness comes from ``self.np_random``, drawn in blocks of steps per order slot (see
-    :func:`_draw_block`), not the global ``np.random``; customers are sampled uniformly among allowed cells
+    :mod:`envs._vrp_draws`), not the global ``np.random``; customers are sampled uniformly among allowed cells
     rather than by rejection: the same distributions, reproducible under a seed. OR-Gym's port differs from
     the example (places on a 5 x 5 grid of 0..4 but lets the driver reach 5, zones by rows, no time penalty)
     and has bugs (the delivery reward overwrites the step's reward; a miss decrements the capacity instead of
@@ -429,6 +315,7 @@ class VehicleRoutingEnv(gym.Env[np.ndarray, np.int64]):
     """
 
     metadata: dict[str, Any] = {"render_modes": []}
+    python_info_scalars = True  # info counts and flags as Python scalars, as before (see ScalarTwinEnv)
 
     def __init__(
         self,
@@ -453,28 +340,10 @@ class VehicleRoutingEnv(gym.Env[np.ndarray, np.int64]):
         self.params = make_params(**params)
         self.observation_space = observation_space(self.params)
         self.action_space = spaces.Discrete(self.params.n_actions)
-        self._fleet = _Fleet(self.params, 1)
-
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict]:
-        super().reset(seed=seed)
-        self._fleet.start(0, self.np_random)
-        return self._fleet.observations()[0], {"action_mask": self._fleet.masks()[0]}
-
-    def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
-        fleet = self._fleet
-        reward, info = fleet.step(_check_actions(action, (), self.params.n_actions))
-        clock = int(fleet.clock[0])
-        if clock % fleet.block == 0 and clock < self.params.episode_length:
-            fleet.refill(0, self.np_random)
-        out = {"action_mask": fleet.masks()[0], **{k: v[0].item() for k, v in info.items()}}
-        return fleet.observations()[0], float(reward[0]), False, clock >= self.params.episode_length, out
-
-    def action_masks(self) -> np.ndarray:
-        """The valid actions in the current state (bool, ``[n_actions]``), for sb3-contrib's MaskablePPO."""
-        return self._fleet.masks()[0]
+        self._core = _Fleet(self.params, 1)
 
 
-class VehicleRoutingVectorEnv(VectorEnv):
+class VehicleRoutingVectorEnv(MaskedVectorTwinEnv):
     """``num_envs`` independent :class:`VehicleRoutingEnv` stepped together in NumPy, with same-step autoreset.
 
     Sub-env ``i`` reset with ``seed=s`` uses seed ``s + i`` (as ``SyncVectorEnv``) and then produces exactly
@@ -486,140 +355,8 @@ class VehicleRoutingVectorEnv(VectorEnv):
     :param params: the keyword parameters of :class:`VehicleRoutingEnv`.
     """
 
-    metadata: dict[str, Any] = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
-
     def __init__(self, num_envs: int = 1, **params: Any) -> None:
-        self.num_envs = _int("num_envs", num_envs, 1)
+        num_envs = positive_int("num_envs", num_envs)
         self.params = make_params(**params)
-        self.single_observation_space = observation_space(self.params)
-        self.single_action_space = spaces.Discrete(self.params.n_actions)
-        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
-        self.action_space = batch_space(self.single_action_space, self.num_envs)
-        self._fleet = _Fleet(self.params, self.num_envs)
-        self._rngs: list[np.random.Generator | None] = [None] * self.num_envs
-
-    def reset(
-        self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[np.ndarray, dict[str, Any]]:
-        if seed is None or isinstance(seed, Integral):
-            seeds = [None if seed is None else int(seed) + i for i in range(self.num_envs)]
-        elif len(seed) == self.num_envs:
-            seeds = list(seed)
-        else:
-            raise ValueError(f"seed must be None, an int or a list of {self.num_envs} seeds, got {seed!r}")
-        for i, s in enumerate(seeds):
-            if s is not None or self._rngs[i] is None:
-                self._rngs[i], _ = seeding.np_random(s)
-            self._fleet.start(i, self._rngs[i])
-        masks = self._fleet.masks()
-        return self._fleet.observations(), {"action_mask": masks, "_action_mask": np.ones(self.num_envs, bool)}
-
-    def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
-        fleet, length = self._fleet, self.params.episode_length
-        reward, info = fleet.step(_check_actions(actions, (self.num_envs,), self.params.n_actions))
-        for i in np.flatnonzero((fleet.clock % fleet.block == 0) & (fleet.clock < length)):
-            fleet.refill(i, self._rngs[i])
-        truncated = fleet.clock >= length
-        info["action_mask"] = fleet.masks()
-        infos: dict[str, Any] = {}
-        if truncated.any():
-            final_obs = np.full(self.num_envs, None, dtype=object)
-            observations = fleet.observations()
-            for i in np.flatnonzero(truncated):
-                final_obs[i] = observations[i]
-                fleet.start(i, self._rngs[i])
-            infos.update(final_obs=final_obs, _final_obs=truncated.copy())
-            infos["final_info"] = _masked_info(info, truncated)
-            infos["_final_info"] = truncated.copy()
-        # A reset sub-env reports its reset info (the mask) only, as SyncVectorEnv does in SAME_STEP mode.
-        infos.update(_masked_info(info, ~truncated))
-        infos["action_mask"], infos["_action_mask"] = fleet.masks(), np.ones(self.num_envs, bool)
-        terminated = np.zeros(self.num_envs, bool)
-        return fleet.observations(), reward, terminated, truncated, infos
-
-    def action_masks(self) -> np.ndarray:
-        """The valid actions of every sub-env in the current state (bool, ``[num_envs, n_actions]``)."""
-        return self._fleet.masks()
-
-
-class GreedyNearestOrderPolicy:
-    """Greedy nearest-stop heuristic that accepts only the orders it can serve.
-
-    Each step, in this order:
-
-    1. accept the lowest-numbered open order if it fits (accepted + carried orders < capacity), it can be
-       delivered on time driving straight there, and every committed order still has ``order_promise // 3``
-       steps of slack (accepting while an order is tight is what makes a nearest-stop driver miss it);
-    2. if a committed order must be served now to make it (slack 0 on its direct route), move towards it;
-    3. otherwise move towards the nearest stop (Manhattan distance; pickups first on ties) among the
-       restaurants of accepted orders (when a seat is free) and the customers of carried orders;
-    4. wait when there is nothing to do.
-
-    *Slack* is ``order_promise - 1 - elapsed - remaining direct route``; stops of orders with negative slack
-    are skipped (they will expire and pay ``order_miss_penalty`` whatever the driver does; expiry frees the seat).
-    Everything it needs, the action mask included, is read from the observation. ``predict`` has SB3's
-    signature and takes one observation ``[obs_dim]`` or a batch ``[n_envs, obs_dim]``.
-
-    :param env_kwargs: the env's keyword parameters (unknown keys are ignored).
-    """
-
-    #: Whether to accept every open order (the ORL paper's baseline acceptance rule) instead of step 1's test.
-    accept_all: bool = False
-
-    def __init__(self, **env_kwargs: Any) -> None:
-        fields = VehicleRoutingParams.__dataclass_fields__
-        self.params = make_params(**{k: v for k, v in env_kwargs.items() if k in fields})
-
-    def predict(
-        self,
-        observation: np.ndarray,
-        state: Any = None,
-        episode_start: np.ndarray | None = None,
-        deterministic: bool = True,
-    ) -> tuple[np.ndarray, Any]:
-        """Actions for one observation (a 0-d array) or a batch (``[n_envs]``); ``state`` is passed through."""
         p = self.params
-        obs = np.asarray(observation, dtype=np.float32)
-        if obs.ndim not in (1, 2) or obs.shape[-1] != p.obs_dim:
-            raise ValueError(f"observation must have shape ({p.obs_dim},) or (n_envs, {p.obs_dim}), got {obs.shape}")
-        actions = self._act(decode_observation(obs.reshape(-1, p.obs_dim), p.n_orders, p.n_restaurants))
-        return (actions.reshape(()) if obs.ndim == 1 else actions), state
-
-    def _act(self, d: dict[str, np.ndarray]) -> np.ndarray:
-        p, n = self.params, self.params.n_orders
-        rows = np.arange(len(d["load"]))[:, None]
-        mask = action_mask(d["status"], d["load"], d["capacity"], p.n_restaurants)
-        restaurant = d["restaurants"][rows, np.maximum(d["restaurant_of"], 0)]
-        to_restaurant = np.abs(restaurant - d["driver"][:, None]).sum(-1)
-        to_customer = np.abs(d["orders"] - d["driver"][:, None]).sum(-1)
-        route = to_restaurant + np.abs(d["orders"] - restaurant).sum(-1)  # via the restaurant, for open/accepted
-
-        # Stops: columns [0, n) pick up order i, [n, 2n) deliver order i (the action offsets 1 + n + column).
-        slack = p.order_promise - 1 - np.tile(d["elapsed"], 2) - np.concatenate([route, to_customer], 1)
-        savable = mask[:, n + 1 : 3 * n + 1] & (slack >= 0)
-        slack = np.where(savable, slack, np.inf)
-        distance = np.where(savable, np.concatenate([to_restaurant, to_customer], 1), np.inf)
-        tightest = slack.min(1)
-        cost = np.where((tightest <= 0)[:, None], slack, distance)
-        serve = np.where(np.isfinite(cost.min(1)), 1 + n + cost.argmin(1), WAIT)
-
-        accept = mask[:, 1 : n + 1]
-        if not self.accept_all:
-            committed = np.isin(d["status"], (2, 3)).sum(1)
-            relaxed = (committed < d["capacity"]) & (tightest > p.order_promise // 3)
-            accept = accept & (d["elapsed"] + route < p.order_promise - 1) & relaxed[:, None]
-        return np.where(accept.any(1), 1 + accept.argmax(1), serve).astype(np.int64)
-
-
-class AcceptAllNearestPolicy(GreedyNearestOrderPolicy):
-    """The literal greedy rule: accept every open order at once, then serve as :class:`GreedyNearestOrderPolicy`.
-
-    This is the acceptance rule of the ORL paper's baseline ("naively accept any outstanding order"); with
-    more order slots than seats it commits to orders it cannot serve and pays ``order_miss_penalty`` for them,
-    which is why it is not the default baseline. Construction and ``predict`` as the parent.
-    """
-
-    accept_all = True
-
-
-BASELINES: dict[str, type] = {"greedy_nearest": GreedyNearestOrderPolicy, "accept_all_nearest": AcceptAllNearestPolicy}
+        self._init_twin(num_envs, _Fleet(p, num_envs), observation_space(p), spaces.Discrete(p.n_actions))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 
 import gymnasium as gym
@@ -10,7 +11,17 @@ import pytest
 from gymnasium.vector import AutoresetMode, SyncVectorEnv
 
 import envs  # noqa: F401  (registers the environments)
-from envs.portfolio import EqualWeightPolicy, PortfolioEnv, draw_prices, make_params, weights_from_actions
+from envs.portfolio import (
+    EqualWeightPolicy,
+    PortfolioEnv,
+    PortfolioParams,
+    PortfolioVectorEnv,
+    _holdings_sum,
+    _PriceModel,
+    draw_prices,
+    make_params,
+    weights_from_actions,
+)
 
 ENV_ID = "envs/Portfolio-v0"
 
@@ -19,7 +30,7 @@ def scripted_env(prices: list[list[float]], **kwargs) -> PortfolioEnv:
     """An env whose episode runs on the given closing prices (days x assets)."""
     env = PortfolioEnv(n_assets=len(prices[0]), **kwargs)
     env.reset(seed=0)
-    env._core.prices[0] = np.asarray(prices, dtype=float)
+    env._core.prices[:, 0] = np.asarray(prices, dtype=float)
     return env
 
 
@@ -142,3 +153,73 @@ def test_observations_of_sub_envs_at_different_days() -> None:
     for row, day in enumerate([0, 2, 5]):
         core.t[:] = day
         np.testing.assert_array_equal(mixed[row], core.observations()[row])
+
+
+def plain_draw_prices(rng: np.random.Generator, p: PortfolioParams) -> np.ndarray:
+    """The price model of draw_prices' docstring, written plainly, one day at a time (the reference)."""
+    transition = np.asarray(p.regime_transition)
+    stationary = np.full(len(transition), 1 / len(transition)) @ np.linalg.matrix_power(transition, 1000)
+    cumulative = np.cumsum(transition, axis=1).tolist()
+    n_days = p.days - 1
+    regimes = [0] * n_days
+    state = int(rng.choice(len(transition), p=stationary / stationary.sum()))
+    for day, u in enumerate(rng.random(n_days).tolist()):
+        regimes[day] = state
+        state = min(bisect.bisect_right(cumulative[state], u), len(transition) - 1)
+    sigma = rng.uniform(*p.asset_volatility, size=p.n_assets)
+    alpha = rng.normal(0.0, p.asset_drift_sigma, size=p.n_assets) if p.asset_drift_sigma > 0 else np.zeros(p.n_assets)
+    market = rng.standard_normal((n_days, 1))
+    shocks = math.sqrt(p.correlation) * market + math.sqrt(1 - p.correlation) * rng.standard_normal((n_days, p.n_assets))
+    vol = sigma * np.asarray(p.regime_volatility)[regimes][:, None]
+    log_returns = np.asarray(p.regime_drift)[regimes][:, None] + alpha - vol**2 / 2 + vol * shocks
+    return np.exp(np.concatenate([np.zeros((1, p.n_assets)), np.cumsum(log_returns, axis=0)]))
+
+
+PRICE_MODELS = [
+    {},
+    {"n_assets": 3, "steps": 50, "asset_drift_sigma": 0.0, "correlation": 0.0},
+    {"n_assets": 2, "steps": 60, "regime_drift": (0.001, 0.0, -0.002), "regime_volatility": (1.0, 1.5, 3.0),
+     "regime_transition": ((0.9, 0.05, 0.05), (0.1, 0.8, 0.1), (0.3, 0.3, 0.4))},
+    {"n_assets": 4, "steps": 30, "regime_drift": (0.0,), "regime_volatility": (1.0,), "regime_transition": ((1.0,),)},
+]
+
+
+@pytest.mark.parametrize("kwargs", PRICE_MODELS)
+def test_batched_price_paths_equal_the_plain_model_bit_for_bit(kwargs: dict) -> None:
+    p = make_params(**kwargs)
+    for seed in range(3):
+        expected = plain_draw_prices(np.random.default_rng(seed), p)
+        np.testing.assert_array_equal(draw_prices(np.random.default_rng(seed), p), expected)
+    # many paths at once (the vectorized regime chain, several chunks) leave each generator where one draw does
+    plain_rngs, batch_rngs = ([np.random.default_rng(100 + i) for i in range(70)] for _ in range(2))
+    expected = np.stack([plain_draw_prices(rng, p) for rng in plain_rngs], axis=1)
+    drawn = np.empty_like(expected)
+    for start, log_prices in _PriceModel(p, 32).draw(batch_rngs):
+        drawn[:, start : start + log_prices.shape[1]] = np.exp(log_prices)
+    np.testing.assert_array_equal(drawn, expected)
+    assert [rng.random() for rng in batch_rngs] == [rng.random() for rng in plain_rngs]
+
+
+@pytest.mark.parametrize("envs_count", [3, 64])
+def test_holdings_sum_adds_in_numpys_order(envs_count: int) -> None:
+    # rewards must not change by a bit: the slab-wise sum reproduces NumPy's pairwise summation of a row
+    rng = np.random.default_rng(0)
+    for holdings in [*range(1, 40), 127, 128, 129, 200, 300]:
+        x = rng.standard_normal((holdings, envs_count)) * 10.0 ** rng.uniform(-8, 8, (holdings, envs_count))
+        np.testing.assert_array_equal(_holdings_sum(x), np.ascontiguousarray(x.T).sum(axis=1), err_msg=f"{holdings} holdings")
+
+
+def test_wide_vector_twin_equals_scalar_envs_exactly() -> None:
+    # 70 envs take the wide paths (vectorized regime chain, chunked draws, slab-wise sums and observations)
+    kwargs, num = {"steps": 5, "n_assets": 9}, 70
+    twin = PortfolioVectorEnv(num, **kwargs)
+    reference = SyncVectorEnv([lambda: PortfolioEnv(**kwargs) for _ in range(num)], autoreset_mode=AutoresetMode.SAME_STEP)
+    np.testing.assert_array_equal(twin.reset(seed=1)[0], reference.reset(seed=1)[0])
+    twin.action_space.seed(2)
+    for _ in range(12):
+        actions = twin.action_space.sample()
+        out_twin, out_ref = twin.step(actions), reference.step(actions)
+        for a, b in zip(out_twin[:4], out_ref[:4], strict=True):
+            np.testing.assert_array_equal(a, b)
+        for key in ("portfolio_value", "log_return", "cost", "market_return"):
+            np.testing.assert_array_equal(out_twin[4].get(key, 0), out_ref[4].get(key, 0))

@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env as gym_check_env
 from gymnasium.vector import AutoresetMode, SyncVectorEnv
+from scipy.stats import truncnorm
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 import envs
+from envs._vrp_draws import order_values
 from envs.vehicle_routing import (
     BASELINES,
     AcceptAllNearestPolicy,
@@ -19,6 +21,7 @@ from envs.vehicle_routing import (
     VehicleRoutingEnv,
     VehicleRoutingVectorEnv,
     decode_observation,
+    make_params,
 )
 
 # Two order slots, two restaurants, no random orders: the tests place orders by hand.
@@ -28,14 +31,14 @@ QUIET = {"n_orders": 2, "order_prob": 0.0, "order_timeout_prob": 0.0}
 def quiet_env(**overrides: object) -> VehicleRoutingEnv:
     env = VehicleRoutingEnv(**{**QUIET, **overrides})
     env.reset(seed=0)
-    fleet = env._fleet
+    fleet = env._core
     fleet.restaurants[0] = [[0, 0], [3, 3]]
     fleet.driver[0] = [0, 2]
     return env
 
 
 def place_order(env: VehicleRoutingEnv, slot: int, customer, restaurant: int, value: float, status=1, elapsed=0):
-    fleet = env._fleet
+    fleet = env._core
     fleet.orders[0, slot] = customer
     fleet.restaurant_of[0, slot] = restaurant
     fleet.value[0, slot] = value
@@ -146,7 +149,7 @@ def test_mask_blocks_pickup_at_capacity_and_invalid_actions_are_waits():
     mask = env.action_masks()
     # wait | accept 0, 1 | pickup 0, 1 | deliver 0, 1 | restaurant 0, 1
     assert mask.tolist() == [True, False, False, False, False, True, False, True, True]
-    obs_before = env._fleet.observations()[0]
+    obs_before = env._core.observations()[0]
     obs, reward, _, _, info = env.step(4)  # pick up order 1 with a full vehicle
     assert info["invalid_action"] and reward == pytest.approx(-0.1)
     assert fields(obs)["driver"].tolist() == fields(obs_before)["driver"].tolist()
@@ -204,6 +207,67 @@ def test_vector_twin_equals_scalar_envs_across_autoresets():
 def test_vector_twin_equals_scalar_envs_across_random_blocks():
     # Episodes longer than the 100-step blocks of pre-drawn randomness, so refills happen mid-episode.
     assert run_side_by_side(2, seed=5, steps=260, episode_length=120, n_orders=4, order_prob=0.8) == 2 * 2
+
+
+def test_vector_twin_equals_scalar_envs_with_wide_integer_state():
+    # A map too wide for int8 events and a capacity too large for an int16 state take the int64 fallbacks.
+    one_zone = {"num_zones": 1, "order_probs_per_zone": (1,), "order_reward_min": (1,), "order_reward_max": (2,),
+                "half_norm_scale_reward_per_zone": (1,)}
+    wide = {"map_quad": (200, 1), "driver_capacity": 40_000, **one_zone}
+    assert run_side_by_side(2, seed=3, steps=90, episode_length=40, **wide) == 2 * 2
+    vec = VehicleRoutingVectorEnv(2, order_prob=1.0, **wide)
+    vec.reset(seed=0)
+    obs, *_ = vec.step(np.zeros(2, np.int64))
+    assert np.abs(decode_observation(obs, 10, 2)["orders"][..., 0]).max() > 127
+
+
+def test_sub_envs_out_of_step_equal_scalar_envs():
+    # A twin's sub-envs normally share a clock. Reset one alone (as the twin's core allows) so that blocks are
+    # refilled and episodes end at different steps in different sub-envs.
+    params = {"episode_length": 130, "n_orders": 4, "order_prob": 0.8}
+    vec = VehicleRoutingVectorEnv(3, **params)
+    scalars = [VehicleRoutingEnv(**params) for _ in range(3)]
+    vec.reset(seed=1)
+    for i, env in enumerate(scalars):
+        env.reset(seed=1 + i)
+    rng, ended = np.random.default_rng(0), []
+    for t in range(300):
+        if t == 40:
+            vec._rngs[1] = np.random.default_rng(9)
+            vec._core.reset_rows(np.array([1]), [vec._rngs[1]])
+            scalars[1].np_random = np.random.default_rng(9)
+            scalars[1].reset()
+        actions = np.array([rng.choice(np.flatnonzero(m)) for m in vec.action_masks()])
+        obs, rewards, _, truncated, infos = vec.step(actions)
+        for i, env in enumerate(scalars):
+            o, r, _, tr, inf = env.step(actions[i])
+            assert rewards[i] == r and truncated[i] == tr
+            if tr:
+                ended.append((t, i))
+                np.testing.assert_array_equal(infos["final_obs"][i], o)
+                o, inf = env.reset()
+            np.testing.assert_array_equal(obs[i], o)
+            np.testing.assert_array_equal(infos["action_mask"][i], inf["action_mask"])
+    assert ended == [(129, 0), (129, 2), (169, 1), (259, 0), (259, 2), (299, 1)]
+
+
+def two_zones(low: tuple, high: tuple, scale: tuple) -> dict:
+    return {"num_zones": 2, "order_probs_per_zone": (0.3, 0.7), "order_reward_min": low, "order_reward_max": high,
+            "half_norm_scale_reward_per_zone": scale}
+
+
+# The last has loc 0 and scale 1: the values are the standard quantiles, every bit of them visible.
+@pytest.mark.parametrize("params", [{}, two_zones((1, 2), (40, 2.5), (3, 0.1)), two_zones((0, 0), (5, 0.2), (1, 1))])
+def test_order_values_equal_scipy_truncnorm_bit_for_bit(params: dict):
+    # Order values use a faster copy of scipy's truncnorm.ppf; seeded episodes keep their values only if it is exact.
+    p = make_params(**params)
+    rng = np.random.default_rng(0)
+    u = np.concatenate([[0.0, 0.5, 1 - 2**-53], rng.random(200_000)])
+    zone = rng.integers(p.num_zones, size=len(u))
+    per_zone = (p.order_reward_min, p.order_reward_max, p.half_norm_scale_reward_per_zone)
+    lo, hi, scale = (np.asarray(a)[zone] for a in per_zone)
+    expected = truncnorm.ppf(u, 0.0, (hi - lo) / scale, loc=lo, scale=scale)
+    np.testing.assert_array_equal(order_values(p, u, zone), expected)
 
 
 def assert_same_tree(a: object, b: object) -> None:
@@ -269,18 +333,18 @@ def test_greedy_serves_the_nearest_stop_and_accepts_only_what_fits():
     policy = GreedyNearestOrderPolicy(**QUIET, driver_capacity=2)
     place_order(env, 0, customer=[-2, 2], restaurant=1, value=6.0, status=2)  # restaurant (3, 3): 4 away
     place_order(env, 1, customer=[0, 3], restaurant=0, value=6.0, status=3)  # customer (0, 3): 1 away
-    obs = env._fleet.observations()[0]
+    obs = env._core.observations()[0]
     assert policy.predict(obs)[0] == 1 + 2 * 2 + 1  # deliver order 1
-    env._fleet.driver[0] = [3, 2]  # now restaurant (3, 3) is 1 away, the customer 4
-    assert policy.predict(env._fleet.observations()[0])[0] == 1 + 2 + 0  # pick up order 0
+    env._core.driver[0] = [3, 2]  # now restaurant (3, 3) is 1 away, the customer 4
+    assert policy.predict(env._core.observations()[0])[0] == 1 + 2 + 0  # pick up order 0
 
-    env._fleet.status[0, 0] = 1  # order 0 open, one order carried, one seat free: accept it
-    assert policy.predict(env._fleet.observations()[0])[0] == 1
+    env._core.status[0, 0] = 1  # order 0 open, one order carried, one seat free: accept it
+    assert policy.predict(env._core.observations()[0])[0] == 1
 
     full = quiet_env(driver_capacity=1)  # one order carried fills the vehicle: greedy leaves the open order
     place_order(full, 0, customer=[-2, 2], restaurant=1, value=6.0, status=1)
     place_order(full, 1, customer=[0, 3], restaurant=0, value=6.0, status=3)
-    obs = full._fleet.observations()[0]
+    obs = full._core.observations()[0]
     assert GreedyNearestOrderPolicy(**QUIET, driver_capacity=1).predict(obs)[0] == 1 + 2 * 2 + 1
     assert AcceptAllNearestPolicy(**QUIET, driver_capacity=1).predict(obs)[0] == 1
 
@@ -290,9 +354,9 @@ def test_greedy_serves_an_order_about_to_miss_before_a_nearer_stop():
     policy = GreedyNearestOrderPolicy(**QUIET, order_promise=20)
     place_order(env, 0, customer=[0, 3], restaurant=0, value=6.0, status=3, elapsed=0)  # 1 away, much slack
     place_order(env, 1, customer=[-5, 2], restaurant=0, value=6.0, status=3, elapsed=14)  # 5 away, 0 slack
-    assert policy.predict(env._fleet.observations()[0])[0] == 1 + 2 * 2 + 1
-    env._fleet.elapsed[0, 1] = 15  # hopeless now: skipped, the nearest stop is served
-    assert policy.predict(env._fleet.observations()[0])[0] == 1 + 2 * 2 + 0
+    assert policy.predict(env._core.observations()[0])[0] == 1 + 2 * 2 + 1
+    env._core.elapsed[0, 1] = 15  # hopeless now: skipped, the nearest stop is served
+    assert policy.predict(env._core.observations()[0])[0] == 1 + 2 * 2 + 0
 
 
 def test_greedy_beats_random_and_accept_all():
@@ -347,7 +411,9 @@ def test_bad_actions_are_rejected():
     env, vec = VehicleRoutingEnv(), VehicleRoutingVectorEnv(2)
     env.reset(seed=0)
     vec.reset(seed=0)
-    with pytest.raises(ValueError, match=r"action must be integer\(s\) in \[0, 33\)"):
+    with pytest.raises(ValueError, match=r"action 33 is not in the action space Discrete\(33\)"):
         env.step(33)
-    with pytest.raises(ValueError, match=r"with shape \(2,\)"):
+    with pytest.raises(ValueError, match=r"actions must lie in MultiDiscrete\(\[33 33\]\), got shape \(3,\)"):
         vec.step(np.zeros(3, np.int64))
+    with pytest.raises(ValueError, match=r"actions must lie in MultiDiscrete"):
+        vec.step(np.array([0, 33]))
