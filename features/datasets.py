@@ -7,6 +7,10 @@
   exist in the child tables, so a feature that ignores cutoff times leaks the label.
 - ``diabetes`` (regression), ``breast_cancer`` (binary), ``wine`` (multiclass): single tables from
   scikit-learn's bundled datasets.
+- ``fair`` (binary: had an affair; Fair 1978, 6,366 rows), ``anes96`` (binary: voted Dole over Clinton;
+  1996 American National Election Study, 944 rows), ``star98`` (regression: share of a California school
+  district's pupils above the national maths median, 303 rows) and ``randhie`` (regression: doctor visits
+  in the RAND Health Insurance Experiment, 20,190 rows): single tables from statsmodels' bundled datasets.
 """
 
 from __future__ import annotations
@@ -116,11 +120,58 @@ def _wine() -> dict[str, pd.DataFrame]:
     return _sklearn_table(load_wine, "cultivar")
 
 
+def _statsmodels_frame(name: str) -> pd.DataFrame:
+    from statsmodels import datasets
+
+    return getattr(datasets, name).load_pandas().data.copy()
+
+
+def _fair() -> dict[str, pd.DataFrame]:
+    frame = _statsmodels_frame("fair")
+    # the usual binary reading of the study (Fair 1978; statsmodels' logit example): any affair at all
+    frame["had_affair"] = (frame.pop("affairs") > 0).astype(int)
+    return {"data": frame}
+
+
+def _anes96() -> dict[str, pd.DataFrame]:
+    frame = _statsmodels_frame("anes96").drop(columns=["logpopul"])  # log of popul: a derived copy
+    frame["vote"] = frame.pop("vote").astype(int)
+    return {"data": frame}
+
+
+def _star98() -> dict[str, pd.DataFrame]:
+    frame = _statsmodels_frame("star98")
+    # statsmodels models the two counts as a binomial response; as a regression target, their share
+    frame["share_above"] = frame["NABOVE"] / (frame.pop("NABOVE") + frame.pop("NBELOW"))
+    return {"data": frame}
+
+
+def _randhie() -> dict[str, pd.DataFrame]:
+    frame = _statsmodels_frame("randhie")
+    frame["mdvis"] = frame.pop("mdvis")  # the target last, like the other tables
+    return {"data": frame}
+
+
 _DATASETS: dict[str, Callable[[], dict[str, pd.DataFrame]]] = {
     "churn": churn_tables,
     "diabetes": _diabetes,
     "breast_cancer": _breast_cancer,
     "wine": _wine,
+    "fair": _fair,
+    "anes96": _anes96,
+    "star98": _star98,
+    "randhie": _randhie,
+}
+
+# the target column of each single-table dataset (churn's is ``customers.churned``)
+TARGETS = {
+    "diabetes": "progression",
+    "breast_cancer": "malignant",
+    "wine": "cultivar",
+    "fair": "had_affair",
+    "anes96": "vote",
+    "star98": "share_above",
+    "randhie": "mdvis",
 }
 
 

@@ -17,8 +17,9 @@ STATE_FILE = "autofeatures.json"
 # learned attributes stored as they are (JSON-compatible already)
 PLAIN_STATE = (
     "problem_type_", "problem_type_reason_", "metric_", "raw_features_", "categories_", "table_columns_",
-    "importances_", "leaderboard_", "holdout_", "n_candidates_", "fit_seconds_",
+    "importances_", "leaderboard_", "holdout_", "n_candidates_", "fit_seconds_", "selection_choice_",
 )
+HISTORIES = ("selection_history_", "top_gain_history_")  # lists of (feature count, CV score)
 
 
 def save(transformer: Any, directory: str | Path) -> Path:
@@ -32,7 +33,8 @@ def save(transformer: Any, directory: str | Path) -> Path:
     state["params"] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in transformer.get_params().items()}
     state["feature_names_in_"] = list(transformer.feature_names_in_)
     state["feature_names_out_"] = list(transformer.feature_names_out_)
-    state["selection_history_"] = [list(step) for step in transformer.selection_history_]
+    for name in HISTORIES:
+        state[name] = [list(step) for step in getattr(transformer, name)]
     (directory / STATE_FILE).write_text(json.dumps(state, indent=2, default=str))
     return directory
 
@@ -55,5 +57,6 @@ def load(cls: type, directory: str | Path) -> Any:
     transformer.feature_names_in_ = np.array(state["feature_names_in_"], dtype=object)
     transformer.n_features_in_ = len(transformer.feature_names_in_)
     transformer.feature_names_out_ = np.array(state["feature_names_out_"], dtype=object)
-    transformer.selection_history_ = [tuple(step) for step in state["selection_history_"]]
+    for name in HISTORIES:
+        setattr(transformer, name, [tuple(step) for step in state[name]])
     return transformer

@@ -26,11 +26,12 @@ def write_report(transformer: AutoFeatures, directory: Path, title: str) -> dict
     plt.close(figure)
 
     figure, axes = plt.subplots(figsize=(6, 4))
-    history = transformer.selection_history_
-    axes.plot([h[0] for h in history], [h[1] for h in history], marker="o")
+    for label, history in (("top of the gain ranking", transformer.top_gain_history_), ("forward selection", transformer.selection_history_)):
+        axes.plot([h[0] for h in history], [h[1] for h in history], marker="o", label=label)
     axes.set_xlabel("number of features")
     axes.set_ylabel(f"CV {transformer.metric_}")
-    axes.set_title("forward selection")
+    axes.set_title("score vs number of features")
+    axes.legend()
     axes.grid(alpha=0.3)
     figure.tight_layout()
     figure.savefig(directory / "score_vs_features.png", dpi=100)
@@ -44,15 +45,16 @@ def write_report(transformer: AutoFeatures, directory: Path, title: str) -> dict
         "",
         "## Leaderboard (cross-validated on the training rows)",
         "",
-        "| candidate set | CV score | std | features | fit seconds |",
-        "|---|---|---|---|---|",
+        "| candidate set | CV score | std | confirmation CV | features | fit seconds |",
+        "|---|---|---|---|---|---|",
     ]
-    for row in transformer.leaderboard_:
-        score = "n/a" if row["cv_score"] is None else f"{row['cv_score']:.4f}"
-        std = "" if row["cv_std"] is None else f"{row['cv_std']:.4f}"
-        lines.append(f"| {row['candidate_set']} | {score} | {std} | {row['n_features']} | {row['fit_seconds']:.2f} |")
+    for row in _leaderboard_cells(transformer):
+        lines.append("| " + " | ".join(row) + " |")
     lines += ["", "`raw`: the input columns; `dfs_all`: raw columns plus every generated candidate that passed the "
-              "per-chunk gain screen (positive LightGBM gain in the training folds); `selected`: forward selection's result."]
+              "per-chunk gain screen (positive LightGBM gain in the training folds); `top_gain`: the raw columns plus the "
+              "best-ranked candidates, as many as scored best; `forward`: forward selection's result. The contenders "
+              "(raw, top_gain, forward) are then scored again on fresh, repeated folds (confirmation CV), and the best "
+              f"becomes `selected` (here: `{transformer.selection_choice_}`)."]
     if transformer.holdout_:
         lines += ["", "Held-out rows (never used for generation or selection): "
                   + ", ".join(f"{k} = {v:.4f}" for k, v in transformer.holdout_.items())]
@@ -63,6 +65,19 @@ def write_report(transformer: AutoFeatures, directory: Path, title: str) -> dict
     (directory / "report.md").write_text(markdown)
     (directory / "report.html").write_text(_html(transformer, described, title))
     return {name: directory / name for name in ("report.md", "report.html", "importance.png", "score_vs_features.png")}
+
+
+def _leaderboard_cells(transformer: AutoFeatures) -> list[list[str]]:
+    def number(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.4f}"
+
+    rows = []
+    for row in transformer.leaderboard_:
+        name = row["candidate_set"] + (f" ({row['chosen']})" if "chosen" in row else "")
+        confirmation = "" if row.get("confirmation_score") is None else f"{row['confirmation_score']:.4f} +- {row['confirmation_std']:.4f}"
+        rows.append([name, number(row["cv_score"]), "" if row["cv_std"] is None else f"{row['cv_std']:.4f}",
+                     confirmation, str(row["n_features"]), f"{row['fit_seconds']:.2f}"])
+    return rows
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -76,11 +91,7 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 def _html(transformer: AutoFeatures, described: list[dict], title: str) -> str:
     from html import escape
 
-    leaderboard = [
-        [r["candidate_set"], "n/a" if r["cv_score"] is None else f"{r['cv_score']:.4f}",
-         "" if r["cv_std"] is None else f"{r['cv_std']:.4f}", str(r["n_features"]), f"{r['fit_seconds']:.2f}"]
-        for r in transformer.leaderboard_
-    ]
+    leaderboard = _leaderboard_cells(transformer)
     selected = [[d["name"], d["description"], f"{d['importance']:.1f}"] for d in described]
     holdout = ", ".join(f"{k} = {v:.4f}" for k, v in transformer.holdout_.items())
     return (
@@ -89,7 +100,7 @@ def _html(transformer: AutoFeatures, described: list[dict], title: str) -> str:
         f"<p>Problem type: <b>{escape(transformer.problem_type_)}</b> ({escape(transformer.problem_type_reason_)}). "
         f"Metric: <code>{escape(transformer.metric_)}</code>. {transformer.n_candidates_} candidates, {len(described)} selected.</p>"
         "<h2>Leaderboard (cross-validated on the training rows)</h2>"
-        + _table(["candidate set", "CV score", "std", "features", "fit seconds"], leaderboard)
+        + _table(["candidate set", "CV score", "std", "confirmation CV", "features", "fit seconds"], leaderboard)
         + (f"<p>Held-out rows: {escape(holdout)}</p>" if holdout else "")
         + "<h2>Selected features</h2>"
         + _table(["feature", "what it is", "importance"], selected)

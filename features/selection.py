@@ -19,6 +19,7 @@ from sklearn.model_selection import KFold, StratifiedKFold
 
 # a candidate must raise the CV score by this share of its magnitude (at least 1e-4): smaller gains are fold noise
 MIN_RELATIVE_IMPROVEMENT = 1e-3
+SEARCH_TREES = 60
 
 
 @dataclass(frozen=True)
@@ -28,11 +29,13 @@ class Score:
     seconds: float
 
 
-def model_for(problem_type: str, seed: int):
-    """The fast gradient-boosting model used for ranking and scoring."""
+def model_for(problem_type: str, seed: int, *, search: bool = False):
+    """The gradient-boosting model that scores a feature set; ``search=True``: its cheaper twin for ranking and
+    selection (half the trees at twice the learning rate: the same total step, half the fitting time)."""
     import lightgbm as lgb
 
-    params = dict(n_estimators=120, learning_rate=0.08, num_leaves=15, min_child_samples=10, random_state=seed, n_jobs=1, verbose=-1)
+    trees, rate = (SEARCH_TREES, 0.16) if search else (120, 0.08)
+    params = dict(n_estimators=trees, learning_rate=rate, num_leaves=15, min_child_samples=10, random_state=seed, n_jobs=1, verbose=-1)
     return lgb.LGBMRegressor(**params) if problem_type == "regression" else lgb.LGBMClassifier(**params)
 
 
@@ -53,15 +56,16 @@ def as_model_input(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
-def cv_score(frame: pd.DataFrame, y: pd.Series, problem_type: str, metric: str, k: int, seed: int) -> Score:
-    """Mean and std over K folds of the metric, each fold's model fit on that fold's training part only."""
+def cv_score(frame: pd.DataFrame, y: pd.Series, problem_type: str, metric: str, k: int, seed: int, repeats: int = 1) -> Score:
+    """Mean and std over K folds (``repeats`` times, reshuffled) of the metric; each model sees its training part only."""
     started = time.perf_counter()
     scorer = get_scorer(metric)
     X = as_model_input(frame)
     scores = []
-    for train, valid in folds(problem_type, k, seed).split(X, y):
-        model = model_for(problem_type, seed).fit(X.iloc[train], y.iloc[train])
-        scores.append(scorer(model, X.iloc[valid], y.iloc[valid]))
+    for repeat in range(repeats):
+        for train, valid in folds(problem_type, k, seed + repeat).split(X, y):
+            model = model_for(problem_type, seed, search=True).fit(X.iloc[train], y.iloc[train])
+            scores.append(scorer(model, X.iloc[valid], y.iloc[valid]))
     return Score(float(np.mean(scores)), float(np.std(scores)), time.perf_counter() - started)
 
 
@@ -70,7 +74,7 @@ def gain_ranking(frame: pd.DataFrame, y: pd.Series, problem_type: str, k: int, s
     X = as_model_input(frame)
     gains = np.zeros(X.shape[1])
     for train, _ in folds(problem_type, k, seed).split(X, y):
-        model = model_for(problem_type, seed).fit(X.iloc[train], y.iloc[train])
+        model = model_for(problem_type, seed, search=True).fit(X.iloc[train], y.iloc[train])
         gains += model.booster_.feature_importance(importance_type="gain")
     return pd.Series(gains / k, index=X.columns).sort_values(ascending=False)
 
@@ -116,3 +120,34 @@ def forward_select(
         rejected_in_a_row = 0 if kept else rejected_in_a_row + 1
         on_step(name, score, kept)
     return chosen, best, history
+
+
+
+def prefix_select(
+    frame: pd.DataFrame,
+    y: pd.Series,
+    ranked: list[str],
+    base: list[str],
+    *,
+    problem_type: str,
+    metric: str,
+    k: int,
+    seed: int,
+    max_features: int,
+    deadline: float | None = None,
+) -> tuple[list[str], Score, list[tuple[int, float]]]:
+    """``base`` plus the best-ranked ``n`` candidates, ``n`` the best by CV among 0, 1, 2, 4, ... ``max_features``.
+
+    A handful of nested sets instead of one decision per feature: far fewer CV runs, and far fewer
+    chances to keep a feature for a lucky fold assignment (OpenFE's choice: the top of a gain ranking).
+    """
+    largest = min(max_features, len(ranked))
+    sizes = sorted({0, largest, *(2**i for i in range(largest.bit_length()) if 2**i < largest)})
+    results: list[tuple[int, Score]] = []
+    for size in sizes:
+        if deadline is not None and time.monotonic() > deadline and results:
+            break
+        if base or size:
+            results.append((size, cv_score(frame[[*base, *ranked[:size]]], y, problem_type, metric, k, seed)))
+    size, best = max(results, key=lambda item: item[1].mean)
+    return [*base, *ranked[:size]], best, [(len(base) + n, score.mean) for n, score in results]

@@ -40,6 +40,10 @@ def test_selected_features_beat_the_raw_columns_and_are_described(fitted: AutoFe
     board = {row["candidate_set"]: row for row in fitted.leaderboard_}
     assert fitted.problem_type_ == "binary" and fitted.metric_ == "roc_auc"
     assert board["selected"]["cv_score"] > board["raw"]["cv_score"] + 0.2
+    # the contender with the best score on the confirmation folds is the one selected
+    contenders = {n: board[n]["confirmation_score"] for n in ("raw", "top_gain", "forward") if board[n]["confirmation_score"] is not None}
+    assert fitted.selection_choice_ == board["selected"]["chosen"] == max(contenders, key=contenders.get)
+    assert board["selected"]["n_features"] == board[fitted.selection_choice_]["n_features"] == len(fitted.get_feature_names_out())
     assert fitted.holdout_["selected"] > fitted.holdout_["raw"]
     names = list(fitted.get_feature_names_out())
     generated = [n for n in names if n not in fitted.raw_features_]

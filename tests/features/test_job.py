@@ -56,7 +56,8 @@ def test_features_job_writes_the_contract_artifacts(tmp_path: Path) -> None:
     matrix = pd.read_csv(job / "output/data/selected_features.csv")
     assert len(matrix) == 200 and matrix.columns[0] == "churned"
     leaderboard = json.loads((job / "output/data/leaderboard.json").read_text())
-    assert [row["candidate_set"] for row in leaderboard] == ["raw", "dfs_all", "selected"]
+    assert [row["candidate_set"] for row in leaderboard] == ["raw", "dfs_all", "top_gain", "forward", "selected"]
+    assert leaderboard[-1]["chosen"] in ("raw", "top_gain", "forward")
 
 
 def frames_and_config(**changes: object) -> tuple[dict[str, pd.DataFrame], FeaturesConfig]:

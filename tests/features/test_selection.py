@@ -1,0 +1,45 @@
+"""The selection steps on data whose informative columns are known."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.selection import cv_score, forward_select, prefix_select
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[pd.DataFrame, pd.Series]:
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(400, 8)), columns=[f"c{i}" for i in range(8)])
+    y = pd.Series(frame["c0"] * 3 + frame["c1"] * 2 + frame["c2"] + rng.normal(0, 0.3, 400), name="y")
+    return frame, y
+
+
+SEARCH = dict(problem_type="regression", metric="neg_root_mean_squared_error", k=3, seed=0, deadline=None)
+
+
+def test_prefix_select_keeps_the_informative_top_of_the_ranking(data) -> None:
+    frame, y = data
+    ranked = ["c1", "c2", "c3", "c4", "c5", "c6", "c7"]  # c1, c2 informative, then noise
+    chosen, score, history = prefix_select(frame, y, ranked, ["c0"], max_features=7, **SEARCH)
+    assert [size for size, _ in history] == [1, 2, 3, 5, 8]  # 0, 1, 2, 4 and 7 candidates on top of c0
+    assert chosen[:3] == ["c0", "c1", "c2"]
+    assert score.mean == max(value for _, value in history)
+    assert score.mean > cv_score(frame[["c0"]], y, "regression", SEARCH["metric"], 3, 0).mean
+
+
+def test_forward_select_rejects_noise_columns(data) -> None:
+    frame, y = data
+    chosen, _, history = forward_select(frame, y, ["c5", "c1", "c6", "c2"], ["c0"], max_features=5, **SEARCH)
+    assert "c1" in chosen and "c2" in chosen and "c5" not in chosen and "c6" not in chosen
+    assert [size for size, _ in history] == list(range(1, len(chosen) + 1))
+
+
+def test_repeated_cv_reshuffles_the_folds(data) -> None:
+    frame, y = data
+    once = cv_score(frame[["c0", "c1"]], y, "regression", SEARCH["metric"], 3, 0)
+    twice = cv_score(frame[["c0", "c1"]], y, "regression", SEARCH["metric"], 3, 0, repeats=2)
+    again = cv_score(frame[["c0", "c1"]], y, "regression", SEARCH["metric"], 3, 1)
+    assert twice.mean == pytest.approx((once.mean + again.mean) / 2)
