@@ -5,7 +5,7 @@
   time) depends on behaviour aggregated over the customer's history before the cutoff: how recently
   and how often they visited, how much they spent, how long sessions were. Rows after the cutoff
   exist in the child tables, so a feature that ignores cutoff times leaks the label.
-- ``diabetes`` (regression), ``breast_cancer`` (binary), ``wine`` (multiclass): single tables from
+- ``diabetes`` (regression), ``breast_cancer`` (binary: 1 = benign, as scikit-learn codes it), ``wine`` (multiclass): single tables from
   scikit-learn's bundled datasets.
 - ``fair`` (binary: had an affair; Fair 1978, 6,366 rows), ``anes96`` (binary: voted Dole over Clinton;
   1996 American National Election Study, 944 rows), ``star98`` (regression: share of a California school
@@ -111,7 +111,7 @@ def _diabetes() -> dict[str, pd.DataFrame]:
 def _breast_cancer() -> dict[str, pd.DataFrame]:
     from sklearn.datasets import load_breast_cancer
 
-    return _sklearn_table(load_breast_cancer, "malignant")
+    return _sklearn_table(load_breast_cancer, "benign")
 
 
 def _wine() -> dict[str, pd.DataFrame]:
@@ -166,7 +166,7 @@ _DATASETS: dict[str, Callable[[], dict[str, pd.DataFrame]]] = {
 # the target column of each single-table dataset (churn's is ``customers.churned``)
 TARGETS = {
     "diabetes": "progression",
-    "breast_cancer": "malignant",
+    "breast_cancer": "benign",
     "wine": "cultivar",
     "fair": "had_affair",
     "anes96": "vote",

@@ -114,7 +114,7 @@ def test_transform_errors_name_the_column_or_table(fitted: AutoFeatures, churn) 
 
 def test_sklearn_contract_on_a_single_table_in_a_pipeline() -> None:
     data = load_dataset("breast_cancer")["data"].iloc[:, [0, 1, 2, 3, -1]]
-    X, y = data.drop(columns=["malignant"]), data["malignant"]
+    X, y = data.drop(columns=["benign"]), data["benign"]
     transformer = AutoFeatures(max_depth=1, max_features=6, cv_folds=3, trans_primitives=["divide_numeric"], test_size=0.0)
     assert clone(transformer).get_params() == transformer.get_params()
     pipeline = make_pipeline(transformer, StandardScaler(), LogisticRegression(max_iter=500))
@@ -160,7 +160,7 @@ def test_groupby_statistics_are_selected_and_learned_only_at_fit() -> None:
 
 def test_time_budget_stops_generation_and_keeps_a_usable_result(capsys: pytest.CaptureFixture[str]) -> None:
     data = load_dataset("breast_cancer")["data"].iloc[:200, [0, 1, 2, 3, -1]]
-    X, y = data.drop(columns=["malignant"]), data["malignant"]
+    X, y = data.drop(columns=["benign"]), data["benign"]
     budgeted = AutoFeatures(max_depth=1, cv_folds=3, trans_primitives=["divide_numeric"], time_budget_seconds=1e-3, verbose=True)
     budgeted.fit(X, y)
     assert list(budgeted.get_feature_names_out()) == list(X.columns)  # nothing generated once the budget is spent
