@@ -2,8 +2,10 @@
 
 Candidates are ranked by LightGBM gain, measured inside each training fold and averaged (OpenFE's
 idea of judging a feature by what a boosting model gains from it), chunk by chunk so wide candidate
-sets never sit in memory whole; then forward selection adds them in rank order and keeps each one
-only if the K-fold CV score of the user's metric improves.
+sets never sit in memory whole. Two searches then propose a set: :func:`prefix_select` takes the top
+of the ranking, as many as score best in K-fold CV; :func:`forward_select` adds candidates in rank
+order and keeps each one only if the K-fold CV score of the user's metric improves. Ranking and search
+use :func:`model_for`'s cheaper ``search`` twin; the caller judges the proposals on fresh folds.
 """
 
 from __future__ import annotations
