@@ -23,18 +23,19 @@ def main() -> None:
     parser.add_argument("job", type=Path, help="job directory, model directory or model.tar.gz")
     parser.add_argument("--episodes", type=int, default=100)
     parser.add_argument("--seed", type=int, default=2_000_000, help="evaluation seed (default: not a training or eval seed)")
+    parser.add_argument("--n-envs", type=int, default=1, help="spread the episodes over N envs seeded SEED+i (same episodes for every policy)")
     args = parser.parse_args()
 
     trained = load_trained(args.job)
     env_config = trained.config.env
-    agent = evaluate_policy_on(trained.model, env_config, episodes=args.episodes, seed=args.seed, stats_path=trained.stats_path)
+    agent = evaluate_policy_on(trained.model, env_config, episodes=args.episodes, seed=args.seed, stats_path=trained.stats_path, n_envs=args.n_envs)
     agent_returns = np.array(agent.episode_rewards)
     interval = stratified_bootstrap_ci(agent_returns, "mean")
     print(f"{env_config.id}, {args.episodes} episodes (eval seed {args.seed}); mean return [95% bootstrap CI]")
     print(f"  agent ({trained.config.algo.name}, {trained.model.num_timesteps:,} steps): {interval.estimate:.2f} [{interval.low:.2f}, {interval.high:.2f}]")
     for name in envs.baseline_names(env_config.id):
         policy = envs.baseline_policy(env_config.id, name, **env_config.kwargs)
-        baseline = evaluate_policy_on(policy, env_config.model_copy(update={"normalize": False}), episodes=args.episodes, seed=args.seed)
+        baseline = evaluate_policy_on(policy, env_config.model_copy(update={"normalize": False}), episodes=args.episodes, seed=args.seed, n_envs=args.n_envs)
         returns = np.array(baseline.episode_rewards)
         own = stratified_bootstrap_ci(returns, "mean")
         difference = paired_difference_ci(agent_returns, returns)

@@ -74,10 +74,11 @@ def _per_zone(name: str, value: Any, num_zones: int, low: float) -> tuple[float,
 
 
 def make_params(**kwargs: Any) -> VehicleRoutingParams:
-    """Validate env keyword arguments into :class:`VehicleRoutingParams`; raise ``ValueError`` on bad ones."""
+    """Validate env keyword arguments into :class:`VehicleRoutingParams`; raise ``ValueError`` on bad values
+    and ``TypeError`` on unknown names (as Python does for an unexpected keyword argument)."""
     unknown = set(kwargs) - set(VehicleRoutingParams.__dataclass_fields__)
     if unknown:
-        raise ValueError(
+        raise TypeError(
             f"unknown VehicleRouting parameter(s) {sorted(unknown)}; "
             f"expected some of {sorted(VehicleRoutingParams.__dataclass_fields__)}"
         )

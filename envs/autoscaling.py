@@ -53,7 +53,7 @@ def make_params(**kwargs: Any) -> AutoscalingParams:
     names = [f.name for f in fields(AutoscalingParams)]
     unknown = sorted(set(kwargs) - set(names))
     if unknown:
-        raise ValueError(f"unknown Autoscaling parameter(s) {unknown}; expected some of {names}")
+        raise TypeError(f"unknown Autoscaling parameter(s) {unknown}; expected some of {names}")
     p = {**AutoscalingParams().__dict__, **kwargs}
     percent = positive_real("downtime_percent", p["downtime_percent"], strict=False)
     if percent > 100:

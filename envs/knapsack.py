@@ -57,7 +57,7 @@ def make_params(**kwargs: Any) -> KnapsackParams:
     names = {f.name for f in fields(KnapsackParams)}
     unknown = set(kwargs) - names
     if unknown:
-        raise ValueError(f"unknown Knapsack parameter(s) {sorted(unknown)}; expected some of {sorted(names)}")
+        raise TypeError(f"unknown Knapsack parameter(s) {sorted(unknown)}; expected some of {sorted(names)}")
     p = {**KnapsackParams().__dict__, **kwargs}
     penalty, horizon = p["drop_penalty"], p["horizon"]
     if isinstance(penalty, bool) or not isinstance(penalty, Real) or not 0 <= penalty < math.inf:

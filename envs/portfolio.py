@@ -47,7 +47,7 @@ def make_params(**kwargs: Any) -> PortfolioParams:
     names = [f.name for f in fields(PortfolioParams)]
     unknown = sorted(set(kwargs) - set(names))
     if unknown:
-        raise ValueError(f"unknown Portfolio parameter(s) {unknown}; expected some of {names}")
+        raise TypeError(f"unknown Portfolio parameter(s) {unknown}; expected some of {names}")
     p = {**PortfolioParams().__dict__, **kwargs}
     trading_cost = positive_real("trading_cost", p["trading_cost"], strict=False)
     if trading_cost >= 0.5:

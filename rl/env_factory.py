@@ -66,11 +66,11 @@ def make_training_env(config: EnvConfig, *, seed: int, gamma: float, stats_path:
     )
 
 
-def make_evaluation_env(config: EnvConfig, *, seed: int, stats_path: Path | None = None) -> VecEnv:
-    """A single-env evaluation env: frozen normalization statistics and raw (unnormalized) rewards."""
-    # the same wrapper stack as training (a vector twin of one env when vectorized), so that SB3 can sync
-    # normalization statistics wrapper by wrapper; a twin of one env steps exactly like the scalar env
-    venv = make_env(config.model_copy(update={"vec_env": "dummy"}), n_envs=1, seed=seed)
+def make_evaluation_env(config: EnvConfig, *, seed: int, stats_path: Path | None = None, n_envs: int = 1) -> VecEnv:
+    """An evaluation env of ``n_envs`` sub-envs (seeded ``seed + i``): frozen normalization statistics, raw rewards."""
+    # the same wrapper stack as training (a vector twin when vectorized), so that SB3 can sync
+    # normalization statistics wrapper by wrapper; a twin's sub-env steps exactly like the scalar env
+    venv = make_env(config.model_copy(update={"vec_env": "dummy"}), n_envs=n_envs, seed=seed)
     if config.normalization is None:
         return venv
     if stats_path is not None and stats_path.exists():

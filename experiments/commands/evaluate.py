@@ -16,6 +16,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("source", nargs="?", type=Path, help="job directory, model directory or model.tar.gz")
     parser.add_argument("--episodes", type=int, help="episodes (default: the job's evaluation.episodes)")
     parser.add_argument("--seed", type=int, help="evaluation env seed (default: the job's evaluation seed)")
+    parser.add_argument("--n-envs", type=int, default=1, metavar="N",
+                        help="spread the episodes over N envs seeded SEED+i (much faster for long episodes; "
+                             "other episodes than N=1, the same for every policy)")
     parser.add_argument("--stochastic", action="store_true", help="sample actions instead of the deterministic policy")
     parser.add_argument("--baseline", nargs="?", const="", metavar="NAME",
                         help="evaluate the env's baseline heuristic NAME (default: the env's first) on --config's env")
@@ -28,15 +31,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def evaluate_command(args: argparse.Namespace) -> int:
     if args.episodes is not None and args.episodes < 1:
         raise UserError(f"--episodes must be >= 1, got {args.episodes}")
+    if args.n_envs < 1:
+        raise UserError(f"--n-envs must be >= 1, got {args.n_envs}")
     deterministic = False if args.stochastic else None
     if args.baseline is not None:
         if not args.config or args.source:
             raise UserError("--baseline evaluates a heuristic on a config's env: give --config CONFIG and no SOURCE")
-        record = _evaluate_baseline(args.config, args.baseline, args.episodes, args.seed)
+        record = _evaluate_baseline(args.config, args.baseline, args.episodes, args.seed, args.n_envs)
     else:
         if not args.source:
             raise UserError("give a SOURCE (job directory, model directory or model.tar.gz), or --baseline with --config")
-        record = _evaluate_model(args.source, args.episodes, args.seed, deterministic)
+        record = _evaluate_model(args.source, args.episodes, args.seed, deterministic, args.n_envs)
     if args.output_dir:
         _write_job_shaped(args.output_dir, record)
     if args.json:
@@ -44,19 +49,20 @@ def evaluate_command(args: argparse.Namespace) -> int:
     else:
         stdout.print(
             f"{record['config_name']} [{record['algo']}] on {record['env_id']}: mean reward {record['mean_reward']:.3f} "
-            f"+- {record['std_reward']:.3f} over {record['episodes']} episodes (eval seed {record['eval_seed']})"
+            f"+- {record['std_reward']:.3f} over {record['episodes']} episodes (eval seed {record['eval_seed']}"
+            + (f", {record['n_envs']} envs)" if record["n_envs"] > 1 else ")")
         )
     return 0
 
 
-def _evaluate_model(source: Path, episodes: int | None, seed: int | None, deterministic: bool | None) -> dict:
+def _evaluate_model(source: Path, episodes: int | None, seed: int | None, deterministic: bool | None, n_envs: int = 1) -> dict:
     from rl.evaluation import evaluate, load_trained
 
     try:
         trained = load_trained(source)
     except (FileNotFoundError, ValueError) as error:
         raise UserError(str(error)) from None
-    evaluation = evaluate(trained, episodes=episodes, seed=seed, deterministic=deterministic)
+    evaluation = evaluate(trained, episodes=episodes, seed=seed, deterministic=deterministic, n_envs=n_envs)
     config = trained.config
     return {
         "config_name": config.name,
@@ -68,7 +74,7 @@ def _evaluate_model(source: Path, episodes: int | None, seed: int | None, determ
     }
 
 
-def _evaluate_baseline(config_name: str, baseline: str, episodes: int | None, seed: int | None) -> dict:
+def _evaluate_baseline(config_name: str, baseline: str, episodes: int | None, seed: int | None, n_envs: int = 1) -> dict:
     import envs
     from rl.evaluation import evaluate_policy_on
 
@@ -87,6 +93,7 @@ def _evaluate_baseline(config_name: str, baseline: str, episodes: int | None, se
         episodes=episodes or config.evaluation.episodes,
         seed=config.eval_seed if seed is None else seed,
         deterministic=True,
+        n_envs=n_envs,
     )
     return {
         "config_name": config.name,

@@ -120,5 +120,15 @@ def test_baselines_play_full_episodes_with_valid_actions(env_id: str) -> None:
 
 
 def test_unknown_parameters_fail_at_construction(env_id: str) -> None:
-    with pytest.raises((TypeError, ValueError)):
-        gym.make(env_id, no_such_parameter=1)
+    # TypeError, as Python raises for an unexpected keyword argument: SB3's make_vec_env relies on it
+    with pytest.raises(TypeError, match="no_such_parameter"):
+        gym.make(env_id, no_such_parameter=1, disable_env_checker=True)
+
+
+def test_stable_baselines3_make_vec_env_builds_copies(env_id: str) -> None:
+    from stable_baselines3.common.env_util import make_vec_env
+
+    # make_vec_env first tries render_mode="rgb_array" and falls back without it on a TypeError only
+    venv = make_vec_env(env_id, n_envs=2, seed=0, env_kwargs=SHORT.get(env_id, {}))
+    assert venv.reset().shape[0] == 2
+    venv.close()

@@ -401,7 +401,7 @@ def test_bad_parameters_fail_at_construction(kwargs: dict, message: str):
 
 
 def test_unknown_parameters_are_rejected():
-    with pytest.raises(ValueError, match=r"unknown VehicleRouting parameter\(s\) \['capacity'\]"):
+    with pytest.raises(TypeError, match=r"unknown VehicleRouting parameter\(s\) \['capacity'\]"):
         VehicleRoutingVectorEnv(2, capacity=3)
     with pytest.raises(TypeError, match="capacity"):
         VehicleRoutingEnv(capacity=3)

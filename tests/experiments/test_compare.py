@@ -39,3 +39,18 @@ def test_report_on_an_empty_directory_says_what_it_looked_for(tmp_path: Path) ->
     assert done.returncode == 2
     assert "no RL jobs under" in done.stderr and "evaluation.json" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_baseline_evaluation_spread_over_envs(tmp_path: Path, write_config) -> None:
+    config = write_config({"name": "knapsack", "env": {"id": "envs/Knapsack-v0"}, "algo": {"name": "ppo"}, "total_timesteps": 1000})
+    runs = []
+    for n_envs in ("1", "3"):
+        done = sagelab("evaluate", "--baseline", "--config", config, "--episodes", "5", "--seed", "7", "--n-envs", n_envs, "--json")
+        assert done.returncode == 0, done.stderr
+        runs.append(json.loads(done.stdout[done.stdout.index("{"):]))
+    single, spread = runs
+    assert single["n_envs"] == 1 and spread["n_envs"] == 3 and spread["episodes"] == 5
+    assert spread["episode_rewards"][0] == single["episode_rewards"][0]  # sub-env 0 is the env seeded 7
+
+    done = sagelab("evaluate", "--baseline", "--config", config, "--n-envs", "0")
+    assert done.returncode == 2 and "--n-envs must be >= 1" in done.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from rl.config import EnvConfig
@@ -30,3 +31,30 @@ def test_the_policy_runs_on_one_torch_thread_and_the_setting_is_restored() -> No
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(previous)
+
+
+@pytest.mark.parametrize(
+    "env_id, vectorized", [("envs/Knapsack-v0", False), ("envs/Knapsack-v0", True), ("envs/Newsvendor-v0", True)]
+)
+def test_parallel_evaluation_plays_each_sub_envs_episodes_in_a_fixed_order(env_id: str, vectorized: bool) -> None:
+    import envs
+
+    config = EnvConfig(id=env_id, vectorized=vectorized)
+    policy = envs.baseline_policy(env_id, envs.baseline_names(env_id)[0])
+    parallel = evaluate_policy_on(policy, config, episodes=7, seed=50, n_envs=3)
+    # episode j is sub-env j % 3's (j // 3)-th episode, and sub-env i is an env seeded 50 + i
+    alone = [evaluate_policy_on(policy, config, episodes=len(range(i, 7, 3)), seed=50 + i).episode_rewards for i in range(3)]
+    assert parallel.episode_rewards == [alone[j % 3][j // 3] for j in range(7)]
+    assert parallel.episodes == 7 and len(parallel.episode_lengths) == 7
+
+
+def test_parallel_evaluation_passes_masks_to_a_maskable_policy(tmp_path) -> None:
+    from sb3_contrib import MaskablePPO
+
+    from rl.env_factory import make_env
+
+    config = EnvConfig(id="envs/Knapsack-v0")
+    model = MaskablePPO("MlpPolicy", make_env(config, n_envs=1, seed=0), n_steps=64, batch_size=64, seed=0)
+    result = evaluate_policy_on(model, config, episodes=4, seed=3, n_envs=2)
+    alone = [evaluate_policy_on(model, config, episodes=2, seed=3 + i).episode_rewards for i in range(2)]
+    assert result.episode_rewards == [alone[0][0], alone[1][0], alone[0][1], alone[1][1]]
