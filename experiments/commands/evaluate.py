@@ -50,7 +50,9 @@ def evaluate_command(args: argparse.Namespace) -> int:
         stdout.print(
             f"{record['config_name']} [{record['algo']}] on {record['env_id']}: mean reward {record['mean_reward']:.3f} "
             f"+- {record['std_reward']:.3f} over {record['episodes']} episodes (eval seed {record['eval_seed']}"
-            + (f", {record['n_envs']} envs)" if record["n_envs"] > 1 else ")")
+            + (f", {record['n_envs']} envs)" if record["n_envs"] > 1 else ")"),
+            markup=False,  # "[algo]" is text, not a rich style tag
+            highlight=False,
         )
     return 0
 

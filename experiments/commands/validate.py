@@ -29,6 +29,6 @@ def validate_command(args: argparse.Namespace) -> int:
     if args.hyperparameters:
         stdout.print_json(json.dumps(encode_hyperparameters(view)))
     else:
-        stdout.print(yaml.safe_dump(job.model_dump(mode="json", exclude_none=True), sort_keys=False).rstrip())
+        stdout.print(yaml.safe_dump(job.model_dump(mode="json", exclude_none=True), sort_keys=False).rstrip(), markup=False)
     stdout.print(f"[green]valid[/green] {job.kind} job {job.name!r}")
     return 0

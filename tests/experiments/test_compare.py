@@ -52,5 +52,9 @@ def test_baseline_evaluation_spread_over_envs(tmp_path: Path, write_config) -> N
     assert single["n_envs"] == 1 and spread["n_envs"] == 3 and spread["episodes"] == 5
     assert spread["episode_rewards"][0] == single["episode_rewards"][0]  # sub-env 0 is the env seeded 7
 
+    done = sagelab("evaluate", "--baseline", "--config", config, "--episodes", "2", "--n-envs", "2")
+    assert done.returncode == 0, done.stderr
+    assert "[baseline:value_weight_threshold]" in done.stdout and "2 envs" in done.stdout  # not eaten as rich markup
+
     done = sagelab("evaluate", "--baseline", "--config", config, "--n-envs", "0")
     assert done.returncode == 2 and "--n-envs must be >= 1" in done.stderr
