@@ -193,7 +193,7 @@ class Cell:
         self.counts.append(count)
 
 
-def run_split(name: str, data: dict, split: int, python: str | None, cells: dict[str, Cell]) -> None:
+def run_split(name: str, data: dict, split: int, python: str | None, cells: dict[str, Cell], *, measure_dfs_path: bool) -> None:
     """Every method on one train/held-out split (``split`` seeds the split and every method)."""
     X, y = data["X"].reset_index(drop=True), data["y"].reset_index(drop=True)
     problem, _ = infer_problem_type(y)
@@ -223,7 +223,7 @@ def run_split(name: str, data: dict, split: int, python: str | None, cells: dict
         except RuntimeError as error:  # a peer library failing is a result to report, not a crash
             cells["OpenFE"].failure = str(error)[:160]
             print(f"{name:20} {split:>5} {'OpenFE':24} failed: {cells['OpenFE'].failure}", flush=True)
-    if split == 0:
+    if measure_dfs_path:
         # alternated and repeated when cheap: at a second or less, one measurement is mostly machine noise
         rounds = 5 if ft_seconds < 5 else 3
         ours, theirs = [sagelab_dfs_path({**data, "X": X})], [ft_seconds]
@@ -262,7 +262,9 @@ def summarize(results: dict[str, dict[str, Cell]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", action="append", help="dataset name (repeatable; default all)")
-    parser.add_argument("--splits", type=int, default=3, help="train/held-out splits per dataset (seeds 0..n-1)")
+    parser.add_argument("--splits", type=int, default=3, help="train/held-out splits per dataset (seeds FIRST..FIRST+n-1)")
+    parser.add_argument("--first-split", type=int, default=0, metavar="FIRST",
+                        help="seed of the first split (default 0, the reported splits); develop on others, e.g. 100")
     parser.add_argument("--openfe-python", default="/tmp/openfe-venv/bin/python", help="interpreter of a venv with openfe")
     parser.add_argument("--no-openfe", action="store_true")
     args = parser.parse_args()
@@ -273,8 +275,8 @@ def main() -> None:
         if args.dataset and not any(d in name for d in args.dataset):
             continue
         results[name] = {method: Cell() for method in METHODS}
-        for split in range(args.splits):
-            run_split(name, data, split, python, results[name])
+        for split in range(args.first_split, args.first_split + args.splits):
+            run_split(name, data, split, python, results[name], measure_dfs_path=split == args.first_split)
     summarize(results)
     print(f"\nmetrics: {DEFAULT_METRICS}; held-out = 25% of rows per split, the same rows for every method")
 

@@ -13,6 +13,7 @@ from rl.config import ACTIVATION_FUNCTIONS, OPTIMIZERS, AlgoConfig, algorithm_cl
 from rl.schedules import resolve_schedules
 
 MODEL_FILE = "model.zip"
+CONFIG_FILE = "config.json"  # the resolved job config, beside every saved model and checkpoint
 
 
 def sb3_kwargs(config: AlgoConfig) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Checkpoints: everything needed to continue a run where it stopped.
 
 A checkpoint is a directory ``step_<timesteps>/`` holding the SB3 model, the DQN replay buffer, the
-VecNormalize statistics and ``state.json`` (timesteps, learning-curve rows, wall time so far). It is
+VecNormalize statistics, the job's config (so ``sagelab evaluate`` takes a checkpoint as it takes a model
+directory) and ``state.json`` (timesteps, learning-curve rows, wall time so far). It is
 written to a temporary directory and renamed into place, so a spot interruption in the middle of a
 write never leaves a half checkpoint that a resumed job would load. (SB3's CheckpointCallback writes
 files in place and keeps them all, hence this module.)
@@ -19,7 +20,8 @@ from typing import Any
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 
-from rl.algorithms import MODEL_FILE
+from rl.algorithms import CONFIG_FILE, MODEL_FILE
+from rl.config import RLConfig
 from rl.env_factory import VECNORMALIZE_FILE
 
 _PREFIX = "step_"
@@ -48,8 +50,10 @@ class Checkpoint:
         return self.path / VECNORMALIZE_FILE
 
 
-def save_checkpoint(directory: Path, model: BaseAlgorithm, *, state: dict[str, Any], keep: int) -> Checkpoint:
-    """Write a checkpoint of ``model`` at its current timestep and prune all but the newest ``keep``."""
+def save_checkpoint(
+    directory: Path, model: BaseAlgorithm, *, state: dict[str, Any], keep: int, config: RLConfig | None = None
+) -> Checkpoint:
+    """Write a checkpoint of ``model`` (trained by ``config``) at its current timestep; prune all but the newest ``keep``."""
     directory.mkdir(parents=True, exist_ok=True)
     timesteps = int(model.num_timesteps)
     target = directory / f"{_PREFIX}{timesteps:012d}"
@@ -62,6 +66,8 @@ def save_checkpoint(directory: Path, model: BaseAlgorithm, *, state: dict[str, A
     normalizer = model.get_vec_normalize_env()
     if normalizer is not None:
         normalizer.save(str(staging / VECNORMALIZE_FILE))
+    if config is not None:
+        (staging / CONFIG_FILE).write_text(json.dumps(config.model_dump(mode="json"), indent=2))
     full_state = {**state, "timesteps": timesteps}
     # state.json last: its presence marks the staging directory complete
     (staging / STATE_FILE).write_text(json.dumps(full_state, indent=2))

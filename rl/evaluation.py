@@ -23,12 +23,10 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.evaluation import evaluate_policy
 from stable_baselines3.common.vec_env import VecEnv
 
-from rl.algorithms import MODEL_FILE, load_algorithm
+from rl.algorithms import CONFIG_FILE, MODEL_FILE, load_algorithm
 from rl.archives import extract_safely
 from rl.config import EnvConfig, RLConfig
 from rl.env_factory import VECNORMALIZE_FILE, make_evaluation_env
-
-CONFIG_FILE = "config.json"
 
 
 @dataclass(frozen=True)
@@ -170,13 +168,13 @@ def _find_model_dir(source: Path, scratch: Path) -> Path:
     if archive.is_file():
         return extract_safely(archive, scratch)
     raise FileNotFoundError(
-        f"{source} holds no trained model: expected {MODEL_FILE} and {CONFIG_FILE} in it or in its model/ "
-        "directory, or output/model.tar.gz"
+        f"{source} holds no trained model: expected {MODEL_FILE} and {CONFIG_FILE} in it (a model or checkpoint "
+        "directory) or in its model/ directory, or output/model.tar.gz"
     )
 
 
 def load_trained(source: str | Path, *, device: str = "auto") -> TrainedModel:
-    """Load a model from a model directory, a job directory or a ``model.tar.gz``."""
+    """Load a model from a model directory, a checkpoint directory, a job directory or a ``model.tar.gz``."""
     source = Path(source)
     if not source.exists():
         raise FileNotFoundError(f"{source} does not exist; expected a job directory, model directory or model.tar.gz")

@@ -96,7 +96,7 @@ def run(
 
     def checkpoint() -> Checkpoint:
         return save_checkpoint(
-            checkpoint_dir, model, state={"curve": curve.rows, "wall_seconds": elapsed()}, keep=config.checkpoint.keep
+            checkpoint_dir, model, state={"curve": curve.rows, "wall_seconds": elapsed()}, keep=config.checkpoint.keep, config=config
         )
 
     stop = StopOnSignal()

@@ -13,7 +13,7 @@ from experiments.progress import stdout
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("evaluate", help="evaluate a trained model or a baseline", description=__doc__)
-    parser.add_argument("source", nargs="?", type=Path, help="job directory, model directory or model.tar.gz")
+    parser.add_argument("source", nargs="?", type=Path, help="job directory, model or checkpoint directory, or model.tar.gz")
     parser.add_argument("--episodes", type=int, help="episodes (default: the job's evaluation.episodes)")
     parser.add_argument("--seed", type=int, help="evaluation env seed (default: the job's evaluation seed)")
     parser.add_argument("--n-envs", type=int, default=1, metavar="N",

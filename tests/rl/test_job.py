@@ -60,6 +60,10 @@ def test_dqn_checkpoint_holds_the_replay_buffer_and_resume_continues(tmp_path: P
     assert resumed.timesteps == 600
     assert resumed.model.replay_buffer.size() > 256  # the buffer came back, then grew
     assert any("resuming from checkpoint" in line and "at 256 of 600" in line for line in lines)
+    # a checkpoint is evaluated like a finished model (RL Zoo's --load-checkpoint)
+    [latest] = list_checkpoints(resumed.checkpoint_dir)
+    from_checkpoint = evaluate(latest.path, episodes=2)
+    assert from_checkpoint.episodes == 2 and load_trained(latest.path).model.num_timesteps == latest.timesteps
     curve = (resumed.output_data_dir / "learning_curve.csv").read_text().splitlines()[1:]
     # evaluations stay on multiples of the frequency across the resume
     assert [int(row.split(",")[0]) for row in curve] == [256, 512]
