@@ -20,7 +20,7 @@ from rl.stats import paired_difference_ci, stratified_bootstrap_ci
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("job", type=Path, help="job directory, model directory or model.tar.gz")
+    parser.add_argument("job", type=Path, help="job directory, model or checkpoint directory, or model.tar.gz")
     parser.add_argument("--episodes", type=int, default=100)
     parser.add_argument("--seed", type=int, default=2_000_000, help="evaluation seed (default: not a training or eval seed)")
     parser.add_argument("--n-envs", type=int, default=1, help="spread the episodes over N envs seeded SEED+i (same episodes for every policy)")

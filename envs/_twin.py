@@ -10,6 +10,7 @@ reproduces N scalar envs exactly, autoresets included, while a step is pure arra
 
 from __future__ import annotations
 
+import dataclasses
 from numbers import Integral
 from typing import Any, Protocol
 
@@ -30,6 +31,18 @@ class Core(Protocol):
     def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]: ...
 
     def masks(self) -> np.ndarray | None: ...
+
+
+def reject_unknown(problem: str, kwargs: dict[str, Any], params: type) -> None:
+    """A TypeError naming the keyword arguments that are not fields of the ``params`` dataclass.
+
+    TypeError, as Python raises for an unexpected keyword argument: SB3's ``make_vec_env`` retries
+    without ``render_mode`` only on a TypeError.
+    """
+    names = [f.name for f in dataclasses.fields(params)]
+    unknown = sorted(set(kwargs) - set(names))
+    if unknown:
+        raise TypeError(f"unknown {problem} parameter(s) {unknown}; expected some of {sorted(names)}")
 
 
 def positive_int(name: str, value: Any, minimum: int = 1) -> int:

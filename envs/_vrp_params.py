@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from envs._twin import positive_int
+from envs._twin import positive_int, reject_unknown
 
 WAIT, ACCEPT, PICKUP, DELIVER, GO_TO_RESTAURANT = range(5)
 
@@ -76,12 +76,7 @@ def _per_zone(name: str, value: Any, num_zones: int, low: float) -> tuple[float,
 def make_params(**kwargs: Any) -> VehicleRoutingParams:
     """Validate env keyword arguments into :class:`VehicleRoutingParams`; raise ``ValueError`` on bad values
     and ``TypeError`` on unknown names (as Python does for an unexpected keyword argument)."""
-    unknown = set(kwargs) - set(VehicleRoutingParams.__dataclass_fields__)
-    if unknown:
-        raise TypeError(
-            f"unknown VehicleRouting parameter(s) {sorted(unknown)}; "
-            f"expected some of {sorted(VehicleRoutingParams.__dataclass_fields__)}"
-        )
+    reject_unknown("VehicleRouting", kwargs, VehicleRoutingParams)
     p = {**VehicleRoutingParams().__dict__, **kwargs}
     num_zones = positive_int("num_zones", p["num_zones"], 1)
     quad = p["map_quad"]

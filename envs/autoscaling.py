@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from envs._twin import ScalarTwinEnv, VectorTwinEnv, positive_int, positive_real
+from envs._twin import ScalarTwinEnv, VectorTwinEnv, positive_int, positive_real, reject_unknown
 
 # EMA smoothing factors of the example's observation (1.0 = the current value, 1e-4 = a ~week-long mean).
 EMA_ALPHAS = np.array([1.0, 0.1, 0.01, 0.001, 0.0001])
@@ -50,10 +50,7 @@ class AutoscalingParams:
 
 def make_params(**kwargs: Any) -> AutoscalingParams:
     """Check the parameters once, for the scalar env, its twin and the baseline alike."""
-    names = [f.name for f in fields(AutoscalingParams)]
-    unknown = sorted(set(kwargs) - set(names))
-    if unknown:
-        raise TypeError(f"unknown Autoscaling parameter(s) {unknown}; expected some of {names}")
+    reject_unknown("Autoscaling", kwargs, AutoscalingParams)
     p = {**AutoscalingParams().__dict__, **kwargs}
     percent = positive_real("downtime_percent", p["downtime_percent"], strict=False)
     if percent > 100:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from envs._twin import MaskedScalarTwinEnv, MaskedVectorTwinEnv
+from envs._twin import MaskedScalarTwinEnv, MaskedVectorTwinEnv, reject_unknown
 
 REJECT, ACCEPT = 0, 1
 OBS_FIELDS = (
@@ -54,10 +54,7 @@ def _int_range(name: str, value: Any, minimum: int) -> tuple[int, int]:
 
 def make_params(**kwargs: Any) -> KnapsackParams:
     """Validate env keyword arguments into :class:`KnapsackParams`; raise ``ValueError`` naming a bad one."""
-    names = {f.name for f in fields(KnapsackParams)}
-    unknown = set(kwargs) - names
-    if unknown:
-        raise TypeError(f"unknown Knapsack parameter(s) {sorted(unknown)}; expected some of {sorted(names)}")
+    reject_unknown("Knapsack", kwargs, KnapsackParams)
     p = {**KnapsackParams().__dict__, **kwargs}
     penalty, horizon = p["drop_penalty"], p["horizon"]
     if isinstance(penalty, bool) or not isinstance(penalty, Real) or not 0 <= penalty < math.inf:

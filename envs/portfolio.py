@@ -9,7 +9,7 @@ import numpy as np
 from gymnasium import spaces
 
 from envs._portfolio_prices import _PriceModel, draw_prices
-from envs._twin import ScalarTwinEnv, VectorTwinEnv, positive_int, positive_real
+from envs._twin import ScalarTwinEnv, VectorTwinEnv, positive_int, positive_real, reject_unknown
 
 
 @dataclass(frozen=True)
@@ -44,10 +44,7 @@ def _vector(name: str, value: Any) -> tuple[float, ...]:
 
 def make_params(**kwargs: Any) -> PortfolioParams:
     """Check the parameters once, for the scalar env, its twin and the baseline alike."""
-    names = [f.name for f in fields(PortfolioParams)]
-    unknown = sorted(set(kwargs) - set(names))
-    if unknown:
-        raise TypeError(f"unknown Portfolio parameter(s) {unknown}; expected some of {names}")
+    reject_unknown("Portfolio", kwargs, PortfolioParams)
     p = {**PortfolioParams().__dict__, **kwargs}
     trading_cost = positive_real("trading_cost", p["trading_cost"], strict=False)
     if trading_cost >= 0.5:

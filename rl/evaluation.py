@@ -177,7 +177,7 @@ def load_trained(source: str | Path, *, device: str = "auto") -> TrainedModel:
     """Load a model from a model directory, a checkpoint directory, a job directory or a ``model.tar.gz``."""
     source = Path(source)
     if not source.exists():
-        raise FileNotFoundError(f"{source} does not exist; expected a job directory, model directory or model.tar.gz")
+        raise FileNotFoundError(f"{source} does not exist; expected a job directory, model or checkpoint directory, or model.tar.gz")
     model_dir = _find_model_dir(source, Path(tempfile.mkdtemp(prefix="sagelab-model-")))
     config = RLConfig.model_validate(json.loads((model_dir / CONFIG_FILE).read_text()))
     model = load_algorithm(config.algo.name, model_dir / MODEL_FILE, device=device)

@@ -40,7 +40,7 @@ def evaluate_command(args: argparse.Namespace) -> int:
         record = _evaluate_baseline(args.config, args.baseline, args.episodes, args.seed, args.n_envs)
     else:
         if not args.source:
-            raise UserError("give a SOURCE (job directory, model directory or model.tar.gz), or --baseline with --config")
+            raise UserError("give a SOURCE (job directory, model or checkpoint directory, or model.tar.gz), or --baseline with --config")
         record = _evaluate_model(args.source, args.episodes, args.seed, deterministic, args.n_envs)
     if args.output_dir:
         _write_job_shaped(args.output_dir, record)
