@@ -22,6 +22,7 @@ from sklearn.model_selection import KFold, StratifiedKFold
 # a candidate must raise the CV score by this share of its magnitude (at least 1e-4): smaller gains are fold noise
 MIN_RELATIVE_IMPROVEMENT = 1e-3
 SEARCH_TREES = 60
+SEARCH_BINS = 63  # histogram bins of the search twin (LightGBM's default 255): histograms are most of a fit's time
 
 
 @dataclass(frozen=True)
@@ -33,11 +34,13 @@ class Score:
 
 def model_for(problem_type: str, seed: int, *, search: bool = False):
     """The gradient-boosting model that scores a feature set; ``search=True``: its cheaper twin for ranking and
-    selection (half the trees at twice the learning rate: the same total step, half the fitting time)."""
+    selection (half the trees at twice the learning rate: the same total step; coarser histograms)."""
     import lightgbm as lgb
 
     trees, rate = (SEARCH_TREES, 0.16) if search else (120, 0.08)
     params = dict(n_estimators=trees, learning_rate=rate, num_leaves=15, min_child_samples=10, random_state=seed, n_jobs=1, verbose=-1)
+    if search:
+        params["max_bin"] = SEARCH_BINS
     return lgb.LGBMRegressor(**params) if problem_type == "regression" else lgb.LGBMClassifier(**params)
 
 
