@@ -9,11 +9,13 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from features import AutoFeatures, infer_problem_type
 from features.datasets import load_dataset
+from features.selection import as_model_input, model_for
 from tests.features.conftest import churn_transformer, split
 
 
@@ -193,10 +195,6 @@ def test_fit_transform_equals_fit_then_transform() -> None:
 
 def _fresh_row_gain(task: str, seed: int) -> float:
     """Held-out AUC on 5,000 fresh rows of the selected features minus the raw columns' (same model, 300 training rows)."""
-    from sklearn.metrics import roc_auc_score
-
-    from features.selection import as_model_input, model_for
-
     rng = np.random.default_rng(seed)
 
     def draw(n: int) -> tuple[pd.DataFrame, pd.Series]:
