@@ -39,10 +39,16 @@ def reject_unknown(problem: str, kwargs: dict[str, Any], params: type) -> None:
     TypeError, as Python raises for an unexpected keyword argument: SB3's ``make_vec_env`` retries
     without ``render_mode`` only on a TypeError.
     """
-    names = [f.name for f in dataclasses.fields(params)]
-    unknown = sorted(set(kwargs) - set(names))
+    names = {f.name for f in dataclasses.fields(params)}
+    unknown = sorted(set(kwargs) - names)
     if unknown:
         raise TypeError(f"unknown {problem} parameter(s) {unknown}; expected some of {sorted(names)}")
+
+
+def known_fields(kwargs: dict[str, Any], params: type) -> dict[str, Any]:
+    """The entries of ``kwargs`` that are fields of the ``params`` dataclass (an env's kwargs minus the rest)."""
+    names = {f.name for f in dataclasses.fields(params)}
+    return {k: v for k, v in kwargs.items() if k in names}
 
 
 def positive_int(name: str, value: Any, minimum: int = 1) -> int:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from gymnasium import spaces
 
-from envs._twin import ScalarTwinEnv, VectorTwinEnv, positive_int, positive_real, reject_unknown
+from envs._twin import ScalarTwinEnv, VectorTwinEnv, known_fields, positive_int, positive_real, reject_unknown
 
 # EMA smoothing factors of the example's observation (1.0 = the current value, 1e-4 = a ~week-long mean).
 EMA_ALPHAS = np.array([1.0, 0.1, 0.01, 0.001, 0.0001])
@@ -77,8 +77,7 @@ def make_params(**kwargs: Any) -> AutoscalingParams:
 
 def params_from(env_kwargs: dict[str, Any]) -> AutoscalingParams:
     """The env's parameters from the kwargs it was built with, ignoring keys that are not env parameters."""
-    names = {f.name for f in fields(AutoscalingParams)}
-    return make_params(**{k: v for k, v in env_kwargs.items() if k in names})
+    return make_params(**known_fields(env_kwargs, AutoscalingParams))
 
 
 def observation_space(p: AutoscalingParams) -> spaces.Box:

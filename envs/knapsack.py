@@ -9,14 +9,14 @@ drawn at reset.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 from gymnasium import spaces
 
-from envs._twin import MaskedScalarTwinEnv, MaskedVectorTwinEnv, reject_unknown
+from envs._twin import MaskedScalarTwinEnv, MaskedVectorTwinEnv, known_fields, reject_unknown
 
 REJECT, ACCEPT = 0, 1
 OBS_FIELDS = (
@@ -73,8 +73,7 @@ def make_params(**kwargs: Any) -> KnapsackParams:
 
 def params_from(env_kwargs: dict[str, Any]) -> KnapsackParams:
     """The env's parameters from the kwargs it was built with, ignoring keys that are not env parameters."""
-    names = {f.name for f in fields(KnapsackParams)}
-    return make_params(**{k: v for k, v in env_kwargs.items() if k in names})
+    return make_params(**known_fields(env_kwargs, KnapsackParams))
 
 
 def observation_space(p: KnapsackParams) -> spaces.Box:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from gymnasium import spaces
 
 from envs._portfolio_prices import _PriceModel, draw_prices
-from envs._twin import ScalarTwinEnv, VectorTwinEnv, positive_int, positive_real, reject_unknown
+from envs._twin import ScalarTwinEnv, VectorTwinEnv, known_fields, positive_int, positive_real, reject_unknown
 
 
 @dataclass(frozen=True)
@@ -89,8 +89,7 @@ def make_params(**kwargs: Any) -> PortfolioParams:
 
 def params_from(env_kwargs: dict[str, Any]) -> PortfolioParams:
     """The env's parameters from the kwargs it was built with, ignoring keys that are not env parameters."""
-    names = {f.name for f in fields(PortfolioParams)}
-    return make_params(**{k: v for k, v in env_kwargs.items() if k in names})
+    return make_params(**known_fields(env_kwargs, PortfolioParams))
 
 
 def observation_space(p: PortfolioParams) -> spaces.Box:
