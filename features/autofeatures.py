@@ -29,7 +29,7 @@ from features.config import DEFAULT_METRICS, FeaturesConfig
 from features.entityset import Schema, build_entityset, compute, cutoff_frame, generate_definitions
 from features.groupby import groupby_definitions
 from features.profile import infer_problem_type
-from features.selection import Score, as_model_input, cv_score, forward_select, gain_ranking, model_for, prefix_select
+from features.selection import Score, as_model_input, cv_score, forward_select, gain_ranking, model_for, prefix_select, without_monotone_duplicates
 
 FORWARD_CANDIDATES_PER_FEATURE = 2
 PATIENCE = 10  # forward selection stops after this many rejections in a row
@@ -236,13 +236,14 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
         generated = [c for c in pool.columns if c not in raw]
         ranking = gain_ranking(pool, y_train, self.problem_type_, self.cv_folds, self.random_state)
         # forward selection looks at the best-ranked few only: each look costs a K-fold CV
-        ranked = [n for n in ranking.index if n in generated][: FORWARD_CANDIDATES_PER_FEATURE * self.max_features]
+        distinct = without_monotone_duplicates(pool, [n for n in ranking.index if n in generated], raw)
+        ranked = distinct[: FORWARD_CANDIDATES_PER_FEATURE * self.max_features]
 
         raw_score = cv_score(base_matrix, y_train, self.problem_type_, self.metric_, self.cv_folds, self.random_state) if raw else None
         all_score = cv_score(pool, y_train, self.problem_type_, self.metric_, self.cv_folds, self.random_state)
         search = dict(problem_type=self.problem_type_, metric=self.metric_, k=self.cv_folds, seed=self.random_state, deadline=deadline)
         top_gain, top_score, self.top_gain_history_ = prefix_select(
-            pool, y_train, [n for n in ranking.index if n in generated], raw, max_features=self.max_features, **search
+            pool, y_train, distinct, raw, max_features=self.max_features, **search
         )
         with tqdm(total=len(ranked), desc="forward selection", unit="feature", disable=not self.verbose) as progress:
 

@@ -22,6 +22,7 @@ from sklearn.model_selection import KFold, StratifiedKFold
 # a candidate must raise the CV score by this share of its magnitude (at least 1e-4): smaller gains are fold noise
 MIN_RELATIVE_IMPROVEMENT = 1e-3
 SEARCH_TREES = 60
+NEAR_DUPLICATE_RANK_CORRELATION = 0.98
 SEARCH_BINS = 63  # histogram bins of the search twin (LightGBM's default 255): histograms are most of a fit's time
 
 
@@ -82,6 +83,28 @@ def gain_ranking(frame: pd.DataFrame, y: pd.Series, problem_type: str, k: int, s
         model = model_for(problem_type, seed, search=True).fit(X.iloc[train], y.iloc[train])
         gains += model.booster_.feature_importance(importance_type="gain")
     return pd.Series(gains / k, index=X.columns).sort_values(ascending=False)
+
+
+def without_monotone_duplicates(frame: pd.DataFrame, ranked: list[str], base: list[str], threshold: float = NEAR_DUPLICATE_RANK_CORRELATION) -> list[str]:
+    """``ranked`` minus each numeric candidate whose rank correlation with ``base`` or a better-ranked kept
+    candidate exceeds ``threshold``: a near-monotone transform of a column offers a tree the same splits,
+    and would take a slot of the ``max_features`` budget from a feature that adds something."""
+    numeric = [c for c in dict.fromkeys([*base, *ranked]) if pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c])]
+    ranks = frame[numeric].astype(float).rank()
+    ranks = ranks.fillna(ranks.mean())  # a missing value sits at the middle rank: it neither makes nor breaks a match
+    centred = ranks - ranks.mean()
+    norms = np.sqrt((centred**2).sum()).replace(0.0, np.inf)
+    unit = (centred / norms).to_numpy()
+    position = {name: i for i, name in enumerate(numeric)}
+    kept_positions = [position[c] for c in base if c in position]
+    kept: list[str] = []
+    for name in ranked:
+        if name in position:
+            if kept_positions and np.abs(unit[:, kept_positions].T @ unit[:, position[name]]).max() > threshold:
+                continue
+            kept_positions.append(position[name])
+        kept.append(name)
+    return kept
 
 
 def forward_select(

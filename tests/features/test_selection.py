@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.selection import cv_score, forward_select, prefix_select
+from features.selection import cv_score, forward_select, prefix_select, without_monotone_duplicates
 
 
 @pytest.fixture(scope="module")
@@ -43,3 +43,18 @@ def test_repeated_cv_reshuffles_the_folds(data) -> None:
     twice = cv_score(frame[["c0", "c1"]], y, "regression", SEARCH["metric"], 3, 0, repeats=2)
     again = cv_score(frame[["c0", "c1"]], y, "regression", SEARCH["metric"], 3, 1)
     assert twice.mean == pytest.approx((once.mean + again.mean) / 2)
+
+
+def test_monotone_transforms_of_kept_columns_do_not_take_a_slot(data) -> None:
+    frame, _ = data
+    candidates = frame.assign(
+        c0_cubed=frame["c0"] ** 3,  # same order as the raw c0
+        product=frame["c0"] * frame["c1"],  # new information
+        product_exp=np.exp(frame["c0"] * frame["c1"]),  # same order as the better-ranked product
+        negated_sum=-(frame["c2"] + frame["c3"]),  # anti-monotone is the same split for a tree
+        sum_with_gaps=(frame["c2"] + frame["c3"]).mask(frame.index % 100 == 0),
+        label=pd.Series(np.where(frame["c4"] > 0, "up", "down")).astype("category"),  # not numeric: left to the search
+    )
+    ranked = ["c0_cubed", "product", "negated_sum", "product_exp", "sum_with_gaps", "label"]
+    assert without_monotone_duplicates(candidates, ranked, ["c0", "c1"]) == ["product", "negated_sum", "label"]
+    assert without_monotone_duplicates(candidates, ranked, []) == ["c0_cubed", "product", "negated_sum", "label"]
