@@ -237,6 +237,7 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
         ranking = gain_ranking(pool, y_train, self.problem_type_, self.cv_folds, self.random_state)
         # forward selection looks at the best-ranked few only: each look costs a K-fold CV
         distinct = without_monotone_duplicates(pool, [n for n in ranking.index if n in generated], raw)
+        self.n_near_duplicates_ = len(generated) - len(distinct)
         ranked = distinct[: FORWARD_CANDIDATES_PER_FEATURE * self.max_features]
 
         raw_score = cv_score(base_matrix, y_train, self.problem_type_, self.metric_, self.cv_folds, self.random_state) if raw else None

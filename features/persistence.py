@@ -17,7 +17,7 @@ STATE_FILE = "autofeatures.json"
 # learned attributes stored as they are (JSON-compatible already)
 PLAIN_STATE = (
     "problem_type_", "problem_type_reason_", "metric_", "raw_features_", "categories_", "table_columns_",
-    "importances_", "leaderboard_", "holdout_", "n_candidates_", "fit_seconds_", "selection_choice_",
+    "importances_", "leaderboard_", "holdout_", "n_candidates_", "n_near_duplicates_", "fit_seconds_", "selection_choice_",
 )
 HISTORIES = ("selection_history_", "top_gain_history_")  # lists of (feature count, CV score)
 

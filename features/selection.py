@@ -4,7 +4,8 @@ Candidates are ranked by LightGBM gain, measured inside each training fold and a
 idea of judging a feature by what a boosting model gains from it), chunk by chunk so wide candidate
 sets never sit in memory whole. Two searches then propose a set: :func:`prefix_select` takes the top
 of the ranking, as many as score best in K-fold CV; :func:`forward_select` adds candidates in rank
-order and keeps each one only if the K-fold CV score of the user's metric improves. Ranking and search
+order and keeps each one only if the K-fold CV score of the user's metric improves. Both skip candidates
+that :func:`without_monotone_duplicates` finds near-monotone in a better-ranked one. Ranking and search
 use :func:`model_for`'s cheaper ``search`` twin; the caller judges the proposals on fresh folds.
 """
 
@@ -22,6 +23,7 @@ from sklearn.model_selection import KFold, StratifiedKFold
 # a candidate must raise the CV score by this share of its magnitude (at least 1e-4): smaller gains are fold noise
 MIN_RELATIVE_IMPROVEMENT = 1e-3
 SEARCH_TREES = 60
+# above this rank correlation a candidate is near-monotone in a kept column: a tree finds the same splits in both
 NEAR_DUPLICATE_RANK_CORRELATION = 0.98
 SEARCH_BINS = 63  # histogram bins of the search twin (LightGBM's default 255): histograms are most of a fit's time
 
@@ -91,7 +93,8 @@ def without_monotone_duplicates(frame: pd.DataFrame, ranked: list[str], base: li
     and would take a slot of the ``max_features`` budget from a feature that adds something."""
     numeric = [c for c in dict.fromkeys([*base, *ranked]) if pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c])]
     ranks = frame[numeric].astype(float).rank()
-    ranks = ranks.fillna(ranks.mean())  # a missing value sits at the middle rank: it neither makes nor breaks a match
+    # missing rows take the middle rank, so a column with many gaps is no duplicate: LightGBM gives missing values their own branch
+    ranks = ranks.fillna(ranks.mean())
     centred = ranks - ranks.mean()
     norms = np.sqrt((centred**2).sum()).replace(0.0, np.inf)
     unit = (centred / norms).to_numpy()

@@ -15,7 +15,7 @@ from sklearn.preprocessing import StandardScaler
 
 from features import AutoFeatures, infer_problem_type
 from features.datasets import load_dataset
-from features.selection import as_model_input, model_for
+from features.selection import NEAR_DUPLICATE_RANK_CORRELATION, as_model_input, model_for
 from tests.features.conftest import churn_transformer, split
 
 
@@ -125,6 +125,20 @@ def test_sklearn_contract_on_a_single_table_in_a_pipeline() -> None:
     fitted = pipeline[0]
     assert fitted.feature_names_in_.tolist() == list(X.columns)
     assert len(fitted.get_feature_names_out()) == pipeline[1].n_features_in_
+
+
+def test_products_that_only_reorder_a_raw_column_are_skipped() -> None:
+    # radius, perimeter and area of a cell nucleus grow together: their products are near-monotone in each of them
+    data = load_dataset("breast_cancer")["data"]
+    X, y = data[["mean_radius", "mean_perimeter", "mean_area", "mean_texture"]], data["benign"]
+    for seed in range(3):  # without the check, seed 1 keeps both radius * texture and perimeter * texture (0.999)
+        transformer = AutoFeatures(max_depth=1, max_features=6, cv_folds=3, trans_primitives=["multiply_numeric"],
+                                   groupby_aggregations=False, test_size=0.0, random_state=seed).fit(X, y)
+        assert transformer.n_near_duplicates_ >= 2
+        ranks = transformer.transform(X).rank()
+        for name in [n for n in transformer.get_feature_names_out() if n not in X.columns]:
+            others = ranks.drop(columns=[name])
+            assert others.corrwith(ranks[name]).abs().max() <= NEAR_DUPLICATE_RANK_CORRELATION, (seed, name)
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.SkipTestWarning")  # the array-API check needs SCIPY_ARRAY_API
