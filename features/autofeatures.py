@@ -54,7 +54,8 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
     :param max_depth: Deep Feature Synthesis depth; ``max_candidates``: at most this many generated definitions.
     :param max_features: at most this many generated features added to the raw columns (which are always kept).
     :param time_budget_seconds: stop generating and selecting after this long; what was kept so far is the result.
-    :param groupby_aggregations: add statistics of numeric columns per categorical key (learned on training rows).
+    :param groupby_aggregations: add statistics of numeric columns and row counts per key: a categorical column or a
+        numeric one with few values (learned on training rows).
     :param chunk_size: candidates computed and ranked at a time, bounding memory on wide data.
     :param verbose: progress bars (candidate chunks, forward selection) and step messages on stderr/stdout.
     """

@@ -91,7 +91,9 @@ class FeaturesConfig(_Strict):
     time_budget_seconds: float | None = Field(None, gt=0)
     agg_primitives: list[str] | None = Field(None, description="featuretools aggregation primitives; default: a curated set")
     trans_primitives: list[str] | None = Field(None, description="featuretools transform primitives; default: a curated set")
-    groupby_aggregations: bool = Field(True, description="group-by aggregations of numeric columns by categorical keys")
+    groupby_aggregations: bool = Field(
+        True, description="statistics of numeric columns and row counts per key (categorical or numeric with at most 50 values)"
+    )
     chunk_size: int = Field(512, ge=1, description="candidates computed and scored at a time (bounds memory)")
 
     @model_validator(mode="after")

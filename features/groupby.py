@@ -1,6 +1,9 @@
-"""Group-by aggregations: a numeric column's statistic per value of a categorical key, learned on the training rows.
+"""Group-by aggregations: a numeric column's statistic per value of a key, learned on the training rows.
 
-``MEAN(age) BY plan`` maps each row's ``plan`` to the mean ``age`` of the training rows with that plan.
+``MEAN(age) BY plan`` maps each row's ``plan`` to the mean ``age`` of the training rows with that plan;
+``COUNT BY plan`` to how many training rows have that plan (frequency encoding). Keys are categorical
+columns and numeric columns with few distinct values (codes, counts, levels), as in OpenFE's group-by and
+frequency operators.
 The statistics are learned once, at fit, from the rows the candidates are generated on (never from
 held-out rows), and stored inside the featuretools primitive's arguments, so featuretools' own
 serialization saves them with the feature definitions and ``transform`` applies the same numbers to
@@ -17,7 +20,7 @@ from featuretools.primitives import TransformPrimitive
 from woodwork.column_schema import ColumnSchema
 from woodwork.logical_types import Double
 
-STATISTICS = ("mean", "std", "max", "min")
+STATISTICS = ("mean", "std", "max", "min", "count")
 DEFAULT_STATISTICS = ("mean", "std")
 MAX_KEY_CARDINALITY = 50  # keys with more distinct values make per-group statistics of a few rows: noise
 
@@ -26,7 +29,7 @@ class GroupStatistic(TransformPrimitive):
     """The ``statistic`` of ``value_column`` among the training rows sharing this row's key (a lookup table)."""
 
     name = "group_statistic"
-    input_types = [ColumnSchema(semantic_tags={"category"})]
+    input_types = [[ColumnSchema(semantic_tags={"category"})], [ColumnSchema(semantic_tags={"numeric"})]]
     return_type = ColumnSchema(logical_type=Double, semantic_tags={"numeric"})
 
     def __init__(self, value_column: str = "", statistic: str = "mean", lookup: dict[str, float] | None = None) -> None:
@@ -35,34 +38,52 @@ class GroupStatistic(TransformPrimitive):
         self.value_column = value_column
         self.statistic = statistic
         self.lookup = dict(lookup or {})
-        self.description_template = f"the {statistic} of {value_column} over the training rows whose {{}} equals this row's"
+        self.description_template = (
+            f"the number of training rows whose {{}} equals this row's" if statistic == "count"
+            else f"the {statistic} of {value_column} over the training rows whose {{}} equals this row's"
+        )
 
     def get_function(self):
         lookup = self.lookup
 
         def statistic_of_group(keys: pd.Series) -> pd.Series:
-            return keys.astype(str).map(lookup).astype(float)
+            return key_labels(keys).map(lookup).astype(float)
 
         return statistic_of_group
 
     def generate_name(self, base_feature_names: list[str]) -> str:
+        if self.statistic == "count":
+            return f"COUNT BY {base_feature_names[0]}"
         return f"{self.statistic.upper()}({self.value_column}) BY {base_feature_names[0]}"
 
 
+def key_labels(keys: pd.Series) -> pd.Series:
+    """A key column as the strings of the lookup tables; numbers as floats, so that 3 and 3.0 (an integer column
+    at fit, the same column with a gap in new rows) find the same group."""
+    if pd.api.types.is_numeric_dtype(keys) and not pd.api.types.is_bool_dtype(keys):
+        keys = keys.astype(float)
+    return keys.astype(str)
+
+
 def groupby_definitions(entityset: Any, target_table: str, statistics: tuple[str, ...] = DEFAULT_STATISTICS) -> list:
-    """A GroupStatistic feature for each (categorical key, numeric column, statistic) of the target table."""
+    """A GroupStatistic feature for each (key, other numeric column, statistic) of the target table, and a
+    count per key; keys are categorical or numeric columns with 2 to ``MAX_KEY_CARDINALITY`` distinct values."""
     import featuretools as ft
 
     frame = entityset[target_table]
     schema = frame.ww.schema
     index = schema.index
-    keys = [c for c in schema.columns if c != index and "category" in schema.semantic_tags[c]
+    keys = [c for c in schema.columns if c != index and schema.semantic_tags[c] & {"category", "numeric"}
             and 1 < frame[c].nunique(dropna=True) <= MAX_KEY_CARDINALITY]
     values = [c for c in schema.columns if c != index and "numeric" in schema.semantic_tags[c]]
     definitions = []
     for key in keys:
-        grouped = frame.groupby(frame[key].astype(str), observed=True)
+        grouped = frame.groupby(key_labels(frame[key]), observed=True)
+        counts = {str(k): float(v) for k, v in grouped.size().items()}
+        definitions.append(ft.Feature(entityset[target_table].ww[key], primitive=GroupStatistic(statistic="count", lookup=counts)))
         for value in values:
+            if value == key:
+                continue
             for statistic in statistics:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")

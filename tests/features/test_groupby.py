@@ -1,0 +1,43 @@
+"""Group-by statistics and frequency counts keyed by categorical and low-cardinality numeric columns."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from features import AutoFeatures
+from features.entityset import SINGLE_TABLE, Schema, build_entityset, compute
+from features.groupby import groupby_definitions, key_labels
+
+
+def test_how_common_a_numeric_code_is_becomes_a_feature() -> None:
+    # the label marks rows whose (numeric) code is rare; codes are numbered in no order of frequency,
+    # so a tree on the code itself needs a split per code, while COUNT BY code needs one
+    rng = np.random.default_rng(0)
+    weights = rng.permutation(np.geomspace(1, 60, 30))
+    code = rng.choice(30, size=800, p=weights / weights.sum())
+    counts = np.bincount(code, minlength=30)
+    rare = counts[code] < np.median(counts)
+    y = (rare ^ (rng.random(800) < 0.1)).astype(int)
+    X = pd.DataFrame({"code": code, "amount": rng.normal(size=800)})
+    fitted = AutoFeatures(max_depth=1, max_features=4, cv_folds=3, trans_primitives=["add_numeric"], test_size=0.25).fit(X, y)
+    assert "COUNT BY code" in fitted.get_feature_names_out()
+    assert fitted.holdout_["selected"] > fitted.holdout_["raw"] + 0.02, fitted.holdout_
+    described = {d["name"]: d["description"] for d in fitted.describe_features()}
+    assert "number of training rows whose" in described["COUNT BY code"]
+
+
+def test_a_numeric_key_finds_its_group_whether_stored_as_integer_or_float() -> None:
+    # an integer column at fit reads as float in new rows with a gap; both must map to the same groups
+    assert list(key_labels(pd.Series([1, 2, 3]))) == list(key_labels(pd.Series([1.0, 2.0, 3.0])))
+    assert list(key_labels(pd.Series([1, 2], dtype="Int64"))) == ["1.0", "2.0"]
+    assert list(key_labels(pd.Series(["a", "b"], dtype="category"))) == ["a", "b"]
+    training = pd.DataFrame({"level": [0, 0, 1, 1, 1, 2], "x": [1.0, 3.0, 10.0, 20.0, 30.0, 5.0]})
+    definitions = {f.get_name(): f for f in groupby_definitions(build_entityset(training, {}, Schema()), SINGLE_TABLE)}
+    assert {"COUNT BY level", "MEAN(x) BY level", "STD(x) BY level"} <= set(definitions)
+    assert "MEAN(level) BY level" not in definitions  # a column's statistic by itself is the column again
+    new_rows = pd.DataFrame({"level": [2.0, np.nan, 1.0, 7.0], "x": [0.0, 0.0, 0.0, 0.0]})
+    wanted = [definitions["COUNT BY level"], definitions["MEAN(x) BY level"]]
+    matrix = compute(wanted, build_entityset(new_rows, {}, Schema()), None, None).reset_index(drop=True)
+    expected = pd.DataFrame({"COUNT BY level": [1.0, np.nan, 3.0, np.nan], "MEAN(x) BY level": [5.0, np.nan, 20.0, np.nan]})
+    pd.testing.assert_frame_equal(matrix[expected.columns], expected, check_dtype=False)
