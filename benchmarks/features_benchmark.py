@@ -1,12 +1,13 @@
-"""Feature engineering compared on one held-out split per dataset, all scored by the same LightGBM model.
+"""Feature engineering compared on held-out splits per dataset, all scored by the same LightGBM model.
 
 Each dataset is split into training and held-out rows several times (``--splits``); every method sees the
-same split and the summary gives the mean held-out score over splits. Columns: raw columns; featuretools DFS (all features, featuretools alone); sagelab AutoFeatures
-(selected on the training rows only); OpenFE (Zhang et al. 2023) on the single-table data. Each row
-prints the held-out score, wall time and feature count. Also: sagelab's DFS path (build EntitySet,
+same split and the summary gives the mean held-out score over splits and sagelab's paired difference to the
+best other column. Columns: raw columns; featuretools DFS (all features, featuretools alone); sagelab
+AutoFeatures (selected on the training rows only); OpenFE (Zhang et al. 2023) on the single-table data. Each
+row prints the held-out score, wall time and feature count. Also: sagelab's DFS path (build EntitySet,
 generate, compute) vs ``ft.dfs`` alone on the same data, as a ratio.
 
-    .venv/bin/python benchmarks/features_benchmark.py                       # every dataset, 3 splits
+    .venv/bin/python benchmarks/features_benchmark.py                       # every dataset, 10 splits (~40 min)
     .venv/bin/python benchmarks/features_benchmark.py --dataset diabetes --splits 1
 
 OpenFE is not a sagelab dependency: it runs in its own virtualenv (``--openfe-python``, default
@@ -279,7 +280,7 @@ def summarize(results: dict[str, dict[str, Cell]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", action="append", help="dataset name (repeatable; default all)")
-    parser.add_argument("--splits", type=int, default=3, help="train/held-out splits per dataset (seeds FIRST..FIRST+n-1)")
+    parser.add_argument("--splits", type=int, default=10, help="train/held-out splits per dataset (seeds FIRST..FIRST+n-1)")
     parser.add_argument("--first-split", type=int, default=0, metavar="FIRST",
                         help="seed of the first split (default 0, the reported splits); develop on others, e.g. 100")
     parser.add_argument("--openfe-python", default="/tmp/openfe-venv/bin/python", help="interpreter of a venv with openfe")
