@@ -20,6 +20,8 @@ PLAIN_STATE = (
     "importances_", "leaderboard_", "holdout_", "n_candidates_", "n_near_duplicates_", "fit_seconds_", "selection_choice_",
 )
 HISTORIES = ("selection_history_", "top_gain_history_")  # lists of (feature count, CV score)
+# learned attributes added after the first saved format; a file from before them loads with "not recorded"
+ADDED_LATER = {"n_near_duplicates_": None}
 
 
 def save(transformer: Any, directory: str | Path) -> Path:
@@ -53,7 +55,9 @@ def load(cls: type, directory: str | Path) -> Any:
     transformer = cls(**params)
     transformer.feature_definitions_ = ft.load_features(str(directory / FEATURES_FILE))
     for name in PLAIN_STATE:
-        setattr(transformer, name, state[name])
+        if name not in state and name not in ADDED_LATER:
+            raise ValueError(f"{directory / STATE_FILE} has no {name!r}; expected a file written by AutoFeatures.save")
+        setattr(transformer, name, state.get(name, ADDED_LATER.get(name)))
     transformer.feature_names_in_ = np.array(state["feature_names_in_"], dtype=object)
     transformer.n_features_in_ = len(transformer.feature_names_in_)
     transformer.feature_names_out_ = np.array(state["feature_names_out_"], dtype=object)

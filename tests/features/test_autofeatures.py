@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ from sklearn.preprocessing import StandardScaler
 
 from features import AutoFeatures, infer_problem_type
 from features.datasets import load_dataset
+from features.report import write_report
 from features.selection import NEAR_DUPLICATE_RANK_CORRELATION, as_model_input, model_for
 from tests.features.conftest import churn_transformer, split
 
@@ -92,6 +94,21 @@ def test_save_load_round_trip_transforms_identically(fitted: AutoFeatures, churn
     assert loaded.leaderboard_ == fitted.leaderboard_ and loaded.importances_ == fitted.importances_
     with pytest.raises(FileNotFoundError, match="expected a directory written by AutoFeatures.save"):
         AutoFeatures.load(tmp_path / "nothing-here")
+
+
+def test_a_file_saved_before_a_learned_attribute_existed_still_loads(fitted: AutoFeatures, churn, tmp_path: Path) -> None:
+    X, _, tables = split(churn)
+    state_file = fitted.save(tmp_path / "model") / "autofeatures.json"
+    state = json.loads(state_file.read_text())
+    del state["n_near_duplicates_"]  # recorded since 2026-12-02
+    state_file.write_text(json.dumps(state))
+    loaded = AutoFeatures.load(tmp_path / "model")
+    pd.testing.assert_frame_equal(loaded.transform(X.head(10), tables=tables), fitted.transform(X.head(10), tables=tables))
+    assert "(not recorded) of those" in write_report(loaded, tmp_path / "report", "old model")["report.md"].read_text()
+    del state["leaderboard_"]
+    state_file.write_text(json.dumps(state))
+    with pytest.raises(ValueError, match="has no 'leaderboard_'"):
+        AutoFeatures.load(tmp_path / "model")
 
 
 def test_new_data_transforms_without_refitting(fitted: AutoFeatures, churn) -> None:
