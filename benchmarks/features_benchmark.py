@@ -213,7 +213,7 @@ def run_split(name: str, data: dict, split: int, python: str | None, cells: dict
     matrix, ft_seconds = featuretools_alone({**data, "X": X})
     record("featuretools DFS (all)", matrix.iloc[rows_train], matrix.iloc[rows_test], ft_seconds)
     started = time.perf_counter()
-    transformer = AutoFeatures(**data["schema"], test_size=0.0, max_features=20, max_candidates=600, random_state=split)
+    transformer = AutoFeatures(**data["schema"], test_size=0.0, max_features=None, max_candidates=600, random_state=split)
     train = transformer.fit_transform(X.iloc[rows_train], y_train, tables=data["tables"])
     test = transformer.transform(X.iloc[rows_test], tables=data["tables"])
     record("sagelab AutoFeatures", train, test, time.perf_counter() - started)

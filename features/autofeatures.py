@@ -52,7 +52,8 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
     :param cv_folds: K of the K-fold CV that ranks and selects (on the training rows only).
     :param test_size: share of rows held out before anything is learned; scored once at the end (0: none).
     :param max_depth: Deep Feature Synthesis depth; ``max_candidates``: at most this many generated definitions.
-    :param max_features: at most this many generated features added to the raw columns (which are always kept).
+    :param max_features: at most this many generated features added to the raw columns (which are always kept);
+        None (default): as many as the cross-validated score asks for, every candidate with gain staying eligible.
     :param time_budget_seconds: stop generating and selecting after this long; what was kept so far is the result.
     :param groupby_aggregations: add statistics of numeric columns and row counts per key: a categorical column or a
         numeric one with few values (learned on training rows).
@@ -75,7 +76,7 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
         cv_folds: int = 5,
         test_size: float = 0.2,
         max_depth: int = 2,
-        max_features: int = 30,
+        max_features: int | None = None,
         max_candidates: int = 2000,
         time_budget_seconds: float | None = None,
         agg_primitives: Sequence[str] | None = None,
@@ -210,6 +211,7 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
         by_name = {f.get_name(): f for f in definitions}
         raw = [name for name in by_name if name in raw_names]
         candidates = [name for name in by_name if name not in raw]
+        cap = self.max_features if self.max_features is not None else len(candidates)
         self._log(f"{len(definitions)} feature definitions ({len(raw)} raw, {len(candidates)} generated)")
 
         cutoff = cutoff_frame(X_train, schema)
@@ -217,6 +219,7 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
         # The raw columns ride along with the first chunk: with cutoff times every featuretools pass is costly.
         chunks = [candidates[start : start + self.chunk_size] for start in range(0, len(candidates), self.chunk_size)] or [[]]
         survivors: list[pd.DataFrame] = []
+        rankings: list[tuple[pd.Series, bool]] = []  # each chunk's ranking, and whether all its gaining columns were kept
         for position, chunk in enumerate(tqdm(chunks, desc="ranking candidate chunks", unit="chunk", disable=not self.verbose)):
             if deadline is not None and time.monotonic() > deadline:
                 if position:
@@ -231,21 +234,30 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
             if matrix.empty:
                 continue
             ranking = gain_ranking(pd.concat([base_matrix, matrix], axis=1), y_train, self.problem_type_, self.cv_folds, self.random_state)
-            keep = [n for n in ranking.index if n in matrix.columns and ranking[n] > 0][: max(self.max_features, len(chunk) // 2)]
+            gaining = [n for n in ranking.index if n in matrix.columns and ranking[n] > 0]
+            keep = gaining[: max(cap, len(chunk) // 2)]
             survivors.append(matrix[keep])
+            rankings.append((ranking, len(keep) == len(gaining)))
         pool = pd.concat([base_matrix, *survivors], axis=1)
         generated = [c for c in pool.columns if c not in raw]
-        ranking = gain_ranking(pool, y_train, self.problem_type_, self.cv_folds, self.random_state)
+        if len(rankings) == 1 and rankings[0][1]:
+            # the screen dropped only columns no tree split on, so refitting without them gives the same trees and gains
+            ranking = rankings[0][0][pool.columns].sort_values(ascending=False, kind="stable")
+        else:
+            ranking = gain_ranking(pool, y_train, self.problem_type_, self.cv_folds, self.random_state)
         # forward selection looks at the best-ranked few only: each look costs a K-fold CV
         distinct = without_monotone_duplicates(pool, [n for n in ranking.index if n in generated], raw)
         self.n_near_duplicates_ = len(generated) - len(distinct)
-        ranked = distinct[: FORWARD_CANDIDATES_PER_FEATURE * self.max_features]
+        ranked = distinct[: FORWARD_CANDIDATES_PER_FEATURE * cap]
 
         raw_score = cv_score(base_matrix, y_train, self.problem_type_, self.metric_, self.cv_folds, self.random_state) if raw else None
-        all_score = cv_score(pool, y_train, self.problem_type_, self.metric_, self.cv_folds, self.random_state)
-        search = dict(problem_type=self.problem_type_, metric=self.metric_, k=self.cv_folds, seed=self.random_state, deadline=deadline)
+        every = [*raw, *distinct]
+        all_score = cv_score(pool[every], y_train, self.problem_type_, self.metric_, self.cv_folds, self.random_state)
+        # measured on the search folds already: the prefix and forward searches reuse them
+        known = {tuple(raw): raw_score, tuple(every): all_score} if raw_score else {tuple(every): all_score}
+        search = dict(problem_type=self.problem_type_, metric=self.metric_, k=self.cv_folds, seed=self.random_state, deadline=deadline, known=known)
         top_gain, top_score, self.top_gain_history_ = prefix_select(
-            pool, y_train, distinct, raw, max_features=self.max_features, **search
+            pool, y_train, distinct, raw, max_features=cap, **search
         )
         with tqdm(total=len(ranked), desc="forward selection", unit="feature", disable=not self.verbose) as progress:
 
@@ -255,7 +267,7 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
                     progress.write(f"+ {name}: CV {self.metric_} {score.mean:.4f}")
 
             forward, forward_score, history = forward_select(
-                pool, y_train, ranked, raw, max_features=len(raw) + self.max_features, patience=PATIENCE, on_step=step, **search
+                pool, y_train, ranked, raw, max_features=len(raw) + cap, patience=PATIENCE, on_step=step, **search
             )
         contenders = {"raw": (raw, raw_score), "top_gain": (top_gain, top_score), "forward": (forward, forward_score)}
         self.selection_choice_, confirmed = self._confirm(pool, y_train, contenders, deadline)
@@ -274,7 +286,7 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
         self.selection_history_ = history
         self.leaderboard_ = [
             _row("raw", raw_score, len(raw), confirmed.get("raw")),
-            _row("dfs_all", all_score, pool.shape[1]),
+            _row("dfs_all", all_score, len(every)),
             _row("top_gain", top_score, len(top_gain), confirmed.get("top_gain")),
             _row("forward", forward_score, len(forward), confirmed.get("forward")),
             {**_row("selected", contenders[self.selection_choice_][1], len(selected), confirmed.get(self.selection_choice_)),

@@ -86,7 +86,9 @@ class FeaturesConfig(_Strict):
     cv_folds: int = Field(5, ge=2, le=20)
     test_size: float = Field(0.2, ge=0.0, lt=0.9, description="held-out share of rows, never seen by generation or selection")
     max_depth: int = Field(2, ge=1, le=4, description="Deep Feature Synthesis depth")
-    max_features: int = Field(30, ge=1, description="at most this many generated features added to the raw columns")
+    max_features: int | None = Field(
+        None, ge=1, description="at most this many generated features added to the raw columns (null: as many as the CV score asks for)"
+    )
     max_candidates: int = Field(2000, ge=1, description="at most this many generated candidates")
     time_budget_seconds: float | None = Field(None, gt=0)
     agg_primitives: list[str] | None = Field(None, description="featuretools aggregation primitives; default: a curated set")

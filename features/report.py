@@ -53,7 +53,8 @@ def write_report(transformer: AutoFeatures, directory: Path, title: str) -> dict
     for row in _leaderboard_cells(transformer):
         lines.append("| " + " | ".join(row) + " |")
     lines += ["", "`raw`: the input columns; `dfs_all`: raw columns plus every generated candidate that passed the "
-              "per-chunk gain screen (positive LightGBM gain in the training folds); `top_gain`: the raw columns plus the "
+              "per-chunk gain screen (positive LightGBM gain in the training folds) and is not a near-monotone copy of a "
+              "better-ranked column; `top_gain`: the raw columns plus the "
               "best-ranked candidates, as many as scored best; `forward`: forward selection's result. The contenders "
               "(raw, top_gain, forward) are then scored again on fresh, repeated folds (confirmation CV), and the best "
               f"becomes `selected` (here: `{transformer.selection_choice_}`)."]

@@ -12,7 +12,7 @@ use :func:`model_for`'s cheaper ``search`` twin; the caller judges the proposals
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -124,14 +124,17 @@ def forward_select(
     deadline: float | None,
     patience: int | None = None,
     on_step: Callable[[str, Score, bool], None] = lambda name, score, kept: None,
+    known: Mapping[tuple[str, ...], Score] | None = None,
 ) -> tuple[list[str], Score, list[tuple[int, float]]]:
     """Add ranked candidates one at a time to ``base``, keeping those that raise the CV score.
 
     Stops at ``max_features`` columns, at the ``deadline``, or after ``patience`` rejections in a row
     (the ranking puts the likely winners first, so a long run of rejections means the rest are noise).
+    ``known``: scores already measured on the same folds, by column tuple (not measured again).
     """
+    known = known or {}
     chosen = list(base)
-    best = cv_score(frame[chosen], y, problem_type, metric, k, seed) if chosen else Score(-np.inf, 0.0, 0.0)
+    best = (known.get(tuple(chosen)) or cv_score(frame[chosen], y, problem_type, metric, k, seed)) if chosen else Score(-np.inf, 0.0, 0.0)
     history = [(len(chosen), best.mean)] if chosen else []
     rejected_in_a_row = 0
     for name in ranked:
@@ -166,8 +169,10 @@ def prefix_select(
     seed: int,
     max_features: int,
     deadline: float | None = None,
+    known: Mapping[tuple[str, ...], Score] | None = None,
 ) -> tuple[list[str], Score, list[tuple[int, float]]]:
     """``base`` plus the best-ranked ``n`` candidates, ``n`` the best by CV among 0, 1, 2, 4, ... ``max_features``.
+    ``known``: scores already measured on the same folds, by column tuple (not measured again).
 
     A handful of nested sets instead of one decision per feature: far fewer CV runs, and far fewer
     chances to keep a feature for a lucky fold assignment (OpenFE's choice: the top of a gain ranking).
@@ -178,7 +183,8 @@ def prefix_select(
     for size in sizes:
         if deadline is not None and time.monotonic() > deadline and results:
             break
-        if base or size:
-            results.append((size, cv_score(frame[[*base, *ranked[:size]]], y, problem_type, metric, k, seed)))
+        columns = [*base, *ranked[:size]]
+        if columns:
+            results.append((size, (known or {}).get(tuple(columns)) or cv_score(frame[columns], y, problem_type, metric, k, seed)))
     size, best = max(results, key=lambda item: item[1].mean)
     return [*base, *ranked[:size]], best, [(len(base) + n, score.mean) for n, score in results]

@@ -249,3 +249,19 @@ def test_selection_finds_a_product_that_matters_and_costs_little_when_none_does(
     # ground truth the benchmark datasets lack: the label depends on x1 * x2 (or on x0 alone), judged on fresh rows
     assert np.mean([_fresh_row_gain("interaction", seed) for seed in range(4)]) > 0.02
     assert np.mean([_fresh_row_gain("noise", seed) for seed in range(4)]) > -0.015
+
+
+def test_without_a_cap_the_score_decides_how_many_features_to_keep() -> None:
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(600, 6)), columns=[f"x{i}" for i in range(6)])
+    pairs = [("x0", "x1"), ("x2", "x3"), ("x4", "x5"), ("x0", "x2"), ("x1", "x3")]
+    y = sum(X[a] * X[b] for a, b in pairs) + rng.normal(0, 0.3, len(X))
+    settings = dict(max_depth=1, cv_folds=3, trans_primitives=["multiply_numeric"], groupby_aggregations=False, test_size=0.0)
+    capped = AutoFeatures(max_features=2, **settings).fit(X, y)
+    free = AutoFeatures(max_features=None, **settings).fit(X, y)
+    products = {f"{a} * {b}" for a, b in pairs}
+    assert len(set(capped.get_feature_names_out()) - set(X.columns)) <= 2
+    assert len(products & set(free.get_feature_names_out())) >= 4
+    every = next(row for row in free.leaderboard_ if row["candidate_set"] == "dfs_all")
+    assert free.top_gain_history_[-1][0] == every["n_features"]  # the prefix search went up to every distinct candidate
+    assert max(row["cv_score"] for row in free.leaderboard_) > max(row["cv_score"] for row in capped.leaderboard_ if row["candidate_set"] != "dfs_all")

@@ -33,8 +33,10 @@ def small_job(tmp_path: Path, **changes: object) -> Path:
 
 def test_shipped_config_validates_without_its_envelope() -> None:
     raw = yaml.safe_load(SHIPPED.read_text())
-    config = FeaturesConfig.model_validate({k: v for k, v in raw.items() if k not in ("kind", "inputs")})
+    fields = {k: v for k, v in raw.items() if k not in ("kind", "inputs")}
+    config = FeaturesConfig.model_validate(fields)
     assert config.target == "churned" and config.cutoff_time == "cutoff_time"
+    assert FeaturesConfig.model_validate({**fields, "max_features": None}).max_features is None  # no cap: the CV score decides
 
 
 @pytest.mark.slow

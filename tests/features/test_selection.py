@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.selection import cv_score, forward_select, prefix_select, without_monotone_duplicates
+from features.selection import Score, cv_score, forward_select, gain_ranking, prefix_select, without_monotone_duplicates
 
 
 @pytest.fixture(scope="module")
@@ -58,3 +58,26 @@ def test_monotone_transforms_of_kept_columns_do_not_take_a_slot(data) -> None:
     ranked = ["c0_cubed", "product", "negated_sum", "product_exp", "sum_with_gaps", "label"]
     assert without_monotone_duplicates(candidates, ranked, ["c0", "c1"]) == ["product", "negated_sum", "label"]
     assert without_monotone_duplicates(candidates, ranked, []) == ["c0_cubed", "product", "negated_sum", "label"]
+
+
+def test_scores_already_measured_on_the_same_folds_are_reused(data) -> None:
+    frame, y = data
+    ranked = ["c1", "c2", "c3"]
+    # a planted score shows the search took it instead of measuring that set again
+    planted = {("c0", "c1", "c2", "c3"): Score(1e6, 0.0, 0.0), ("c0",): Score(-1e6, 0.0, 0.0)}
+    chosen, score, _ = prefix_select(frame, y, ranked, ["c0"], max_features=3, known=planted, **SEARCH)
+    assert chosen == ["c0", "c1", "c2", "c3"] and score.mean == 1e6
+    chosen, _, history = forward_select(frame, y, ["c5"], ["c0"], max_features=5, known=planted, **SEARCH)
+    assert history[0] == (1, -1e6) and chosen == ["c0", "c5"]  # anything beats the planted base score
+
+
+def test_columns_no_tree_splits_on_do_not_change_the_other_gains(data) -> None:
+    # AutoFeatures reuses a chunk's ranking for the pool when the screen dropped only zero-gain columns
+    frame, y = data
+    # an exact copy loses every tie to its original; a column with one odd row can never make a leaf
+    wide = frame.assign(copy_of_c0=frame["c0"], constant_but_one=np.r_[1.0, np.zeros(len(frame) - 1)])
+    ranking = gain_ranking(wide, y, "regression", 3, 0)
+    assert ranking["copy_of_c0"] == 0.0 and ranking["constant_but_one"] == 0.0
+    gaining = [c for c in wide.columns if ranking[c] > 0]
+    again = gain_ranking(wide[gaining], y, "regression", 3, 0)
+    pd.testing.assert_series_equal(again[gaining], ranking[gaining])
