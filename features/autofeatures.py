@@ -219,7 +219,7 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
         # The raw columns ride along with the first chunk: with cutoff times every featuretools pass is costly.
         chunks = [candidates[start : start + self.chunk_size] for start in range(0, len(candidates), self.chunk_size)] or [[]]
         survivors: list[pd.DataFrame] = []
-        rankings: list[tuple[pd.Series, bool]] = []  # each chunk's ranking, and whether all its gaining columns were kept
+        complete_rankings: list[pd.Series] = []  # rankings of chunks whose screen kept every column with gain
         for position, chunk in enumerate(tqdm(chunks, desc="ranking candidate chunks", unit="chunk", disable=not self.verbose)):
             if deadline is not None and time.monotonic() > deadline:
                 if position:
@@ -237,12 +237,13 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
             gaining = [n for n in ranking.index if n in matrix.columns and ranking[n] > 0]
             keep = gaining[: max(cap, len(chunk) // 2)]
             survivors.append(matrix[keep])
-            rankings.append((ranking, len(keep) == len(gaining)))
+            if len(keep) == len(gaining):
+                complete_rankings.append(ranking)
         pool = pd.concat([base_matrix, *survivors], axis=1)
         generated = [c for c in pool.columns if c not in raw]
-        if len(rankings) == 1 and rankings[0][1]:
+        if len(survivors) == 1 and complete_rankings:
             # the screen dropped only columns no tree split on, so refitting without them gives the same trees and gains
-            ranking = rankings[0][0][pool.columns].sort_values(ascending=False, kind="stable")
+            ranking = complete_rankings[0][pool.columns].sort_values(ascending=False, kind="stable")
         else:
             ranking = gain_ranking(pool, y_train, self.problem_type_, self.cv_folds, self.random_state)
         # forward selection looks at the best-ranked few only: each look costs a K-fold CV
@@ -254,7 +255,7 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
         every = [*raw, *distinct]
         all_score = cv_score(pool[every], y_train, self.problem_type_, self.metric_, self.cv_folds, self.random_state)
         # measured on the search folds already: the prefix and forward searches reuse them
-        known = {tuple(raw): raw_score, tuple(every): all_score} if raw_score else {tuple(every): all_score}
+        known = {columns: score for columns, score in ((tuple(raw), raw_score), (tuple(every), all_score)) if score is not None}
         search = dict(problem_type=self.problem_type_, metric=self.metric_, k=self.cv_folds, seed=self.random_state, deadline=deadline, known=known)
         top_gain, top_score, self.top_gain_history_ = prefix_select(
             pool, y_train, distinct, raw, max_features=cap, **search

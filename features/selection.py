@@ -177,6 +177,7 @@ def prefix_select(
     A handful of nested sets instead of one decision per feature: far fewer CV runs, and far fewer
     chances to keep a feature for a lucky fold assignment (OpenFE's choice: the top of a gain ranking).
     """
+    known = known or {}
     largest = min(max_features, len(ranked))
     sizes = sorted({0, largest, *(2**i for i in range(largest.bit_length()) if 2**i < largest)})
     results: list[tuple[int, Score]] = []
@@ -185,6 +186,6 @@ def prefix_select(
             break
         columns = [*base, *ranked[:size]]
         if columns:
-            results.append((size, (known or {}).get(tuple(columns)) or cv_score(frame[columns], y, problem_type, metric, k, seed)))
+            results.append((size, known.get(tuple(columns)) or cv_score(frame[columns], y, problem_type, metric, k, seed)))
     size, best = max(results, key=lambda item: item[1].mean)
     return [*base, *ranked[:size]], best, [(len(base) + n, score.mean) for n, score in results]
