@@ -29,13 +29,13 @@ from features.config import DEFAULT_METRICS, FeaturesConfig
 from features.entityset import Schema, build_entityset, compute, cutoff_frame, generate_definitions
 from features.groupby import groupby_definitions
 from features.profile import infer_problem_type
-from features.selection import Score, as_model_input, cv_score, forward_select, gain_ranking, model_for, prefix_select, without_monotone_duplicates
+from features.selection import Score, as_model_input, gain_ranking, in_fold_prefix_scores, model_for, without_monotone_duplicates
 
-FORWARD_CANDIDATES_PER_FEATURE = 2
-PATIENCE = 10  # forward selection stops after this many rejections in a row
-# the contenders (raw, top of the gain ranking, forward selection) are compared on folds none was chosen on
-CONFIRMATION_SEED_OFFSET = 7919
-CONFIRMATION_REPEATS = 2
+# candidate sets are scored on folds other than the screening's, twice reshuffled: a steadier comparison
+SCORING_SEED_OFFSET = 7919
+SCORING_REPEATS = 2
+# more points of the report's score curve (raw columns + the top n candidates): small sets are cheap to fit
+CURVE_SIZES = (1, 4, 16, 64)
 
 
 class AutoFeatures(TransformerMixin, BaseEstimator):
@@ -52,13 +52,14 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
     :param cv_folds: K of the K-fold CV that ranks and selects (on the training rows only).
     :param test_size: share of rows held out before anything is learned; scored once at the end (0: none).
     :param max_depth: Deep Feature Synthesis depth; ``max_candidates``: at most this many generated definitions.
-    :param max_features: at most this many generated features added to the raw columns (which are always kept);
-        None (default): as many as the cross-validated score asks for, every candidate with gain staying eligible.
-    :param time_budget_seconds: stop generating and selecting after this long; what was kept so far is the result.
+    :param max_features: None (default): the choice is between the raw columns and the raw columns plus every
+        candidate that passed the gain screen; N: plus the best-ranked N distinct candidates instead.
+    :param time_budget_seconds: stop generating candidates after this long (the candidates so far are used); the
+        final comparison of the raw columns with the candidate set always runs.
     :param groupby_aggregations: add statistics of numeric columns and row counts per key: a categorical column or a
         numeric one with few values (learned on training rows).
     :param chunk_size: candidates computed and ranked at a time, bounding memory on wide data.
-    :param verbose: progress bars (candidate chunks, forward selection) and step messages on stderr/stdout.
+    :param verbose: progress bars (candidate chunks, scoring folds) and step messages on stderr/stdout.
     """
 
     def __init__(
@@ -219,7 +220,8 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
         # The raw columns ride along with the first chunk: with cutoff times every featuretools pass is costly.
         chunks = [candidates[start : start + self.chunk_size] for start in range(0, len(candidates), self.chunk_size)] or [[]]
         survivors: list[pd.DataFrame] = []
-        complete_rankings: list[pd.Series] = []  # rankings of chunks whose screen kept every column with gain
+        survivor_gains: list[pd.Series] = []
+        every_gaining_kept = True
         for position, chunk in enumerate(tqdm(chunks, desc="ranking candidate chunks", unit="chunk", disable=not self.verbose)):
             if deadline is not None and time.monotonic() > deadline:
                 if position:
@@ -237,87 +239,53 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
             gaining = [n for n in ranking.index if n in matrix.columns and ranking[n] > 0]
             keep = gaining[: max(cap, len(chunk) // 2)]
             survivors.append(matrix[keep])
-            if len(keep) == len(gaining):
-                complete_rankings.append(ranking)
+            survivor_gains.append(ranking[keep])
+            every_gaining_kept &= len(keep) == len(gaining)
         pool = pd.concat([base_matrix, *survivors], axis=1)
         generated = [c for c in pool.columns if c not in raw]
-        if len(survivors) == 1 and complete_rankings:
-            # the screen dropped only columns no tree split on, so refitting without them gives the same trees and gains
-            ranking = complete_rankings[0][pool.columns].sort_values(ascending=False, kind="stable")
+        if self.max_features is None or (len(survivors) == 1 and every_gaining_kept):
+            # without a cap the order only arranges the score curve, whose sets every fold ranks again; with one chunk
+            # whose screen dropped only columns no tree split on, refitting without them gives the same trees and gains
+            ranking = pd.concat(survivor_gains).sort_values(ascending=False, kind="stable") if survivor_gains else pd.Series(dtype=float)
         else:
             ranking = gain_ranking(pool, y_train, self.problem_type_, self.cv_folds, self.random_state)
-        # forward selection looks at the best-ranked few only: each look costs a K-fold CV
+        # near-monotone copies would take slots of a capped budget from candidates that add something
         distinct = without_monotone_duplicates(pool, [n for n in ranking.index if n in generated], raw)
         self.n_near_duplicates_ = len(generated) - len(distinct)
-        ranked = distinct[: FORWARD_CANDIDATES_PER_FEATURE * cap]
-
-        raw_score = cv_score(base_matrix, y_train, self.problem_type_, self.metric_, self.cv_folds, self.random_state) if raw else None
-        every = [*raw, *distinct]
-        all_score = cv_score(pool[every], y_train, self.problem_type_, self.metric_, self.cv_folds, self.random_state)
-        # measured on the search folds already: the prefix and forward searches reuse them
-        known = {columns: score for columns, score in ((tuple(raw), raw_score), (tuple(every), all_score)) if score is not None}
-        search = dict(problem_type=self.problem_type_, metric=self.metric_, k=self.cv_folds, seed=self.random_state, deadline=deadline, known=known)
-        top_gain, top_score, self.top_gain_history_ = prefix_select(
-            pool, y_train, distinct, raw, max_features=cap, **search
-        )
-        with tqdm(total=len(ranked), desc="forward selection", unit="feature", disable=not self.verbose) as progress:
-
-            def step(name: str, score: Score, kept: bool) -> None:
-                progress.update()
-                if kept and self.verbose:
-                    progress.write(f"+ {name}: CV {self.metric_} {score.mean:.4f}")
-
-            forward, forward_score, history = forward_select(
-                pool, y_train, ranked, raw, max_features=len(raw) + cap, patience=PATIENCE, on_step=step, **search
+        ranked = [n for n in ranking.index if n in generated] if self.max_features is None else distinct
+        budget = min(cap, len(ranked))
+        sizes = {0, budget, len(ranked), *(n for n in CURVE_SIZES if n < len(ranked))}
+        with tqdm(total=self.cv_folds * SCORING_REPEATS, desc="scoring candidate sets", unit="fold", disable=not self.verbose) as progress:
+            scores = in_fold_prefix_scores(
+                pool, y_train, raw, ranked, sizes, problem_type=self.problem_type_, metric=self.metric_, k=self.cv_folds,
+                seed=self.random_state + SCORING_SEED_OFFSET, repeats=SCORING_REPEATS, required={0, budget, len(ranked)}, deadline=deadline,
+                on_fold=progress.update,
             )
-        contenders = {"raw": (raw, raw_score), "top_gain": (top_gain, top_score), "forward": (forward, forward_score)}
-        self.selection_choice_, confirmed = self._confirm(pool, y_train, contenders, deadline)
-        selected = contenders[self.selection_choice_][0]
+        contenders = {"raw": 0, ("dfs_all" if budget == len(ranked) else "top_gain"): budget}
+        contenders = {name: size for name, size in contenders.items() if size in scores}
+        # only two contenders: picking the best of many sizes would pick fold noise (measured: worse on new rows)
+        self.selection_choice_ = max(contenders, key=lambda name: scores[contenders[name]].mean)
+        selected = [*raw, *ranked[: contenders[self.selection_choice_]]]
+        self.score_curve_ = [(len(raw) + n, score.mean) for n, score in sorted(scores.items())]
         self.feature_definitions_ = [by_name[n] for n in selected]
         self.feature_names_out_ = np.array(selected, dtype=object)
         self.raw_features_ = raw
         self.n_candidates_ = len(definitions)
+        # input columns only: a new category there is a data problem; a generated one (the MODE of a related column)
+        # may take any value its source column can, seen among the training rows or not
         self.categories_ = {
-            n: sorted(map(str, pool[n].dropna().unique())) for n in selected if not pd.api.types.is_numeric_dtype(pool[n])
+            n: sorted(map(str, pool[n].dropna().unique())) for n in raw if n in selected and not pd.api.types.is_numeric_dtype(pool[n])
         }
         self.feature_names_in_ = np.array([c for c in X.columns], dtype=object)
         self.table_columns_ = {name: list(frame.columns) for name, frame in tables.items()}
         final = model_for(self.problem_type_, self.random_state).fit(as_model_input(pool[selected]), y_train)
         self.importances_ = dict(zip(selected, map(float, final.booster_.feature_importance(importance_type="gain")), strict=True))
-        self.selection_history_ = history
-        self.leaderboard_ = [
-            _row("raw", raw_score, len(raw), confirmed.get("raw")),
-            _row("dfs_all", all_score, len(every)),
-            _row("top_gain", top_score, len(top_gain), confirmed.get("top_gain")),
-            _row("forward", forward_score, len(forward), confirmed.get("forward")),
-            {**_row("selected", contenders[self.selection_choice_][1], len(selected), confirmed.get(self.selection_choice_)),
-             "chosen": self.selection_choice_},
-        ]
+        rows = {"raw": 0, "dfs_all": len(ranked), **({"top_gain": budget} if budget < len(ranked) else {})}
+        self.leaderboard_ = [_row(name, scores.get(size), len(raw) + size) for name, size in rows.items()]
+        self.leaderboard_.append({**_row("selected", scores[contenders[self.selection_choice_]], len(selected)), "chosen": self.selection_choice_})
         self.holdout_ = self._holdout(X, y, tables, train_rows, holdout_rows, pool, raw, y_train)
         self.fit_seconds_ = time.monotonic() - started
         return None if len(holdout_rows) else pool[selected].copy()
-
-    def _confirm(
-        self, pool: pd.DataFrame, y: pd.Series, contenders: dict[str, tuple[list[str], Score | None]], deadline: float | None
-    ) -> tuple[str, dict[str, Score]]:
-        """The contender with the best score on fresh, repeated CV folds, and those scores.
-
-        Each contender won a search against the search folds, so its score there is optimistic; folds
-        none of them was chosen on judge them fairly (Autopilot's "best pipeline" step). Without time
-        left, the search scores decide.
-        """
-        unique: dict[tuple[str, ...], str] = {}
-        for name, (columns, score) in contenders.items():
-            if columns and score is not None:
-                unique.setdefault(tuple(columns), name)
-        if deadline is not None and time.monotonic() > deadline:
-            return max(unique.values(), key=lambda name: contenders[name][1].mean), {}  # type: ignore[union-attr]
-        seed = self.random_state + CONFIRMATION_SEED_OFFSET
-        confirmed = {
-            name: cv_score(pool[list(columns)], y, self.problem_type_, self.metric_, self.cv_folds, seed, CONFIRMATION_REPEATS)
-            for columns, name in unique.items()
-        }
-        return max(confirmed, key=lambda name: confirmed[name].mean), confirmed
 
     def _holdout(self, X, y, tables, train_rows, holdout_rows, pool, raw, y_train) -> dict[str, float]:
         """Scores on the held-out rows, with models fit on the training rows: raw columns vs selected features."""
@@ -415,11 +383,8 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
         ]
 
 
-def _row(name: str, score: Score | None, count: int, confirmation: Score | None = None) -> dict[str, Any]:
-    row: dict[str, Any] = {"candidate_set": name, "cv_score": None, "cv_std": None, "fit_seconds": 0.0, "n_features": count,
-                           "confirmation_score": None, "confirmation_std": None}
+def _row(name: str, score: Score | None, count: int) -> dict[str, Any]:
+    row: dict[str, Any] = {"candidate_set": name, "cv_score": None, "cv_std": None, "fit_seconds": 0.0, "n_features": count}
     if score is not None:
         row.update(cv_score=score.mean, cv_std=score.std, fit_seconds=score.seconds)
-    if confirmation is not None:
-        row.update(confirmation_score=confirmation.mean, confirmation_std=confirmation.std)
     return row

@@ -87,10 +87,10 @@ class FeaturesConfig(_Strict):
     test_size: float = Field(0.2, ge=0.0, lt=0.9, description="held-out share of rows, never seen by generation or selection")
     max_depth: int = Field(2, ge=1, le=4, description="Deep Feature Synthesis depth")
     max_features: int | None = Field(
-        None, ge=1, description="at most this many generated features added to the raw columns (null: as many as the CV score asks for)"
+        None, ge=1, description="the candidate set is the raw columns plus the best-ranked N candidates (null: plus every screened candidate)"
     )
     max_candidates: int = Field(2000, ge=1, description="at most this many generated candidates")
-    time_budget_seconds: float | None = Field(None, gt=0)
+    time_budget_seconds: float | None = Field(None, gt=0, description="stop generating candidates after this long")
     agg_primitives: list[str] | None = Field(None, description="featuretools aggregation primitives; default: a curated set")
     trans_primitives: list[str] | None = Field(None, description="featuretools transform primitives; default: a curated set")
     groupby_aggregations: bool = Field(

@@ -19,7 +19,9 @@ PLAIN_STATE = (
     "problem_type_", "problem_type_reason_", "metric_", "raw_features_", "categories_", "table_columns_",
     "importances_", "leaderboard_", "holdout_", "n_candidates_", "n_near_duplicates_", "fit_seconds_", "selection_choice_",
 )
-HISTORIES = ("selection_history_", "top_gain_history_")  # lists of (feature count, CV score)
+HISTORIES = ("score_curve_",)  # lists of (feature count, CV score)
+# a file from before a history was renamed: its old name (the prefix search curve of that version)
+RENAMED_HISTORIES = {"score_curve_": "top_gain_history_"}
 # learned attributes added after the first saved format; a file from before them loads with "not recorded"
 ADDED_LATER = {"n_near_duplicates_": None}
 
@@ -62,5 +64,6 @@ def load(cls: type, directory: str | Path) -> Any:
     transformer.n_features_in_ = len(transformer.feature_names_in_)
     transformer.feature_names_out_ = np.array(state["feature_names_out_"], dtype=object)
     for name in HISTORIES:
-        setattr(transformer, name, [tuple(step) for step in state[name]])
+        steps = state[name] if name in state else state.get(RENAMED_HISTORIES[name], [])
+        setattr(transformer, name, [tuple(step) for step in steps])
     return transformer

@@ -26,8 +26,11 @@ def write_report(transformer: AutoFeatures, directory: Path, title: str) -> dict
     plt.close(figure)
 
     figure, axes = plt.subplots(figsize=(6, 4))
-    for label, history in (("top of the gain ranking", transformer.top_gain_history_), ("forward selection", transformer.selection_history_)):
-        axes.plot([h[0] for h in history], [h[1] for h in history], marker="o", label=label)
+    curve = transformer.score_curve_
+    axes.plot([h[0] for h in curve], [h[1] for h in curve], marker="o", label="raw columns + top n candidates (ranked in each fold)")
+    chosen = next(row for row in transformer.leaderboard_ if row["candidate_set"] == "selected")
+    if chosen["cv_score"] is not None:
+        axes.plot([chosen["n_features"]], [chosen["cv_score"]], marker="*", markersize=14, linestyle="none", label=f"selected ({chosen['chosen']})")
     axes.set_xlabel("number of features")
     axes.set_ylabel(f"CV {transformer.metric_}")
     axes.set_title("score vs number of features")
@@ -42,22 +45,23 @@ def write_report(transformer: AutoFeatures, directory: Path, title: str) -> dict
         "",
         f"Problem type: **{transformer.problem_type_}** ({transformer.problem_type_reason_}). Metric: `{transformer.metric_}`.",
         f"{transformer.n_candidates_} candidate features generated ({_sources(transformer)}); "
-        f"{_near_duplicates(transformer)} of those past the gain screen skipped as near-monotone in a better-ranked one; "
+        f"{_near_duplicates(transformer)} of those past the gain screen near-monotone in a better-ranked one (left out of a `max_features` budget); "
         f"{len(described)} selected.",
         "",
         "## Leaderboard (cross-validated on the training rows)",
         "",
-        "| candidate set | CV score | std | confirmation CV | features | fit seconds |",
-        "|---|---|---|---|---|---|",
+        "| candidate set | CV score | std | features | fit seconds |",
+        "|---|---|---|---|---|",
     ]
     for row in _leaderboard_cells(transformer):
         lines.append("| " + " | ".join(row) + " |")
     lines += ["", "`raw`: the input columns; `dfs_all`: raw columns plus every generated candidate that passed the "
-              "per-chunk gain screen (positive LightGBM gain in the training folds) and is not a near-monotone copy of a "
-              "better-ranked column; `top_gain`: the raw columns plus the "
-              "best-ranked candidates, as many as scored best; `forward`: forward selection's result. The contenders "
-              "(raw, top_gain, forward) are then scored again on fresh, repeated folds (confirmation CV), and the best "
-              f"becomes `selected` (here: `{transformer.selection_choice_}`)."]
+              "per-chunk gain screen (positive LightGBM gain in the training folds; with a cap, near-monotone copies left out); `top_gain` (with a `max_features` "
+              "cap): raw columns plus the best-ranked candidates up to the cap, near-monotone copies skipped. Each set "
+              "is scored on fresh, repeated folds, the ranking learned again inside each fold so that no validation row "
+              "chose a set's members. The better of the raw columns and the candidate set becomes `selected` (here: "
+              f"`{transformer.selection_choice_}`); the curve of the other sizes is shown, not chosen from, because the "
+              "best of many sizes is mostly the luckiest."]
     if transformer.holdout_:
         lines += ["", "Held-out rows (never used for generation or selection): "
                   + ", ".join(f"{k} = {v:.4f}" for k, v in transformer.holdout_.items())]
@@ -86,9 +90,8 @@ def _leaderboard_cells(transformer: AutoFeatures) -> list[list[str]]:
     rows = []
     for row in transformer.leaderboard_:
         name = row["candidate_set"] + (f" ({row['chosen']})" if "chosen" in row else "")
-        confirmation = "" if row.get("confirmation_score") is None else f"{row['confirmation_score']:.4f} +- {row['confirmation_std']:.4f}"
         rows.append([name, number(row["cv_score"]), "" if row["cv_std"] is None else f"{row['cv_std']:.4f}",
-                     confirmation, str(row["n_features"]), f"{row['fit_seconds']:.2f}"])
+                     str(row["n_features"]), f"{row['fit_seconds']:.2f}"])
     return rows
 
 
@@ -111,9 +114,9 @@ def _html(transformer: AutoFeatures, described: list[dict], title: str) -> str:
         f"<h1>{escape(title)}</h1>"
         f"<p>Problem type: <b>{escape(transformer.problem_type_)}</b> ({escape(transformer.problem_type_reason_)}). "
         f"Metric: <code>{escape(transformer.metric_)}</code>. {transformer.n_candidates_} candidates ({_sources(transformer)}), "
-        f"{_near_duplicates(transformer)} skipped as near-monotone duplicates, {len(described)} selected.</p>"
+        f"{_near_duplicates(transformer)} near-monotone duplicates (left out of a max_features budget), {len(described)} selected.</p>"
         "<h2>Leaderboard (cross-validated on the training rows)</h2>"
-        + _table(["candidate set", "CV score", "std", "confirmation CV", "features", "fit seconds"], leaderboard)
+        + _table(["candidate set", "CV score", "std", "features", "fit seconds"], leaderboard)
         + (f"<p>Held-out rows: {escape(holdout)}</p>" if holdout else "")
         + "<h2>Selected features</h2>"
         + _table(["feature", "what it is", "importance"], selected)

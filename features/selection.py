@@ -2,17 +2,18 @@
 
 Candidates are ranked by LightGBM gain, measured inside each training fold and averaged (OpenFE's
 idea of judging a feature by what a boosting model gains from it), chunk by chunk so wide candidate
-sets never sit in memory whole. Two searches then propose a set: :func:`prefix_select` takes the top
-of the ranking, as many as score best in K-fold CV; :func:`forward_select` adds candidates in rank
-order and keeps each one only if the K-fold CV score of the user's metric improves. Both skip candidates
-that :func:`without_monotone_duplicates` finds near-monotone in a better-ranked one. Ranking and search
-use :func:`model_for`'s cheaper ``search`` twin; the caller judges the proposals on fresh folds.
+sets never sit in memory whole; a candidate no tree splits on is screened out. :func:`in_fold_prefix_scores`
+then scores the raw columns plus the best-ranked ``n`` candidates for several ``n`` with the ranking
+learned again inside every fold, so a set's score is not flattered by rows that chose its members.
+:func:`without_monotone_duplicates` keeps near-monotone copies out of a capped budget. Ranking and
+scoring use :func:`model_for`'s cheaper ``search`` twin.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections import defaultdict
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,8 +21,6 @@ import pandas as pd
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import KFold, StratifiedKFold
 
-# a candidate must raise the CV score by this share of its magnitude (at least 1e-4): smaller gains are fold noise
-MIN_RELATIVE_IMPROVEMENT = 1e-3
 SEARCH_TREES = 60
 # above this rank correlation a candidate is near-monotone in a kept column: a tree finds the same splits in both
 NEAR_DUPLICATE_RANK_CORRELATION = 0.98
@@ -110,82 +109,57 @@ def without_monotone_duplicates(frame: pd.DataFrame, ranked: list[str], base: li
     return kept
 
 
-def forward_select(
+def in_fold_prefix_scores(
     frame: pd.DataFrame,
     y: pd.Series,
-    ranked: list[str],
     base: list[str],
+    ranked: list[str],
+    sizes: Collection[int],
     *,
     problem_type: str,
     metric: str,
     k: int,
     seed: int,
-    max_features: int,
-    deadline: float | None,
-    patience: int | None = None,
-    on_step: Callable[[str, Score, bool], None] = lambda name, score, kept: None,
-    known: Mapping[tuple[str, ...], Score] | None = None,
-) -> tuple[list[str], Score, list[tuple[int, float]]]:
-    """Add ranked candidates one at a time to ``base``, keeping those that raise the CV score.
-
-    Stops at ``max_features`` columns, at the ``deadline``, or after ``patience`` rejections in a row
-    (the ranking puts the likely winners first, so a long run of rejections means the rest are noise).
-    ``known``: scores already measured on the same folds, by column tuple (not measured again).
-    """
-    known = known or {}
-    chosen = list(base)
-    best = (known.get(tuple(chosen)) or cv_score(frame[chosen], y, problem_type, metric, k, seed)) if chosen else Score(-np.inf, 0.0, 0.0)
-    history = [(len(chosen), best.mean)] if chosen else []
-    rejected_in_a_row = 0
-    for name in ranked:
-        if len(chosen) >= max_features or (deadline is not None and time.monotonic() > deadline):
-            break
-        if patience is not None and rejected_in_a_row >= patience:
-            break
-        if name in chosen:
-            continue
-        score = cv_score(frame[[*chosen, name]], y, problem_type, metric, k, seed)
-        threshold = max(1e-4, MIN_RELATIVE_IMPROVEMENT * abs(best.mean)) if np.isfinite(best.mean) else 0.0
-        kept = score.mean > best.mean + threshold
-        if kept:
-            chosen.append(name)
-            best = score
-            history.append((len(chosen), score.mean))
-        rejected_in_a_row = 0 if kept else rejected_in_a_row + 1
-        on_step(name, score, kept)
-    return chosen, best, history
-
-
-
-def prefix_select(
-    frame: pd.DataFrame,
-    y: pd.Series,
-    ranked: list[str],
-    base: list[str],
-    *,
-    problem_type: str,
-    metric: str,
-    k: int,
-    seed: int,
-    max_features: int,
+    repeats: int = 1,
+    required: Collection[int] = (),
     deadline: float | None = None,
-    known: Mapping[tuple[str, ...], Score] | None = None,
-) -> tuple[list[str], Score, list[tuple[int, float]]]:
-    """``base`` plus the best-ranked ``n`` candidates, ``n`` the best by CV among 0, 1, 2, 4, ... ``max_features``.
-    ``known``: scores already measured on the same folds, by column tuple (not measured again).
+    on_fold: Callable[[], None] = lambda: None,
+) -> dict[int, Score]:
+    """CV score of ``base`` plus the best ``n`` of ``ranked``, for each ``n`` in ``sizes``, ranked inside each fold.
 
-    A handful of nested sets instead of one decision per feature: far fewer CV runs, and far fewer
-    chances to keep a feature for a lucky fold assignment (OpenFE's choice: the top of a gain ranking).
+    Every fold fits one model on its training part with all of ``ranked`` (that is the largest set's score)
+    and takes the order of the candidates from that model's gain; the smaller sets are the top of that
+    order. So which candidates a set holds is learned without the fold's validation rows. A ranking learned
+    from all the rows would carry their noise into every fold and flatter the top of it: on diabetes such
+    top sets scored about 3 RMSE better in CV than every candidate together, and about 1.3 worse on new rows.
+    Sizes in ``required`` are scored in full; the others are dropped if the ``deadline`` passes first.
+    A size with no columns at all (empty ``base``, ``n`` = 0) has no score.
     """
-    known = known or {}
-    largest = min(max_features, len(ranked))
-    sizes = sorted({0, largest, *(2**i for i in range(largest.bit_length()) if 2**i < largest)})
-    results: list[tuple[int, Score]] = []
-    for size in sizes:
-        if deadline is not None and time.monotonic() > deadline and results:
-            break
-        columns = [*base, *ranked[:size]]
-        if columns:
-            results.append((size, known.get(tuple(columns)) or cv_score(frame[columns], y, problem_type, metric, k, seed)))
-    size, best = max(results, key=lambda item: item[1].mean)
-    return [*base, *ranked[:size]], best, [(len(base) + n, score.mean) for n, score in results]
+    scorer = get_scorer(metric)
+    X = as_model_input(frame[[*base, *ranked]])
+    wanted = sorted({min(n, len(ranked)) for n in sizes if base or n > 0})
+    must = {min(n, len(ranked)) for n in required}
+    scores: defaultdict[int, list[float]] = defaultdict(list)
+    seconds: defaultdict[int, float] = defaultdict(float)
+
+    def measure(size: int, columns: list[str], train: np.ndarray, valid: np.ndarray):
+        started = time.perf_counter()
+        model = model_for(problem_type, seed, search=True).fit(X[columns].iloc[train], y.iloc[train])
+        scores[size].append(scorer(model, X[columns].iloc[valid], y.iloc[valid]))
+        seconds[size] += time.perf_counter() - started
+        return model
+
+    for repeat in range(repeats):
+        for train, valid in folds(problem_type, k, seed + repeat).split(X, y):
+            if deadline is not None and time.monotonic() > deadline:
+                wanted = [n for n in wanted if n in must]  # a size scored on some folds only is not comparable
+            order = list(ranked)
+            if any(0 < n <= len(ranked) for n in wanted):
+                full = measure(len(ranked), [*base, *ranked], train, valid)
+                gains = pd.Series(full.booster_.feature_importance(importance_type="gain"), index=[*base, *ranked])
+                order = list(gains[ranked].sort_values(ascending=False, kind="stable").index)
+            for size in wanted:
+                if size < len(ranked) or not ranked:
+                    measure(size, [*base, *order[:size]], train, valid)
+            on_fold()
+    return {n: Score(float(np.mean(scores[n])), float(np.std(scores[n])), seconds[n]) for n in wanted}

@@ -44,10 +44,11 @@ def test_selected_features_beat_the_raw_columns_and_are_described(fitted: AutoFe
     board = {row["candidate_set"]: row for row in fitted.leaderboard_}
     assert fitted.problem_type_ == "binary" and fitted.metric_ == "roc_auc"
     assert board["selected"]["cv_score"] > board["raw"]["cv_score"] + 0.2
-    # the contender with the best score on the confirmation folds is the one selected
-    contenders = {n: board[n]["confirmation_score"] for n in ("raw", "top_gain", "forward") if board[n]["confirmation_score"] is not None}
-    assert fitted.selection_choice_ == board["selected"]["chosen"] == max(contenders, key=contenders.get)
-    assert board["selected"]["n_features"] == board[fitted.selection_choice_]["n_features"] == len(fitted.get_feature_names_out())
+    # the contenders: the raw columns, and the screened candidates (the best-ranked 6 if more passed the screen)
+    candidates = "top_gain" if "top_gain" in board else "dfs_all"
+    assert fitted.selection_choice_ == board["selected"]["chosen"] == candidates
+    assert board["selected"]["cv_score"] == board[candidates]["cv_score"] > board["raw"]["cv_score"]
+    assert board["selected"]["n_features"] == board[candidates]["n_features"] == len(fitted.get_feature_names_out())
     assert fitted.holdout_["selected"] > fitted.holdout_["raw"]
     names = list(fitted.get_feature_names_out())
     generated = [n for n in names if n not in fitted.raw_features_]
@@ -105,6 +106,11 @@ def test_a_file_saved_before_a_learned_attribute_existed_still_loads(fitted: Aut
     loaded = AutoFeatures.load(tmp_path / "model")
     pd.testing.assert_frame_equal(loaded.transform(X.head(10), tables=tables), fitted.transform(X.head(10), tables=tables))
     assert "(not recorded) of those" in write_report(loaded, tmp_path / "report", "old model")["report.md"].read_text()
+    # before 2026-12-03 the score curve was the prefix search's, saved as top_gain_history_
+    state["top_gain_history_"] = [[3, 0.5], [9, 0.75]]
+    del state["score_curve_"]
+    state_file.write_text(json.dumps(state))
+    assert AutoFeatures.load(tmp_path / "model").score_curve_ == [(3, 0.5), (9, 0.75)]
     del state["leaderboard_"]
     state_file.write_text(json.dumps(state))
     with pytest.raises(ValueError, match="has no 'leaderboard_'"):
@@ -129,6 +135,18 @@ def test_transform_errors_name_the_column_or_table(fitted: AutoFeatures, churn) 
         unseen = X.head(5).assign(plan="platinum")
         with pytest.raises(ValueError, match="column 'plan' has categories not seen at fit: platinum"):
             fitted.transform(unseen, tables=tables)
+
+
+def test_a_generated_category_may_take_a_value_unseen_at_fit(churn) -> None:
+    # the most used device of a customer is whatever the sessions say; only an input column's new category is an error
+    X, y, tables = split(churn)
+    fitted = churn_transformer(agg_primitives=["mode", "count", "mean"], max_features=None).fit(X, y, tables=tables)
+    assert "MODE(sessions.device)" in fitted.get_feature_names_out() and "MODE(sessions.device)" not in fitted.categories_
+    sessions = tables["sessions"].assign(device="smartwatch")
+    matrix = fitted.transform(X.head(5), tables={**tables, "sessions": sessions})
+    assert set(matrix["MODE(sessions.device)"].dropna()) == {"smartwatch"}
+    with pytest.raises(ValueError, match="column 'plan' has categories not seen at fit: platinum"):
+        fitted.transform(X.head(5).assign(plan="platinum"), tables=tables)
 
 
 def test_sklearn_contract_on_a_single_table_in_a_pipeline() -> None:
@@ -198,7 +216,7 @@ def test_time_budget_stops_generation_and_keeps_a_usable_result(capsys: pytest.C
     budgeted.fit(X, y)
     assert list(budgeted.get_feature_names_out()) == list(X.columns)  # nothing generated once the budget is spent
     assert budgeted.transform(X).shape == (200, 4)
-    assert "forward selection" in capsys.readouterr().err  # the progress bar
+    assert "scoring candidate sets" in capsys.readouterr().err  # the progress bar
 
 
 def test_profile_reports_types_missing_values_cardinality_and_target(churn) -> None:
@@ -251,7 +269,7 @@ def test_selection_finds_a_product_that_matters_and_costs_little_when_none_does(
     assert np.mean([_fresh_row_gain("noise", seed) for seed in range(4)]) > -0.015
 
 
-def test_without_a_cap_the_score_decides_how_many_features_to_keep() -> None:
+def test_without_a_cap_every_screened_candidate_is_the_contender() -> None:
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.normal(size=(600, 6)), columns=[f"x{i}" for i in range(6)])
     pairs = [("x0", "x1"), ("x2", "x3"), ("x4", "x5"), ("x0", "x2"), ("x1", "x3")]
@@ -260,8 +278,10 @@ def test_without_a_cap_the_score_decides_how_many_features_to_keep() -> None:
     capped = AutoFeatures(max_features=2, **settings).fit(X, y)
     free = AutoFeatures(max_features=None, **settings).fit(X, y)
     products = {f"{a} * {b}" for a, b in pairs}
-    assert len(set(capped.get_feature_names_out()) - set(X.columns)) <= 2
-    assert len(products & set(free.get_feature_names_out())) >= 4
-    every = next(row for row in free.leaderboard_ if row["candidate_set"] == "dfs_all")
-    assert free.top_gain_history_[-1][0] == every["n_features"]  # the prefix search went up to every distinct candidate
-    assert max(row["cv_score"] for row in free.leaderboard_) > max(row["cv_score"] for row in capped.leaderboard_ if row["candidate_set"] != "dfs_all")
+    assert len(set(capped.get_feature_names_out()) - set(X.columns)) == 2 and capped.selection_choice_ == "top_gain"
+    assert free.selection_choice_ == "dfs_all" and products <= set(free.get_feature_names_out())
+    board = {row["candidate_set"]: row for row in free.leaderboard_}
+    assert list(board) == ["raw", "dfs_all", "selected"]  # no cap, so no top_gain row
+    assert free.score_curve_[-1] == (board["dfs_all"]["n_features"], board["dfs_all"]["cv_score"])
+    assert [n for n, _ in free.score_curve_] == [6, 7, 10, board["dfs_all"]["n_features"]]  # 0, 1, 4 candidates, then all
+    assert board["selected"]["cv_score"] > {row["candidate_set"]: row for row in capped.leaderboard_}["selected"]["cv_score"]

@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.selection import Score, cv_score, forward_select, gain_ranking, prefix_select, without_monotone_duplicates
+import time
+
+from features.selection import cv_score, gain_ranking, in_fold_prefix_scores, without_monotone_duplicates
 
 
 @pytest.fixture(scope="module")
@@ -17,24 +19,45 @@ def data() -> tuple[pd.DataFrame, pd.Series]:
     return frame, y
 
 
-SEARCH = dict(problem_type="regression", metric="neg_root_mean_squared_error", k=3, seed=0, deadline=None)
+SEARCH = dict(problem_type="regression", metric="neg_root_mean_squared_error", k=3, seed=0)
 
 
-def test_prefix_select_keeps_the_informative_top_of_the_ranking(data) -> None:
+def test_in_fold_scores_rank_inside_each_fold_and_keep_the_informative_top(data) -> None:
     frame, y = data
-    ranked = ["c1", "c2", "c3", "c4", "c5", "c6", "c7"]  # c1, c2 informative, then noise
-    chosen, score, history = prefix_select(frame, y, ranked, ["c0"], max_features=7, **SEARCH)
-    assert [size for size, _ in history] == [1, 2, 3, 5, 8]  # 0, 1, 2, 4 and 7 candidates on top of c0
-    assert chosen[:3] == ["c0", "c1", "c2"]
-    assert score.mean == max(value for _, value in history)
-    assert score.mean > cv_score(frame[["c0"]], y, "regression", SEARCH["metric"], 3, 0).mean
+    ranked = ["c5", "c6", "c1", "c3", "c2", "c4", "c7"]  # the order given does not matter: each fold ranks again
+    scores = in_fold_prefix_scores(frame, y, ["c0"], ranked, {0, 2, 7, 50}, **SEARCH)
+    assert sorted(scores) == [0, 2, 7]  # sizes past the candidates are the full set
+    # each fold's ranking puts the informative c1 and c2 first, so the top 2 beat c0 alone and all of them
+    assert scores[2].mean > scores[7].mean > scores[0].mean
+    assert scores[0].mean == pytest.approx(cv_score(frame[["c0"]], y, "regression", SEARCH["metric"], 3, 0).mean)
+    assert scores[7].mean == pytest.approx(cv_score(frame[["c0", *ranked]], y, "regression", SEARCH["metric"], 3, 0).mean)
 
 
-def test_forward_select_rejects_noise_columns(data) -> None:
+def test_in_fold_scores_keep_the_required_sizes_past_the_deadline(data) -> None:
     frame, y = data
-    chosen, _, history = forward_select(frame, y, ["c5", "c1", "c6", "c2"], ["c0"], max_features=5, **SEARCH)
-    assert "c1" in chosen and "c2" in chosen and "c5" not in chosen and "c6" not in chosen
-    assert [size for size, _ in history] == list(range(1, len(chosen) + 1))
+    folds_done = []
+    late = in_fold_prefix_scores(frame, y, ["c0"], ["c1", "c2", "c3"], {0, 1, 3}, required={0, 3},
+                                 deadline=time.monotonic() - 1, on_fold=lambda: folds_done.append(1), **SEARCH)
+    assert sorted(late) == [0, 3] and len(folds_done) == 3
+    assert sorted(in_fold_prefix_scores(frame, y, [], ["c1", "c2"], {0, 2}, **SEARCH)) == [2]  # no columns: no score
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_ranking_learned_from_every_row_flatters_its_top_and_the_in_fold_ranking_does_not(seed: int) -> None:
+    # the label depends on one column; 40 noise columns, ranked by gain on all 150 rows, look better in CV than they are
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(rng.normal(size=(150, 41)), columns=["signal", *[f"noise{i}" for i in range(40)]])
+    y = pd.Series(frame["signal"] + rng.normal(0, 1, 150))
+    noise = list(frame.columns[1:])
+    ranking = gain_ranking(frame, y, "regression", 5, 0)
+    top = [c for c in ranking.index if c in noise][:3]
+    metric = "neg_root_mean_squared_error"
+    leaky = cv_score(frame[["signal", *top]], y, "regression", metric, 5, 7)
+    honest = in_fold_prefix_scores(frame, y, ["signal"], noise, {0, 3}, problem_type="regression", metric=metric, k=5, seed=7)
+    assert leaky.mean > honest[3].mean + 0.05  # the same three noise columns, judged by rows that chose them
+    assert honest[3].mean < honest[0].mean  # judged fairly, noise hurts
+    if seed == 1:
+        assert leaky.mean > honest[0].mean  # the failure this prevents: noise judged better than the signal alone
 
 
 def test_repeated_cv_reshuffles_the_folds(data) -> None:
@@ -58,17 +81,6 @@ def test_monotone_transforms_of_kept_columns_do_not_take_a_slot(data) -> None:
     ranked = ["c0_cubed", "product", "negated_sum", "product_exp", "sum_with_gaps", "label"]
     assert without_monotone_duplicates(candidates, ranked, ["c0", "c1"]) == ["product", "negated_sum", "label"]
     assert without_monotone_duplicates(candidates, ranked, []) == ["c0_cubed", "product", "negated_sum", "label"]
-
-
-def test_scores_already_measured_on_the_same_folds_are_reused(data) -> None:
-    frame, y = data
-    ranked = ["c1", "c2", "c3"]
-    # a planted score shows the search took it instead of measuring that set again
-    planted = {("c0", "c1", "c2", "c3"): Score(1e6, 0.0, 0.0), ("c0",): Score(-1e6, 0.0, 0.0)}
-    chosen, score, _ = prefix_select(frame, y, ranked, ["c0"], max_features=3, known=planted, **SEARCH)
-    assert chosen == ["c0", "c1", "c2", "c3"] and score.mean == 1e6
-    chosen, _, history = forward_select(frame, y, ["c5"], ["c0"], max_features=5, known=planted, **SEARCH)
-    assert history[0] == (1, -1e6) and chosen == ["c0", "c5"]  # anything beats the planted base score
 
 
 def test_columns_no_tree_splits_on_do_not_change_the_other_gains(data) -> None:
