@@ -261,8 +261,8 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
                 seed=self.random_state + SCORING_SEED_OFFSET, repeats=SCORING_REPEATS, required={0, budget, len(ranked)}, deadline=deadline,
                 on_fold=progress.update,
             )
-        contenders = {"raw": 0, ("dfs_all" if budget == len(ranked) else "top_gain"): budget}
-        contenders = {name: size for name, size in contenders.items() if size in scores}
+        candidate_set = "dfs_all" if budget == len(ranked) else "top_gain"
+        contenders = {name: size for name, size in (("raw", 0), (candidate_set, budget)) if size in scores}
         # only two contenders: picking the best of many sizes would pick fold noise (measured: worse on new rows)
         self.selection_choice_ = max(contenders, key=lambda name: scores[contenders[name]].mean)
         selected = [*raw, *ranked[: contenders[self.selection_choice_]]]

@@ -65,15 +65,7 @@ def as_model_input(frame: pd.DataFrame) -> pd.DataFrame:
 
 def cv_score(frame: pd.DataFrame, y: pd.Series, problem_type: str, metric: str, k: int, seed: int, repeats: int = 1) -> Score:
     """Mean and std over K folds (``repeats`` times, reshuffled) of the metric; each model sees its training part only."""
-    started = time.perf_counter()
-    scorer = get_scorer(metric)
-    X = as_model_input(frame)
-    scores = []
-    for repeat in range(repeats):
-        for train, valid in folds(problem_type, k, seed + repeat).split(X, y):
-            model = model_for(problem_type, seed, search=True).fit(X.iloc[train], y.iloc[train])
-            scores.append(scorer(model, X.iloc[valid], y.iloc[valid]))
-    return Score(float(np.mean(scores)), float(np.std(scores)), time.perf_counter() - started)
+    return in_fold_prefix_scores(frame, y, list(frame.columns), [], {0}, problem_type=problem_type, metric=metric, k=k, seed=seed, repeats=repeats)[0]
 
 
 def gain_ranking(frame: pd.DataFrame, y: pd.Series, problem_type: str, k: int, seed: int) -> pd.Series:
