@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 
 from features import persistence
 from features.config import DEFAULT_METRICS, FeaturesConfig
-from features.entityset import Schema, build_entityset, compute, cutoff_frame, generate_definitions
+from features.entityset import Schema, balanced_subset, build_entityset, compute, cutoff_frame, generate_definitions
 from features.groupby import groupby_definitions
 from features.profile import infer_problem_type
 from features.selection import Score, as_model_input, gain_ranking, in_fold_prefix_scores, model_for, without_monotone_duplicates
@@ -51,7 +51,8 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
     :param metric: a scikit-learn scorer name (default per problem type: RMSE, AUC, macro-F1).
     :param cv_folds: K of the K-fold CV that ranks and selects (on the training rows only).
     :param test_size: share of rows held out before anything is learned; scored once at the end (0: none).
-    :param max_depth: Deep Feature Synthesis depth; ``max_candidates``: at most this many generated definitions.
+    :param max_depth: Deep Feature Synthesis depth; ``max_candidates``: at most this many definitions (input columns
+        included), drawn evenly from every primitive family when there are more.
     :param max_features: None (default): the choice is between the raw columns and the raw columns plus every
         candidate that passed the gain screen; N: plus the best-ranked N distinct candidates instead.
     :param time_budget_seconds: stop generating candidates after this long (the candidates so far are used); the
@@ -202,12 +203,13 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
         schema = self._schema()
         entityset = build_entityset(X_train, tables, schema)
         definitions = generate_definitions(
-            entityset, schema, max_depth=self.max_depth, max_candidates=self.max_candidates,
+            entityset, schema, max_depth=self.max_depth, max_candidates=None,
             agg_primitives=self.agg_primitives, trans_primitives=self.trans_primitives,
         )
         if self.groupby_aggregations:
             # statistics learned from the training rows only; the held-out rows are not in this entityset
-            definitions += groupby_definitions(entityset, schema.target_table)[: max(0, self.max_candidates - len(definitions))]
+            definitions += groupby_definitions(entityset, schema.target_table)
+        definitions = balanced_subset(definitions, self.max_candidates, seed=self.random_state)
         raw_names = [c for c in X.columns if c not in {self.index, self.cutoff_time}]
         by_name = {f.get_name(): f for f in definitions}
         raw = [name for name in by_name if name in raw_names]
