@@ -89,7 +89,7 @@ class FeaturesConfig(_Strict):
     max_features: int | None = Field(
         None, ge=1, description="the candidate set is the raw columns plus the best-ranked N candidates (null: plus every screened candidate)"
     )
-    max_candidates: int = Field(2000, ge=1, description="at most this many generated candidates")
+    max_candidates: int = Field(2000, ge=1, description="at most this many definitions, input columns included; when DFS and the group-by statistics offer more, drawn evenly from every primitive family")
     time_budget_seconds: float | None = Field(None, gt=0, description="stop generating candidates after this long")
     agg_primitives: list[str] | None = Field(None, description="featuretools aggregation primitives; default: a curated set")
     trans_primitives: list[str] | None = Field(None, description="featuretools transform primitives; default: a curated set")
