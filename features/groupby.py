@@ -7,7 +7,8 @@ frequency operators.
 The statistics are learned once, at fit, from the rows the candidates are generated on (never from
 held-out rows), and stored inside the featuretools primitive's arguments, so featuretools' own
 serialization saves them with the feature definitions and ``transform`` applies the same numbers to
-new rows, one row or many (a key not seen at fit gives a missing value, which the boosting model handles).
+new rows, one row or many (a key not seen at fit has a count of 0 and missing statistics, which the
+boosting model handles).
 """
 
 from __future__ import annotations
@@ -45,9 +46,12 @@ class GroupStatistic(TransformPrimitive):
 
     def get_function(self):
         lookup = self.lookup
+        counting = self.statistic == "count"
 
         def statistic_of_group(keys: pd.Series) -> pd.Series:
-            return key_labels(keys).map(lookup).astype(float)
+            values = key_labels(keys).map(lookup).astype(float)
+            # no training row has a key never seen at fit: its count is 0, not unknown (a missing key stays missing)
+            return values.mask(values.isna() & keys.notna(), 0.0) if counting else values
 
         return statistic_of_group
 

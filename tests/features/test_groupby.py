@@ -39,5 +39,6 @@ def test_a_numeric_key_finds_its_group_whether_stored_as_integer_or_float() -> N
     new_rows = pd.DataFrame({"level": [2.0, np.nan, 1.0, 7.0], "x": [0.0, 0.0, 0.0, 0.0]})
     wanted = [definitions["COUNT BY level"], definitions["MEAN(x) BY level"]]
     matrix = compute(wanted, build_entityset(new_rows, {}, Schema()), None, None).reset_index(drop=True)
-    expected = pd.DataFrame({"COUNT BY level": [1.0, np.nan, 3.0, np.nan], "MEAN(x) BY level": [5.0, np.nan, 20.0, np.nan]})
+    # a key never seen at fit: no training row has it (count 0) and its statistics are unknown; a missing key: unknown
+    expected = pd.DataFrame({"COUNT BY level": [1.0, np.nan, 3.0, 0.0], "MEAN(x) BY level": [5.0, np.nan, 20.0, np.nan]})
     pd.testing.assert_frame_equal(matrix[expected.columns], expected, check_dtype=False)
