@@ -53,6 +53,9 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
     :param test_size: share of rows held out before anything is learned; scored once at the end (0: none).
     :param max_depth: Deep Feature Synthesis depth; ``max_candidates``: at most this many definitions (input columns
         included), drawn evenly from every primitive family when there are more.
+    :param agg_primitives: featuretools aggregation primitives (None: a curated set); ``trans_primitives``: transform
+        primitives (None: arithmetic between numeric pairs, datetime parts, text lengths), featuretools' names or
+        sagelab's ``pairwise_min`` and ``pairwise_max`` (OpenFE's min/max of two columns; not in the default set).
     :param max_features: None (default): the choice is between the raw columns and the raw columns plus every
         candidate that passed the gain screen; N: plus the best-ranked N distinct candidates instead.
     :param time_budget_seconds: stop generating candidates after this long (the candidates so far are used); the

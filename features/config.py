@@ -92,7 +92,7 @@ class FeaturesConfig(_Strict):
     max_candidates: int = Field(2000, ge=1, description="at most this many definitions, input columns included; when DFS and the group-by statistics offer more, drawn evenly from every primitive family")
     time_budget_seconds: float | None = Field(None, gt=0, description="stop generating candidates after this long")
     agg_primitives: list[str] | None = Field(None, description="featuretools aggregation primitives; default: a curated set")
-    trans_primitives: list[str] | None = Field(None, description="featuretools transform primitives; default: a curated set")
+    trans_primitives: list[str] | None = Field(None, description="featuretools transform primitives, or sagelab's pairwise_min / pairwise_max; default: a curated set")
     groupby_aggregations: bool = Field(
         True, description="statistics of numeric columns and row counts per key (categorical or numeric with at most 50 values)"
     )

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from features.primitives import PairwiseMax, PairwiseMin
+
 # Curated defaults: cheap, widely useful primitives (featuretools' own defaults include slow ones such as trend)
 AGG_PRIMITIVES: tuple[str, ...] = ("count", "sum", "mean", "max", "min", "std", "num_unique", "mode", "time_since_last")
 TRANS_PRIMITIVES: tuple[str, ...] = (
@@ -17,6 +19,8 @@ TRANS_PRIMITIVES: tuple[str, ...] = (
     "month", "weekday", "hour", "time_since", "num_characters", "num_words",
 )
 SINGLE_TABLE = "data"
+# sagelab's own transform primitives, for ``trans_primitives`` by name (featuretools resolves only its own names)
+OWN_PRIMITIVES = {primitive.name: primitive for primitive in (PairwiseMin, PairwiseMax)}
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,7 @@ def generate_definitions(
             entityset=entityset,
             target_dataframe_name=schema.target_table,
             agg_primitives=list(agg_primitives or AGG_PRIMITIVES),
-            trans_primitives=list(trans_primitives or TRANS_PRIMITIVES),
+            trans_primitives=[OWN_PRIMITIVES.get(name, name) for name in trans_primitives or TRANS_PRIMITIVES],
             max_depth=max_depth,
             max_features=-1 if max_candidates is None else max_candidates,
             features_only=True,

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 import features.groupby  # noqa: F401  (registers GroupStatistic, which featuretools must find to load definitions)
+import features.primitives  # noqa: F401  (the same for pairwise_min and pairwise_max)
 
 FEATURES_FILE = "feature_definitions.json"
 STATE_FILE = "autofeatures.json"
