@@ -94,7 +94,7 @@ class FeaturesConfig(_Strict):
     agg_primitives: list[str] | None = Field(None, description="featuretools aggregation primitives; default: a curated set")
     trans_primitives: list[str] | None = Field(None, description="featuretools transform primitives, or sagelab's pairwise_min / pairwise_max; default: a curated set")
     groupby_aggregations: bool = Field(
-        True, description="statistics of numeric columns and row counts per key (categorical or numeric with at most 50 values)"
+        True, description="statistics of numeric columns and row counts per key (categorical or numeric with at most 50 values) and per pair of keys"
     )
     chunk_size: int = Field(512, ge=1, description="candidates computed and scored at a time (bounds memory)")
 

@@ -1,7 +1,8 @@
 """Group-by aggregations: a numeric column's statistic per value of a key, learned on the training rows.
 
 ``MEAN(age) BY plan`` maps each row's ``plan`` to the mean ``age`` of the training rows with that plan;
-``COUNT BY plan`` to how many training rows have that plan (frequency encoding). Keys are categorical
+``COUNT BY plan`` to how many training rows have that plan (frequency encoding); ``COUNT BY plan AND region``
+to how many have both (OpenFE's CombineThenFreq). Keys are categorical
 columns and numeric columns with few distinct values (codes, counts, levels), as in OpenFE's group-by and
 frequency operators.
 The statistics are learned once, at fit, from the rows the candidates are generated on (never from
@@ -16,6 +17,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from featuretools.primitives import TransformPrimitive
 from woodwork.column_schema import ColumnSchema
@@ -40,8 +42,8 @@ class GroupStatistic(TransformPrimitive):
         self.statistic = statistic
         self.lookup = dict(lookup or {})
         self.description_template = (
-            f"the number of training rows whose {{}} equals this row's" if statistic == "count"
-            else f"the {statistic} of {value_column} over the training rows whose {{}} equals this row's"
+            "the number of training rows that share {} with this row" if statistic == "count"
+            else f"the {statistic} of {value_column} over the training rows that share {{}} with this row"
         )
 
     def get_function(self):
@@ -61,6 +63,40 @@ class GroupStatistic(TransformPrimitive):
         return f"{self.statistic.upper()}({self.value_column}) BY {base_feature_names[0]}"
 
 
+class PairCount(TransformPrimitive):
+    """How many training rows share this row's values of two keys (OpenFE's CombineThenFreq): a lookup table."""
+
+    name = "pair_count"
+    input_types = [
+        [ColumnSchema(semantic_tags={first}), ColumnSchema(semantic_tags={second})]
+        for first in ("category", "numeric") for second in ("category", "numeric")
+    ]
+    return_type = ColumnSchema(logical_type=Double, semantic_tags={"numeric"})
+    description_template = "the number of training rows that share {} and {} with this row"
+
+    def __init__(self, lookup: dict[str, float] | None = None) -> None:
+        self.lookup = dict(lookup or {})
+
+    def get_function(self):
+        lookup = self.lookup
+
+        def count_of_pair(first: pd.Series, second: pd.Series) -> pd.Series:
+            values = pair_labels(first, second).map(lookup).astype(float).to_numpy()
+            # a pair never seen at fit: no training row has it (a missing key stays missing)
+            values[np.isnan(values) & first.notna().to_numpy() & second.notna().to_numpy()] = 0.0
+            return pd.Series(values, index=first.index)
+
+        return count_of_pair
+
+    def generate_name(self, base_feature_names: list[str]) -> str:
+        return f"COUNT BY {base_feature_names[0]} AND {base_feature_names[1]}"
+
+
+def pair_labels(first: pd.Series, second: pd.Series) -> pd.Series:
+    """Two key columns as one string label per row (the lookup tables' keys)."""
+    return key_labels(first).reset_index(drop=True) + "|" + key_labels(second).reset_index(drop=True)
+
+
 def key_labels(keys: pd.Series) -> pd.Series:
     """A key column as the strings of the lookup tables; numbers as floats, so that 3 and 3.0 (an integer column
     at fit, the same column with a gap in new rows) find the same group."""
@@ -70,8 +106,9 @@ def key_labels(keys: pd.Series) -> pd.Series:
 
 
 def groupby_definitions(entityset: Any, target_table: str, statistics: tuple[str, ...] = DEFAULT_STATISTICS) -> list:
-    """A GroupStatistic feature for each (key, other numeric column, statistic) of the target table, and a
-    count per key; keys are categorical or numeric columns with 2 to ``MAX_KEY_CARDINALITY`` distinct values."""
+    """A GroupStatistic feature for each (key, other numeric column, statistic) of the target table, a count per
+    key and a count per pair of keys; keys are categorical or numeric columns with 2 to ``MAX_KEY_CARDINALITY``
+    distinct values."""
     import featuretools as ft
 
     frame = entityset[target_table]
@@ -95,4 +132,11 @@ def groupby_definitions(entityset: Any, target_table: str, statistics: tuple[str
                 lookup = {str(k): float(v) for k, v in table.items()}
                 primitive = GroupStatistic(value_column=value, statistic=statistic, lookup=lookup)
                 definitions.append(ft.Feature(entityset[target_table].ww[key], primitive=primitive))
+    for position, first in enumerate(keys):
+        for second in keys[position + 1 :]:
+            labels = pair_labels(frame[first], frame[second])
+            both = (frame[first].notna() & frame[second].notna()).to_numpy()
+            counts = {str(k): float(v) for k, v in labels[both].value_counts().items()}
+            columns = [entityset[target_table].ww[first], entityset[target_table].ww[second]]
+            definitions.append(ft.Feature(columns, primitive=PairCount(lookup=counts)))
     return definitions

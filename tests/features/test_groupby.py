@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import featuretools as ft
 import numpy as np
 import pandas as pd
 
@@ -24,7 +25,7 @@ def test_how_common_a_numeric_code_is_becomes_a_feature() -> None:
     assert "COUNT BY code" in fitted.get_feature_names_out()
     assert fitted.holdout_["selected"] > fitted.holdout_["raw"] + 0.02, fitted.holdout_
     described = {d["name"]: d["description"] for d in fitted.describe_features()}
-    assert "number of training rows whose" in described["COUNT BY code"]
+    assert 'number of training rows that share the "code" with this row' in described["COUNT BY code"]
 
 
 def test_a_numeric_key_finds_its_group_whether_stored_as_integer_or_float() -> None:
@@ -42,3 +43,14 @@ def test_a_numeric_key_finds_its_group_whether_stored_as_integer_or_float() -> N
     # a key never seen at fit: no training row has it (count 0) and its statistics are unknown; a missing key: unknown
     expected = pd.DataFrame({"COUNT BY level": [1.0, np.nan, 3.0, 0.0], "MEAN(x) BY level": [5.0, np.nan, 20.0, np.nan]})
     pd.testing.assert_frame_equal(matrix[expected.columns], expected, check_dtype=False)
+
+
+def test_how_many_training_rows_share_a_pair_of_keys() -> None:
+    training = pd.DataFrame({"a": [1, 1, 2, 2, 2], "b": pd.Categorical(["x", "y", "x", "x", "y"]), "v": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    definitions = {f.get_name(): f for f in groupby_definitions(build_entityset(training, {}, Schema()), SINGLE_TABLE)}
+    assert {"COUNT BY a AND b", "COUNT BY a AND v", "COUNT BY b AND v"} <= set(definitions)
+    new_rows = pd.DataFrame({"a": [2, 1, 3, np.nan], "b": pd.Categorical(["x", "x", "x", "y"]), "v": [0.0] * 4})
+    matrix = compute([definitions["COUNT BY a AND b"]], build_entityset(new_rows, {}, Schema()), None, None)
+    # (2, x) twice at fit, (1, x) once, (3, x) never: 0; a missing key: unknown
+    np.testing.assert_array_equal(matrix["COUNT BY a AND b"].to_numpy(), [2.0, 1.0, 0.0, np.nan])
+    assert 'training rows that share the "a" and the "b" with this row' in ft.describe_feature(definitions["COUNT BY a AND b"])
