@@ -54,3 +54,7 @@ def test_how_many_training_rows_share_a_pair_of_keys() -> None:
     # (2, x) twice at fit, (1, x) once, (3, x) never: 0; a missing key: unknown
     np.testing.assert_array_equal(matrix["COUNT BY a AND b"].to_numpy(), [2.0, 1.0, 0.0, np.nan])
     assert 'training rows that share the "a" and the "b" with this row' in ft.describe_feature(definitions["COUNT BY a AND b"])
+    # the lookup table travels with featuretools' own serialization of the definition
+    (loaded,) = ft.load_features(ft.save_features([definitions["COUNT BY a AND b"]]))
+    again = compute([loaded], build_entityset(new_rows, {}, Schema()), None, None)
+    np.testing.assert_array_equal(again["COUNT BY a AND b"].to_numpy(), [2.0, 1.0, 0.0, np.nan])
