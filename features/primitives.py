@@ -13,35 +13,37 @@ from woodwork.column_schema import ColumnSchema
 from woodwork.logical_types import Double
 
 
-class PairwiseMin(TransformPrimitive):
+class _RowwiseOfTwo(TransformPrimitive):
+    """``operation`` of two numbers, row by row, named ``a WORD b``; no ``name``, so featuretools never offers it."""
+
+    input_types = [ColumnSchema(semantic_tags={"numeric"}), ColumnSchema(semantic_tags={"numeric"})]
+    return_type = ColumnSchema(logical_type=Double, semantic_tags={"numeric"})
+    commutative = True
+    operation: np.ufunc
+    word: str
+
+    def get_function(self):
+        operation = type(self).operation
+        return lambda left, right: operation(left.astype(float), right.astype(float))
+
+    def generate_name(self, base_feature_names: list[str]) -> str:
+        # infix, like featuretools' "a + b": LightGBM refuses feature names with a comma
+        return f"{base_feature_names[0]} {self.word} {base_feature_names[1]}"
+
+
+class PairwiseMin(_RowwiseOfTwo):
     """The smaller of two numbers, row by row."""
 
     name = "pairwise_min"
-    input_types = [ColumnSchema(semantic_tags={"numeric"}), ColumnSchema(semantic_tags={"numeric"})]
-    return_type = ColumnSchema(logical_type=Double, semantic_tags={"numeric"})
-    commutative = True
+    operation = np.minimum
+    word = "MIN"
     description_template = "the smaller of {} and {}"
 
-    def get_function(self):
-        return lambda left, right: np.minimum(left.astype(float), right.astype(float))
 
-    def generate_name(self, base_feature_names: list[str]) -> str:
-        # infix, like featuretools' "a + b": LightGBM refuses feature names with a comma
-        return f"{base_feature_names[0]} MIN {base_feature_names[1]}"
-
-
-class PairwiseMax(TransformPrimitive):
+class PairwiseMax(_RowwiseOfTwo):
     """The larger of two numbers, row by row."""
 
     name = "pairwise_max"
-    input_types = [ColumnSchema(semantic_tags={"numeric"}), ColumnSchema(semantic_tags={"numeric"})]
-    return_type = ColumnSchema(logical_type=Double, semantic_tags={"numeric"})
-    commutative = True
+    operation = np.maximum
+    word = "MAX"
     description_template = "the larger of {} and {}"
-
-    def get_function(self):
-        return lambda left, right: np.maximum(left.astype(float), right.astype(float))
-
-    def generate_name(self, base_feature_names: list[str]) -> str:
-        # infix, like featuretools' "a + b": LightGBM refuses feature names with a comma
-        return f"{base_feature_names[0]} MAX {base_feature_names[1]}"
