@@ -51,9 +51,8 @@ class GroupStatistic(TransformPrimitive):
         counting = self.statistic == "count"
 
         def statistic_of_group(keys: pd.Series) -> pd.Series:
-            values = key_labels(keys).map(lookup).astype(float)
-            # no training row has a key never seen at fit: its count is 0, not unknown (a missing key stays missing)
-            return values.mask(values.isna() & keys.notna(), 0.0) if counting else values
+            labels = key_labels(keys)
+            return looked_up_counts(labels, lookup, keys) if counting else labels.map(lookup).astype(float)
 
         return statistic_of_group
 
@@ -81,10 +80,7 @@ class PairCount(TransformPrimitive):
         lookup = self.lookup
 
         def count_of_pair(first: pd.Series, second: pd.Series) -> pd.Series:
-            values = pair_labels(first, second).map(lookup).astype(float).to_numpy()
-            # a pair never seen at fit: no training row has it (a missing key stays missing)
-            values[np.isnan(values) & first.notna().to_numpy() & second.notna().to_numpy()] = 0.0
-            return pd.Series(values, index=first.index)
+            return looked_up_counts(pair_labels(key_labels(first), key_labels(second)), lookup, first, second)
 
         return count_of_pair
 
@@ -92,9 +88,16 @@ class PairCount(TransformPrimitive):
         return f"COUNT BY {base_feature_names[0]} AND {base_feature_names[1]}"
 
 
+def looked_up_counts(labels: pd.Series, lookup: dict[str, float], *keys: pd.Series) -> pd.Series:
+    """The training-row count of each label; a label never seen at fit counts 0 (no training row has it), unless
+    one of its ``keys`` is missing: then it is unknown."""
+    counts = labels.map(lookup).astype(float)
+    return counts.mask(counts.isna().to_numpy() & np.logical_and.reduce([key.notna().to_numpy() for key in keys]), 0.0)
+
+
 def pair_labels(first: pd.Series, second: pd.Series) -> pd.Series:
-    """Two key columns as one string label per row (the lookup tables' keys)."""
-    return key_labels(first).reset_index(drop=True) + "|" + key_labels(second).reset_index(drop=True)
+    """Two keys' labels (:func:`key_labels`) as one label per row, in the rows' order (the index of ``first``)."""
+    return first + "|" + second.to_numpy()
 
 
 def key_labels(keys: pd.Series) -> pd.Series:
@@ -117,9 +120,10 @@ def groupby_definitions(entityset: Any, target_table: str, statistics: tuple[str
     keys = [c for c in schema.columns if c != index and schema.semantic_tags[c] & {"category", "numeric"}
             and 1 < frame[c].nunique(dropna=True) <= MAX_KEY_CARDINALITY]
     values = [c for c in schema.columns if c != index and "numeric" in schema.semantic_tags[c]]
+    labels = {key: key_labels(frame[key]) for key in keys}  # once per key: the pairs reuse them
     definitions = []
     for key in keys:
-        grouped = frame.groupby(key_labels(frame[key]), observed=True)
+        grouped = frame.groupby(labels[key], observed=True)
         counts = {str(k): float(v) for k, v in grouped.size().items()}
         definitions.append(ft.Feature(entityset[target_table].ww[key], primitive=GroupStatistic(statistic="count", lookup=counts)))
         for value in values:
@@ -134,9 +138,8 @@ def groupby_definitions(entityset: Any, target_table: str, statistics: tuple[str
                 definitions.append(ft.Feature(entityset[target_table].ww[key], primitive=primitive))
     for position, first in enumerate(keys):
         for second in keys[position + 1 :]:
-            labels = pair_labels(frame[first], frame[second])
             both = (frame[first].notna() & frame[second].notna()).to_numpy()
-            counts = {str(k): float(v) for k, v in labels[both].value_counts().items()}
+            counts = {str(k): float(v) for k, v in pair_labels(labels[first], labels[second])[both].value_counts().items()}
             columns = [entityset[target_table].ww[first], entityset[target_table].ww[second]]
             definitions.append(ft.Feature(columns, primitive=PairCount(lookup=counts)))
     return definitions
