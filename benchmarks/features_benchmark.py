@@ -9,6 +9,7 @@ generate, compute) vs ``ft.dfs`` alone on the same data, as a ratio.
 
     .venv/bin/python benchmarks/features_benchmark.py                       # every dataset, 10 splits (~40 min)
     .venv/bin/python benchmarks/features_benchmark.py --dataset diabetes --splits 1
+    .venv/bin/python benchmarks/features_benchmark.py --summarize part1.log part2.log  # one table from runs in parts
 
 OpenFE is not a sagelab dependency: it runs in its own virtualenv (``--openfe-python``, default
 ``/tmp/openfe-venv/bin/python``, made with ``python -m venv /tmp/openfe-venv && /tmp/openfe-venv/bin/pip
@@ -194,7 +195,8 @@ class Cell:
         self.counts.append(count)
 
 
-def run_split(name: str, data: dict, split: int, python: str | None, cells: dict[str, Cell], *, measure_dfs_path: bool) -> None:
+def run_split(name: str, data: dict, split: int, python: str | None, cells: dict[str, Cell], *, measure_dfs_path: bool,
+              max_candidates: int = 600) -> None:
     """Every method on one train/held-out split (``split`` seeds the split and every method)."""
     X, y = data["X"].reset_index(drop=True), data["y"].reset_index(drop=True)
     problem, _ = infer_problem_type(y)
@@ -213,7 +215,8 @@ def run_split(name: str, data: dict, split: int, python: str | None, cells: dict
     matrix, ft_seconds = featuretools_alone({**data, "X": X})
     record("featuretools DFS (all)", matrix.iloc[rows_train], matrix.iloc[rows_test], ft_seconds)
     started = time.perf_counter()
-    transformer = AutoFeatures(**data["schema"], test_size=0.0, max_features=None, max_candidates=600, random_state=split)
+    transformer = AutoFeatures(**data["schema"], test_size=0.0, max_features=None, max_candidates=max_candidates,
+                               random_state=split)
     train = transformer.fit_transform(X.iloc[rows_train], y_train, tables=data["tables"])
     test = transformer.transform(X.iloc[rows_test], tables=data["tables"])
     record("sagelab AutoFeatures", train, test, time.perf_counter() - started)
@@ -277,6 +280,38 @@ def summarize(results: dict[str, dict[str, Cell]]) -> None:
     print(f"\nsagelab's mean held-out score >= every other column's on {wins} of {len(results)} datasets")
 
 
+SPLIT_LINE = re.compile(
+    r"^(?P<name>.{20}) (?P<split>[ \d]{5}) (?P<method>" + "|".join(map(re.escape, METHODS)) + r")\s+"
+    r"(?P<score>-?\d+\.\d+)\s+(?P<seconds>\d+\.\d+)\s+(?P<count>\d+)$"
+)
+
+
+def results_from_logs(paths: list[str]) -> dict[str, dict[str, Cell]]:
+    """The per-split lines of earlier runs' output, as one set of results (datasets in order of first appearance).
+
+    For a long benchmark run in parts (for example splits 0-9 and 10-19 on different days, same code); a
+    (dataset, split, method) found twice is an error, since the parts would then not be disjoint.
+    """
+    seen: dict[tuple[str, int, str], Path] = {}
+    results: dict[str, dict[str, Cell]] = {}
+    for path in map(Path, paths):
+        if not path.is_file():
+            raise SystemExit(f"--summarize: {path} is not a file")
+        for line in path.read_text().splitlines():
+            match = SPLIT_LINE.match(line)
+            if not match:
+                continue
+            name, split, method = match["name"].strip(), int(match["split"]), match["method"]
+            if (name, split, method) in seen:
+                raise SystemExit(f"--summarize: {name} split {split} {method} is in both {seen[name, split, method]} and {path}")
+            seen[name, split, method] = path
+            cells = results.setdefault(name, {m: Cell() for m in METHODS})
+            cells[method].add(float(match["score"]), float(match["seconds"]), int(match["count"]))
+    if not results:
+        raise SystemExit(f"--summarize: no per-split result lines in {', '.join(paths)}")
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", action="append", help="dataset name (repeatable; default all)")
@@ -285,7 +320,12 @@ def main() -> None:
                         help="seed of the first split (default 0, the reported splits); develop on others, e.g. 100")
     parser.add_argument("--openfe-python", default="/tmp/openfe-venv/bin/python", help="interpreter of a venv with openfe")
     parser.add_argument("--no-openfe", action="store_true")
+    parser.add_argument("--max-candidates", type=int, default=600, help="sagelab's max_candidates (default 600)")
+    parser.add_argument("--summarize", nargs="+", metavar="LOG", help="only print the summary of earlier runs' output")
     args = parser.parse_args()
+    if args.summarize:
+        summarize(results_from_logs(args.summarize))
+        return
     python = None if args.no_openfe else openfe_python(args.openfe_python)
     print(f"{'dataset':20} {'split':>5} {'method':24} {'held-out':>12} {'seconds':>9} {'features':>9}")
     results: dict[str, dict[str, Cell]] = {}
@@ -294,7 +334,8 @@ def main() -> None:
             continue
         results[name] = {method: Cell() for method in METHODS}
         for split in range(args.first_split, args.first_split + args.splits):
-            run_split(name, data, split, python, results[name], measure_dfs_path=split == args.first_split)
+            run_split(name, data, split, python, results[name], measure_dfs_path=split == args.first_split,
+                      max_candidates=args.max_candidates)
     summarize(results)
     print(f"\nmetrics: {DEFAULT_METRICS}; held-out = 25% of rows per split, the same rows for every method")
 
