@@ -209,7 +209,7 @@ def run_split(name: str, data: dict, split: int, python: str | None, cells: dict
     def record(method: str, train: pd.DataFrame, test: pd.DataFrame, seconds: float) -> None:
         value = score(train, test, y_train, y_test, problem, metric)
         cells[method].add(value, seconds, train.shape[1])
-        print(f"{name:20} {split:>5} {method:24} {value:>12.4f} {seconds:>9.1f} {train.shape[1]:>9}", flush=True)
+        print(split_line(name, split, method, value, seconds, train.shape[1]), flush=True)
 
     record("raw", X.iloc[rows_train][raw_columns], X.iloc[rows_test][raw_columns], 0.0)
     matrix, ft_seconds = featuretools_alone({**data, "X": X})
@@ -236,6 +236,11 @@ def run_split(name: str, data: dict, split: int, python: str | None, cells: dict
             ours.append(sagelab_dfs_path({**data, "X": X}))
         ratio = float(np.median(ours) / np.median(theirs))
         print(f"{name:20} sagelab DFS path / featuretools alone: {ratio:.2f}x (median of {rounds})", flush=True)
+
+
+def split_line(name: str, split: int, method: str, score: float, seconds: float, count: int) -> str:
+    """One method's result on one split, as printed (and read back by ``--summarize``)."""
+    return f"{name:20} {split:>5} {method:24} {score:>12.4f} {seconds:>9.1f} {count:>9}"
 
 
 def paired_difference(cells: dict[str, Cell]) -> str:
