@@ -29,7 +29,7 @@ from features.config import DEFAULT_METRICS, FeaturesConfig
 from features.entityset import Schema, balanced_subset, build_entityset, compute, cutoff_frame, generate_definitions
 from features.groupby import groupby_definitions
 from features.profile import infer_problem_type
-from features.selection import Score, as_model_input, gain_ranking, in_fold_prefix_scores, model_for, without_monotone_duplicates
+from features.selection import Score, as_model_input, clearly_better, gain_ranking, in_fold_prefix_scores, model_for, without_monotone_duplicates
 
 # candidate sets are scored on folds other than the screening's, twice reshuffled: a steadier comparison
 SCORING_SEED_OFFSET = 7919
@@ -57,7 +57,8 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
         primitives (None: arithmetic between numeric pairs, datetime parts, text lengths), featuretools' names or
         sagelab's ``pairwise_min`` and ``pairwise_max`` (OpenFE's min/max of two columns; not in the default set).
     :param max_features: None (default): the choice is between the raw columns and the raw columns plus every
-        candidate that passed the gain screen; N: plus the best-ranked N distinct candidates instead.
+        candidate that passed the gain screen; N: plus the best-ranked N distinct candidates instead. The raw columns
+        alone are kept only when they score better by more than one standard error of the fold-by-fold difference.
     :param time_budget_seconds: stop generating candidates after this long (the candidates so far are used); the
         final comparison of the raw columns with the candidate set always runs.
     :param groupby_aggregations: add statistics of numeric columns and row counts per key (a categorical column or a
@@ -268,8 +269,15 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
             )
         candidate_set = "dfs_all" if budget == len(ranked) else "top_gain"
         contenders = {name: size for name, size in (("raw", 0), (candidate_set, budget)) if size in scores}
-        # only two contenders: picking the best of many sizes would pick fold noise (measured: worse on new rows)
-        self.selection_choice_ = max(contenders, key=lambda name: scores[contenders[name]].mean)
+        # only two contenders: picking the best of many sizes would pick fold noise (measured: worse on new rows).
+        # The candidate set holds the raw columns too and trees can ignore what does not help, so the raw columns alone
+        # must win by more than fold noise (measured: choices of raw on small margins lost on new rows; fair, where
+        # nothing helps, still gets its raw columns)
+        engineered = next((name for name, size in contenders.items() if size > 0), None)
+        self.selection_choice_ = (
+            "raw" if engineered is None or ("raw" in contenders and clearly_better(scores[0], scores[contenders[engineered]]))
+            else engineered
+        )
         selected = [*raw, *ranked[: contenders[self.selection_choice_]]]
         self.score_curve_ = [(len(raw) + n, score.mean) for n, score in sorted(scores.items())]
         self.feature_definitions_ = [by_name[n] for n in selected]

@@ -5,6 +5,7 @@ idea of judging a feature by what a boosting model gains from it), chunk by chun
 sets never sit in memory whole; a candidate no tree splits on is screened out. :func:`in_fold_prefix_scores`
 then scores the raw columns plus the best-ranked ``n`` candidates for several ``n`` with the ranking
 learned again inside every fold, so a set's score is not flattered by rows that chose its members.
+:func:`clearly_better` compares two sets fold by fold.
 :func:`without_monotone_duplicates` keeps near-monotone copies out of a capped budget. Ranking and
 scoring use :func:`model_for`'s cheaper ``search`` twin.
 """
@@ -32,6 +33,7 @@ class Score:
     mean: float
     std: float
     seconds: float
+    folds: tuple[float, ...] = ()  # one score per fold, in the same fold order for every set scored together
 
 
 def model_for(problem_type: str, seed: int, *, search: bool = False):
@@ -154,4 +156,13 @@ def in_fold_prefix_scores(
                 if size < len(ranked) or not ranked:
                     measure(size, [*base, *order[:size]], train, valid)
             on_fold()
-    return {n: Score(float(np.mean(scores[n])), float(np.std(scores[n])), seconds[n]) for n in wanted}
+    return {n: Score(float(np.mean(scores[n])), float(np.std(scores[n])), seconds[n], tuple(map(float, scores[n]))) for n in wanted}
+
+
+def clearly_better(challenger: Score, incumbent: Score) -> bool:
+    """Whether ``challenger`` beats ``incumbent`` by more than one standard error of their fold-by-fold differences
+    (both scored on the same folds)."""
+    differences = np.subtract(challenger.folds, incumbent.folds)
+    if len(differences) < 2:
+        return challenger.mean > incumbent.mean
+    return float(differences.mean()) > float(differences.std(ddof=1) / np.sqrt(len(differences)))

@@ -8,7 +8,7 @@ import pytest
 
 import time
 
-from features.selection import cv_score, gain_ranking, in_fold_prefix_scores, without_monotone_duplicates
+from features.selection import Score, clearly_better, cv_score, gain_ranking, in_fold_prefix_scores, without_monotone_duplicates
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +93,25 @@ def test_columns_no_tree_splits_on_do_not_change_the_other_gains(data) -> None:
     gaining = [c for c in wide.columns if ranking[c] > 0]
     again = gain_ranking(wide[gaining], y, "regression", 3, 0)
     pd.testing.assert_series_equal(again[gaining], ranking[gaining])
+
+
+def test_a_set_is_clearly_better_only_beyond_the_noise_of_its_fold_by_fold_differences() -> None:
+    incumbent = Score(mean=0.80, std=0.05, seconds=0.0, folds=(0.75, 0.85, 0.80, 0.70, 0.90))
+    # the same small lead on every fold: clear, although far below the folds' spread
+    steady = Score(mean=0.81, std=0.05, seconds=0.0, folds=(0.76, 0.86, 0.81, 0.71, 0.91))
+    assert clearly_better(steady, incumbent)
+    assert not clearly_better(incumbent, steady)
+    # a larger lead in the mean that comes from one fold: within the noise
+    erratic = Score(mean=0.82, std=0.09, seconds=0.0, folds=(0.65, 0.95, 0.80, 0.70, 1.00))
+    assert not clearly_better(erratic, incumbent)
+    assert not clearly_better(incumbent, incumbent)
+
+
+def test_fold_scores_come_back_in_fold_order_for_every_set(data) -> None:
+    frame, y = data
+    scores = in_fold_prefix_scores(frame, y, ["c3"], ["c0", "c1", "c2"], {0, 3}, repeats=2, **SEARCH)
+    assert len(scores[0].folds) == len(scores[3].folds) == 6
+    assert scores[3].mean == pytest.approx(np.mean(scores[3].folds))
+    # the informative columns win on every single fold, far beyond the noise of the differences
+    assert all(a > b for a, b in zip(scores[3].folds, scores[0].folds, strict=True))
+    assert clearly_better(scores[3], scores[0]) and not clearly_better(scores[0], scores[3])
