@@ -59,8 +59,8 @@ def write_report(transformer: AutoFeatures, directory: Path, title: str) -> dict
               "per-chunk gain screen (positive LightGBM gain in the training folds; with a cap, near-monotone copies left out); `top_gain` (with a `max_features` "
               "cap): raw columns plus the best-ranked candidates up to the cap, near-monotone copies skipped. Each set "
               "is scored on fresh, repeated folds, the ranking learned again inside each fold so that no validation row "
-              "chose a set's members. The candidate set becomes `selected` unless the raw columns score better by more "
-              "than one standard error of the fold-by-fold difference (the candidate set holds the raw columns too) (here: "
+              "chose a set's members. The candidate set, which holds the raw columns too, becomes `selected` unless the "
+              "raw columns alone score better by more than one standard error of the fold-by-fold difference (here: "
               f"`{transformer.selection_choice_}`); the curve of the other sizes is shown, not chosen from, because the "
               "best of many sizes is mostly the luckiest."]
     if transformer.holdout_:

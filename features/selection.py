@@ -30,10 +30,18 @@ SEARCH_BINS = 63  # histogram bins of the search twin (LightGBM's default 255): 
 
 @dataclass(frozen=True)
 class Score:
-    mean: float
-    std: float
+    """A set's CV scores, one per fold (in the same fold order for every set scored together), and the fits' time."""
+
+    folds: tuple[float, ...]
     seconds: float
-    folds: tuple[float, ...] = ()  # one score per fold, in the same fold order for every set scored together
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.folds))
+
+    @property
+    def std(self) -> float:
+        return float(np.std(self.folds))
 
 
 def model_for(problem_type: str, seed: int, *, search: bool = False):
@@ -156,7 +164,7 @@ def in_fold_prefix_scores(
                 if size < len(ranked) or not ranked:
                     measure(size, [*base, *order[:size]], train, valid)
             on_fold()
-    return {n: Score(float(np.mean(scores[n])), float(np.std(scores[n])), seconds[n], tuple(map(float, scores[n]))) for n in wanted}
+    return {n: Score(tuple(map(float, scores[n])), seconds[n]) for n in wanted}
 
 
 def clearly_better(challenger: Score, incumbent: Score) -> bool:
@@ -164,5 +172,5 @@ def clearly_better(challenger: Score, incumbent: Score) -> bool:
     (both scored on the same folds)."""
     differences = np.subtract(challenger.folds, incumbent.folds)
     if len(differences) < 2:
-        return challenger.mean > incumbent.mean
+        return bool(differences.sum() > 0)
     return float(differences.mean()) > float(differences.std(ddof=1) / np.sqrt(len(differences)))

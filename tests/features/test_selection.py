@@ -96,13 +96,13 @@ def test_columns_no_tree_splits_on_do_not_change_the_other_gains(data) -> None:
 
 
 def test_a_set_is_clearly_better_only_beyond_the_noise_of_its_fold_by_fold_differences() -> None:
-    incumbent = Score(mean=0.80, std=0.05, seconds=0.0, folds=(0.75, 0.85, 0.80, 0.70, 0.90))
+    incumbent = Score(folds=(0.75, 0.85, 0.80, 0.70, 0.90), seconds=0.0)
     # the same small lead on every fold: clear, although far below the folds' spread
-    steady = Score(mean=0.81, std=0.05, seconds=0.0, folds=(0.76, 0.86, 0.81, 0.71, 0.91))
+    steady = Score(folds=(0.76, 0.86, 0.81, 0.71, 0.91), seconds=0.0)
     assert clearly_better(steady, incumbent)
     assert not clearly_better(incumbent, steady)
     # a larger lead in the mean that comes from one fold: within the noise
-    erratic = Score(mean=0.82, std=0.09, seconds=0.0, folds=(0.65, 0.95, 0.80, 0.70, 1.00))
+    erratic = Score(folds=(0.65, 0.95, 0.80, 0.70, 1.00), seconds=0.0)
     assert not clearly_better(erratic, incumbent)
     assert not clearly_better(incumbent, incumbent)
 
