@@ -62,7 +62,8 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
     :param time_budget_seconds: stop generating candidates after this long (the candidates so far are used); the
         final comparison of the raw columns with the candidate set always runs.
     :param groupby_aggregations: add statistics of numeric columns and row counts per key (a categorical column or a
-        numeric one with few values) and row counts per pair of keys, learned on the training rows.
+        numeric one with few values, at least 20 rows per value) and row counts per pair of keys, learned on the
+        training rows.
     :param chunk_size: candidates computed and ranked at a time, bounding memory on wide data.
     :param verbose: progress bars (candidate chunks, scoring folds) and step messages on stderr/stdout.
     """

@@ -3,8 +3,8 @@
 ``MEAN(age) BY plan`` maps each row's ``plan`` to the mean ``age`` of the training rows with that plan;
 ``COUNT BY plan`` to how many training rows have that plan (frequency encoding); ``COUNT BY plan AND region``
 to how many have both (OpenFE's CombineThenFreq). Keys are categorical
-columns and numeric columns with few distinct values (codes, counts, levels), as in OpenFE's group-by and
-frequency operators.
+columns and numeric columns with few distinct values that repeat (codes, counts, levels), as in OpenFE's group-by
+and frequency operators.
 The statistics are learned once, at fit, from the rows the candidates are generated on (never from
 held-out rows), and stored inside the featuretools primitive's arguments, so featuretools' own
 serialization saves them with the feature definitions and ``transform`` applies the same numbers to
@@ -26,6 +26,10 @@ from woodwork.logical_types import Double
 STATISTICS = ("mean", "std", "max", "min", "count")
 DEFAULT_STATISTICS = ("mean", "std")
 MAX_KEY_CARDINALITY = 50  # keys with more distinct values make per-group statistics of a few rows: noise
+# A numeric column is a code or a level only if its values repeat; one with fewer rows per value than this is a
+# measurement at coarse precision (wine's nonflavanoid_phenols: 39 values in 133 rows), and its groups' statistics
+# are a few rows' noise. 20: category_encoders' TargetEncoder trusts a category's own statistic from 20 rows on.
+MIN_ROWS_PER_NUMERIC_KEY_VALUE = 20
 
 
 class GroupStatistic(TransformPrimitive):
@@ -108,17 +112,30 @@ def key_labels(keys: pd.Series) -> pd.Series:
     return keys.astype(str)
 
 
-def groupby_definitions(entityset: Any, target_table: str, statistics: tuple[str, ...] = DEFAULT_STATISTICS) -> list:
+def groupby_definitions(
+    entityset: Any,
+    target_table: str,
+    statistics: tuple[str, ...] = DEFAULT_STATISTICS,
+    min_rows_per_numeric_value: float = MIN_ROWS_PER_NUMERIC_KEY_VALUE,
+) -> list:
     """A GroupStatistic feature for each (key, other numeric column, statistic) of the target table, a count per
-    key and a count per pair of keys; keys are categorical or numeric columns with 2 to ``MAX_KEY_CARDINALITY``
-    distinct values."""
+    key and a count per pair of keys. Keys are categorical columns with 2 to ``MAX_KEY_CARDINALITY`` distinct
+    values, and numeric ones with as few whose values repeat: at least ``min_rows_per_numeric_value`` rows per
+    distinct value on average."""
     import featuretools as ft
 
     frame = entityset[target_table]
     schema = frame.ww.schema
     index = schema.index
-    keys = [c for c in schema.columns if c != index and schema.semantic_tags[c] & {"category", "numeric"}
-            and 1 < frame[c].nunique(dropna=True) <= MAX_KEY_CARDINALITY]
+
+    def is_key(column: str) -> bool:
+        tags = schema.semantic_tags[column]
+        distinct = frame[column].nunique(dropna=True)
+        if "category" in tags:
+            return 1 < distinct <= MAX_KEY_CARDINALITY
+        return "numeric" in tags and 1 < distinct <= min(MAX_KEY_CARDINALITY, frame[column].count() / min_rows_per_numeric_value)
+
+    keys = [c for c in schema.columns if c != index and is_key(c)]
     values = [c for c in schema.columns if c != index and "numeric" in schema.semantic_tags[c]]
     labels = {key: key_labels(frame[key]) for key in keys}  # once per key: the pairs reuse them
     definitions = []

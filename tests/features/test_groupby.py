@@ -34,7 +34,8 @@ def test_a_numeric_key_finds_its_group_whether_stored_as_integer_or_float() -> N
     assert list(key_labels(pd.Series([1, 2], dtype="Int64"))) == ["1.0", "2.0"]
     assert list(key_labels(pd.Series(["a", "b"], dtype="category"))) == ["a", "b"]
     training = pd.DataFrame({"level": [0, 0, 1, 1, 1, 2], "x": [1.0, 3.0, 10.0, 20.0, 30.0, 5.0]})
-    definitions = {f.get_name(): f for f in groupby_definitions(build_entityset(training, {}, Schema()), SINGLE_TABLE)}
+    entityset = build_entityset(training, {}, Schema())
+    definitions = {f.get_name(): f for f in groupby_definitions(entityset, SINGLE_TABLE, min_rows_per_numeric_value=1)}
     assert {"COUNT BY level", "MEAN(x) BY level", "STD(x) BY level"} <= set(definitions)
     assert "MEAN(level) BY level" not in definitions  # a column's statistic by itself is the column again
     new_rows = pd.DataFrame({"level": [2.0, np.nan, 1.0, 7.0], "x": [0.0, 0.0, 0.0, 0.0]})
@@ -47,7 +48,8 @@ def test_a_numeric_key_finds_its_group_whether_stored_as_integer_or_float() -> N
 
 def test_how_many_training_rows_share_a_pair_of_keys() -> None:
     training = pd.DataFrame({"a": [1, 1, 2, 2, 2], "b": pd.Categorical(["x", "y", "x", "x", "y"]), "v": [1.0, 2.0, 3.0, 4.0, 5.0]})
-    definitions = {f.get_name(): f for f in groupby_definitions(build_entityset(training, {}, Schema()), SINGLE_TABLE)}
+    entityset = build_entityset(training, {}, Schema())
+    definitions = {f.get_name(): f for f in groupby_definitions(entityset, SINGLE_TABLE, min_rows_per_numeric_value=1)}
     assert {"COUNT BY a AND b", "COUNT BY a AND v", "COUNT BY b AND v"} <= set(definitions)
     new_rows = pd.DataFrame({"a": [2, 1, 3, np.nan], "b": pd.Categorical(["x", "x", "x", "y"]), "v": [0.0] * 4})
     matrix = compute([definitions["COUNT BY a AND b"]], build_entityset(new_rows, {}, Schema()), None, None)
@@ -58,3 +60,20 @@ def test_how_many_training_rows_share_a_pair_of_keys() -> None:
     (loaded,) = ft.load_features(ft.save_features([definitions["COUNT BY a AND b"]]))
     again = compute([loaded], build_entityset(new_rows, {}, Schema()), None, None)
     np.testing.assert_array_equal(again["COUNT BY a AND b"].to_numpy(), [2.0, 1.0, 0.0, np.nan])
+
+
+def test_a_numeric_column_whose_values_rarely_repeat_is_no_key() -> None:
+    # 20 rows per value: a code; 4 rows per value: a measurement at coarse precision, whose groups are noise
+    rng = np.random.default_rng(0)
+    training = pd.DataFrame({
+        "code": np.repeat(np.arange(5), 20),
+        "reading": np.round(rng.uniform(0, 1, 100), 1) * 2.5,  # at most 11 values, in 100 rows: about 9 rows per value
+        "store": pd.Categorical(rng.choice([f"s{i}" for i in range(40)], 100)),  # a category stays a key however rare
+        "x": rng.normal(size=100),
+    })
+    names = {f.get_name() for f in groupby_definitions(build_entityset(training, {}, Schema()), SINGLE_TABLE)}
+    assert {"COUNT BY code", "MEAN(x) BY code", "COUNT BY store", "MEAN(x) BY store", "COUNT BY code AND store"} <= names
+    assert not any("BY reading" in name or "AND reading" in name for name in names), sorted(names)
+    assert "MEAN(reading) BY code" in names  # still a value to summarize
+    loose = {f.get_name() for f in groupby_definitions(build_entityset(training, {}, Schema()), SINGLE_TABLE, min_rows_per_numeric_value=5)}
+    assert "MEAN(x) BY reading" in loose
