@@ -63,7 +63,7 @@ def test_how_many_training_rows_share_a_pair_of_keys() -> None:
 
 
 def test_a_numeric_column_whose_values_rarely_repeat_is_no_key() -> None:
-    # 20 rows per value: a code; 4 rows per value: a measurement at coarse precision, whose groups are noise
+    # 20 rows per value: a code; about 9 rows per value: a measurement at coarse precision, whose groups are noise
     rng = np.random.default_rng(0)
     training = pd.DataFrame({
         "code": np.repeat(np.arange(5), 20),
@@ -71,9 +71,10 @@ def test_a_numeric_column_whose_values_rarely_repeat_is_no_key() -> None:
         "store": pd.Categorical(rng.choice([f"s{i}" for i in range(40)], 100)),  # a category stays a key however rare
         "x": rng.normal(size=100),
     })
-    names = {f.get_name() for f in groupby_definitions(build_entityset(training, {}, Schema()), SINGLE_TABLE)}
+    entityset = build_entityset(training, {}, Schema())
+    names = {f.get_name() for f in groupby_definitions(entityset, SINGLE_TABLE)}
     assert {"COUNT BY code", "MEAN(x) BY code", "COUNT BY store", "MEAN(x) BY store", "COUNT BY code AND store"} <= names
     assert not any("BY reading" in name or "AND reading" in name for name in names), sorted(names)
     assert "MEAN(reading) BY code" in names  # still a value to summarize
-    loose = {f.get_name() for f in groupby_definitions(build_entityset(training, {}, Schema()), SINGLE_TABLE, min_rows_per_numeric_value=5)}
+    loose = {f.get_name() for f in groupby_definitions(entityset, SINGLE_TABLE, min_rows_per_numeric_value=5)}
     assert "MEAN(x) BY reading" in loose
