@@ -234,6 +234,17 @@ class EvaluationConfig(StrictModel):
     frequency: int = Field(10_000, ge=0, description="timesteps between evaluations during training; 0 = final only")
     deterministic: bool = True
     seed: int | None = Field(None, ge=0, description="evaluation env seed; default: training seed + 1,000,000")
+    keep_best: bool = Field(
+        False,
+        description="keep the model of the best evaluation during training (RL Zoo's best_model) and ship it in model/; "
+        "evaluation.json then reports both the final policy and the best checkpoint",
+    )
+
+    @model_validator(mode="after")
+    def _best_needs_evaluations(self) -> EvaluationConfig:
+        if self.keep_best and not self.frequency:
+            raise ValueError("keep_best needs evaluations during training to choose the best model: set frequency > 0")
+        return self
 
 
 class CheckpointConfig(StrictModel):

@@ -25,6 +25,7 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import CallbackList
 
 from rl.algorithms import build_algorithm, gamma_of, load_algorithm
+from rl.best import SaveBestModel, restore_best_score, ship_best
 from rl.callbacks import (
     MetricLogger,
     PeriodicCheckpoint,
@@ -102,7 +103,7 @@ def run(
     stop = StopOnSignal()
     remaining = config.total_timesteps - model.num_timesteps
     if remaining > 0:
-        callbacks = _callbacks(config, curve, checkpoint, stop, log, output_data_dir)
+        callbacks = _callbacks(config, curve, checkpoint, stop, log, output_data_dir, checkpoint_dir)
         with stop.handling(signal.SIGTERM):
             model.learn(
                 remaining,
@@ -120,6 +121,9 @@ def run(
         return TrainResult(model, config, None, int(model.num_timesteps), elapsed(), model_dir, output_data_dir, checkpoint_dir)
 
     evaluation = evaluate(TrainedModel(model=model, config=config, model_dir=model_dir))
+    extra: dict[str, Any] = {}
+    if config.evaluation.keep_best:
+        evaluation, extra = ship_best(evaluation, int(model.num_timesteps), checkpoint_dir, model_dir)
     wall = elapsed()
     log(
         format_metrics(
@@ -128,7 +132,7 @@ def run(
             final_std_reward=evaluation.std_reward,
         )
     )
-    _write_outputs(config, evaluation, int(model.num_timesteps), wall, curve, output_data_dir)
+    _write_outputs(config, evaluation, int(model.num_timesteps), wall, curve, output_data_dir, extra)
     return TrainResult(model, config, evaluation, int(model.num_timesteps), wall, model_dir, output_data_dir, checkpoint_dir)
 
 
@@ -155,6 +159,7 @@ def _callbacks(
     stop: StopOnSignal,
     log: Callable[[str], None],
     output_data_dir: Path,
+    checkpoint_dir: Path,
 ) -> CallbackList:
     n_envs = config.env.n_envs
     callbacks = [stop, MetricLogger(max(config.total_timesteps // 100, n_envs), log)]
@@ -162,28 +167,37 @@ def _callbacks(
         eval_env = make_evaluation_env(config.env, seed=config.eval_seed)
         # MaskablePPO must see the action masks when evaluated, as when it trains
         evaluation_class = ResumableMaskableEvalCallback if config.algo.name == "maskable_ppo" else ResumableEvalCallback
-        callbacks.append(
-            evaluation_class(
-                eval_env,
-                n_eval_episodes=config.evaluation.episodes,
-                # EvalCallback counts calls; each call advances n_envs timesteps
-                eval_freq=max(config.evaluation.frequency // n_envs, 1),
-                deterministic=config.evaluation.deterministic,
-                callback_after_eval=RecordEvaluation(curve, log),
-                # SB3 keeps per-episode results only with a log path; it writes RL Zoo's evaluations.npz
-                # (for the current training segment; learning_curve.csv covers resumed runs whole)
-                log_path=str(output_data_dir),
-                verbose=0,
-                warn=False,
-            )
+        keep_best = config.evaluation.keep_best
+        evaluation_callback = evaluation_class(
+            eval_env,
+            n_eval_episodes=config.evaluation.episodes,
+            # EvalCallback counts calls; each call advances n_envs timesteps
+            eval_freq=max(config.evaluation.frequency // n_envs, 1),
+            deterministic=config.evaluation.deterministic,
+            callback_after_eval=RecordEvaluation(curve, log),
+            callback_on_new_best=SaveBestModel(config, checkpoint_dir) if keep_best else None,
+            # SB3 keeps per-episode results only with a log path; it writes RL Zoo's evaluations.npz
+            # (for the current training segment; learning_curve.csv covers resumed runs whole)
+            log_path=str(output_data_dir),
+            verbose=0,
+            warn=False,
         )
+        if keep_best:
+            restore_best_score(evaluation_callback, checkpoint_dir)
+        callbacks.append(evaluation_callback)
     if config.checkpoint.frequency:
         callbacks.append(PeriodicCheckpoint(config.checkpoint.frequency, checkpoint))
     return CallbackList(callbacks)
 
 
 def _write_outputs(
-    config: RLConfig, evaluation: Evaluation, timesteps: int, wall: float, curve: LearningCurve, output_data_dir: Path
+    config: RLConfig,
+    evaluation: Evaluation,
+    timesteps: int,
+    wall: float,
+    curve: LearningCurve,
+    output_data_dir: Path,
+    extra: dict[str, Any],
 ) -> None:
     record: dict[str, Any] = {
         "config_name": config.name,
@@ -192,7 +206,8 @@ def _write_outputs(
         "seed": config.seed,
         "timesteps": timesteps,
         "wall_seconds": round(wall, 3),
-        **evaluation.to_dict(),
+        **evaluation.to_dict(),  # the model in model/ (the best checkpoint with evaluation.keep_best)
+        **extra,
     }
     (output_data_dir / EVALUATION_FILE).write_text(json.dumps(record, indent=2))
     if curve.rows:

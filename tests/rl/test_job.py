@@ -80,3 +80,43 @@ def test_vectorized_env_with_normalization_trains_evaluates_and_reloads(tmp_path
     result = train(config, tmp_path, progress_bar=False)
     assert result.evaluation.episodes == 3
     assert evaluate(result.model_dir).episode_rewards == result.evaluation.episode_rewards
+
+
+def test_keep_best_ships_the_best_evaluated_model_and_records_both(tmp_path: Path) -> None:
+    config = tiny(total_timesteps=1024, evaluation={"episodes": 2, "frequency": 256, "keep_best": True})
+    result = train(config, tmp_path, progress_bar=False)
+    recorded = json.loads((result.output_data_dir / "evaluation.json").read_text())
+    curve = [row.split(",") for row in (result.output_data_dir / "learning_curve.csv").read_text().splitlines()[1:]]
+    scores = [float(mean) for _, mean, _ in curve]
+    best = recorded["best_checkpoint"]
+    # the first evaluation with the highest in-training score chose the best model (RL Zoo's best_model)
+    assert best["timesteps"] == int(curve[scores.index(max(scores))][0])
+    assert best["selection_mean_reward"] == pytest.approx(max(scores))
+    assert recorded["shipped"] == "best_checkpoint" and recorded["final_policy"]["timesteps"] == 1024
+    # model/ holds the best model: it loads at its own timestep and reproduces the record's top-level score
+    trained = load_trained(result.model_dir)
+    assert trained.model.num_timesteps == best["timesteps"]
+    assert recorded["mean_reward"] == pytest.approx(best["mean_reward"])
+    assert evaluate(trained).episode_rewards == best["episode_rewards"] == result.evaluation.episode_rewards
+    # the final policy was evaluated on the same episodes (same seed and count)
+    assert recorded["final_policy"]["eval_seed"] == best["eval_seed"] and recorded["final_policy"]["episodes"] == 2
+
+
+def test_keep_best_survives_a_resume(tmp_path: Path) -> None:
+    keep = {"episodes": 2, "frequency": 256, "keep_best": True}
+    train(tiny(total_timesteps=512, evaluation=keep), tmp_path, progress_bar=False)
+    resumed = train(tiny(total_timesteps=2048, evaluation=keep), tmp_path, progress_bar=False)
+    recorded = json.loads((resumed.output_data_dir / "evaluation.json").read_text())
+    curve = [row.split(",") for row in (resumed.output_data_dir / "learning_curve.csv").read_text().splitlines()[1:]]
+    scores = [float(mean) for _, mean, _ in curve]
+    # the best over the whole run, both segments (here the first evaluation: a resumed EvalCallback that
+    # forgot the saved best score would replace it with the best evaluation after the resume)
+    assert recorded["best_checkpoint"]["timesteps"] == int(curve[scores.index(max(scores))][0])
+    assert scores.index(max(scores)) < 2, "the test needs the best evaluation before the resume"
+
+
+def test_keep_best_without_evaluations_during_training_is_a_config_error() -> None:
+    from rl.config import RLConfig
+
+    with pytest.raises(ValueError, match="keep_best needs evaluations during training"):
+        RLConfig.model_validate(tiny(evaluation={"frequency": 0, "keep_best": True}))
