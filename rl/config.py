@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from rl.schedules import check_schedule, is_schedule
 
-ALGORITHMS: tuple[str, ...] = ("ppo", "dqn", "maskable_ppo")
+ALGORITHMS: tuple[str, ...] = ("ppo", "dqn", "maskable_ppo", "qrdqn")
 
 # Keys the job runner owns (where a job runs, not what it does); ignored when an RL config is loaded alone.
 ENVELOPE_KEYS: frozenset[str] = frozenset({"kind", "inputs", "sagemaker", "search_space"})
@@ -148,6 +148,7 @@ _ALGORITHM_SOURCES: dict[str, tuple[str, str]] = {
     "ppo": ("stable_baselines3.ppo.ppo", "PPO"),
     "dqn": ("stable_baselines3.dqn.dqn", "DQN"),
     "maskable_ppo": ("sb3_contrib.ppo_mask.ppo_mask", "MaskablePPO"),
+    "qrdqn": ("sb3_contrib.qrdqn.qrdqn", "QRDQN"),
 }
 
 
@@ -190,13 +191,17 @@ def algorithm_class(name: str) -> type:
         from sb3_contrib import MaskablePPO
 
         return MaskablePPO
+    if name == "qrdqn":
+        from sb3_contrib import QRDQN
+
+        return QRDQN
     raise ValueError(f"unknown algorithm {name!r}; expected one of {', '.join(ALGORITHMS)}")
 
 
 class AlgoConfig(StrictModel):
     """The algorithm and its SB3 hyperparameters (the keyword arguments of its constructor)."""
 
-    name: Literal["ppo", "dqn", "maskable_ppo"]
+    name: Literal["ppo", "dqn", "maskable_ppo", "qrdqn"]
     policy: str = Field("MlpPolicy", description="SB3 policy name: MlpPolicy, CnnPolicy, MultiInputPolicy")
     hyperparameters: dict[str, Any] = Field(default_factory=dict)
 

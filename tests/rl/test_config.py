@@ -49,7 +49,7 @@ def test_defaults_and_eval_seed() -> None:
     ("raw", "expected"),
     [
         (base(env={"id": "CartPol-v1"}), "did you mean CartPole-v1"),
-        (base(algo={"name": "sac"}), "'ppo', 'dqn' or 'maskable_ppo'"),
+        (base(algo={"name": "sac"}), "'ppo', 'dqn', 'maskable_ppo' or 'qrdqn'"),
         (base(algo={"name": "ppo", "hyperparameters": {"learning_rat": 0.1}}), "did you mean learning_rate"),
         (base(algo={"name": "dqn", "hyperparameters": {"n_epochs": 8}}), "DQN has no hyperparameter 'n_epochs'"),
         (base(algo={"name": "ppo", "hyperparameters": {"seed": 1}}), "set by seed"),
@@ -97,7 +97,7 @@ def test_from_yaml_ignores_the_job_envelope(tmp_path: Path) -> None:
     assert RLConfig.from_yaml(path).algo.name == "dqn"
 
 
-@pytest.mark.parametrize("name", ["ppo", "dqn", "maskable_ppo"])
+@pytest.mark.parametrize("name", ["ppo", "dqn", "maskable_ppo", "qrdqn"])
 def test_hyperparameter_names_read_from_source_match_the_class_signature(name: str) -> None:
     import inspect
 

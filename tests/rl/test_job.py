@@ -120,3 +120,14 @@ def test_keep_best_without_evaluations_during_training_is_a_config_error() -> No
 
     with pytest.raises(ValueError, match="keep_best needs evaluations during training"):
         RLConfig.model_validate(tiny(evaluation={"frequency": 0, "keep_best": True}))
+
+
+def test_qrdqn_trains_checkpoints_and_reloads(tmp_path: Path) -> None:
+    config = tiny("qrdqn")
+    config["algo"]["hyperparameters"]["policy_kwargs"] = {"n_quantiles": 10}
+    result = train(config, tmp_path, progress_bar=False)
+    [checkpoint] = list_checkpoints(result.checkpoint_dir)
+    assert checkpoint.replay_buffer_path.is_file()
+    trained = load_trained(result.model_dir)
+    assert type(trained.model).__name__ == "QRDQN" and trained.model.policy.n_quantiles == 10
+    assert evaluate(trained).episode_rewards == result.evaluation.episode_rewards
