@@ -175,6 +175,8 @@ def _describe(error: Mapping[str, Any]) -> str:
         loc = loc[1:]
     where = ".".join(loc) or "(top level)"
     message = str(error["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if error["type"] == "sagelab_field":  # raised where pydantic cannot know the field (see rl.config.field_error)
+        return f"{error['ctx']['field']}: {error['ctx']['message']} (got {_show(error['ctx']['value'])})"
     if error["type"] == "extra_forbidden":
         return f"{where}: unknown field (got {_show(error['input'])})"
     if error["type"] == "missing":

@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from gymnasium import spaces
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.vec_env import VecEnv
 
+from rl.algorithm_specs import algorithm_spec, default_policy
 from rl.config import ACTIVATION_FUNCTIONS, OPTIMIZERS, AlgoConfig, algorithm_class
 from rl.schedules import resolve_schedules
 
@@ -37,8 +39,9 @@ def build_algorithm(
 ) -> BaseAlgorithm:
     """A new SB3 model for ``env``."""
     cls = algorithm_class(config.name)
+    dict_observations = isinstance(env.observation_space, spaces.Dict)
     return cls(
-        config.policy,
+        config.policy or default_policy(config.name, dict_observations=dict_observations),
         env,
         seed=seed,
         device=device,
@@ -57,5 +60,7 @@ def gamma_of(config: AlgoConfig) -> float:
     """The discount factor the algorithm will use (needed by reward normalization)."""
     import inspect
 
+    if not algorithm_spec(config.name).has_gamma:
+        return 0.99  # VecNormalize's default discount for the reward statistics
     default = inspect.signature(algorithm_class(config.name).__init__).parameters["gamma"].default
     return float(config.hyperparameters.get("gamma", default))

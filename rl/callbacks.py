@@ -111,6 +111,10 @@ class PeriodicCheckpoint(_EveryNTimesteps):
         self.save()
 
 
+class TrainingStopped(Exception):
+    """Raised by :class:`StopOnSignal` for an algorithm that ignores a callback's request to stop (ARS)."""
+
+
 class StopOnSignal(BaseCallback):
     """Ends ``learn`` at the next step after SIGTERM, so the job can checkpoint and exit cleanly.
 
@@ -124,6 +128,12 @@ class StopOnSignal(BaseCallback):
 
     def _on_step(self) -> bool:
         return self.received is None
+
+    def _on_rollout_start(self) -> None:
+        # every algorithm but ARS ends learn() when _on_step says False, before another rollout starts;
+        # ARS ignores it, so it is stopped here, between two updates, where its state is whole
+        if self.received is not None:
+            raise TrainingStopped(f"signal {self.received}")
 
     @contextmanager
     def handling(self, *signals: signal.Signals) -> Iterator[StopOnSignal]:

@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
+from rl.algorithm_specs import ALGORITHM_SPECS, ALGORITHMS, algorithm_spec, space_problems
+from rl.env_spec import EnvFacts, EnvProblem, check_env_id, inspect_env, load_entry_point
 from rl.schedules import check_schedule, is_schedule
 
-ALGORITHMS: tuple[str, ...] = ("ppo", "dqn", "maskable_ppo", "qrdqn")
 
 # Keys the job runner owns (where a job runs, not what it does); ignored when an RL config is loaded alone.
 ENVELOPE_KEYS: frozenset[str] = frozenset({"kind", "inputs", "sagemaker", "search_space"})
@@ -77,10 +79,15 @@ class NormalizeConfig(StrictModel):
 
 
 class EnvConfig(StrictModel):
-    """The environment: a Gymnasium id, its kwargs, how many copies and which wrappers."""
+    """The environment: a Gymnasium id or an env class, its kwargs, how many copies and which wrappers."""
 
-    id: str = Field(description="Gymnasium id, e.g. CartPole-v1 or envs/BinPacking-v0")
-    kwargs: dict[str, Any] = Field(default_factory=dict, description="keyword arguments for gymnasium.make")
+    id: str | None = Field(
+        None, description="Gymnasium id: CartPole-v1, envs/BinPacking-v0, or module:EnvId (the module registers it)"
+    )
+    entry_point: str | None = Field(
+        None, description="an env class that need not be registered, package.module:ClassName (kwargs go to it)"
+    )
+    kwargs: dict[str, Any] = Field(default_factory=dict, description="keyword arguments for gymnasium.make or the class")
     n_envs: int = Field(1, ge=1, le=4096, description="parallel environments used for training")
     vectorized: bool = Field(False, description="train on the env's NumPy vector twin instead of N copies")
     vec_env: Literal["dummy", "subproc"] = Field("dummy", description="SB3 VecEnv class for N copies")
@@ -93,16 +100,48 @@ class EnvConfig(StrictModel):
 
     @field_validator("id")
     @classmethod
-    def _known_env(cls, env_id: str) -> str:
-        from gymnasium.envs.registration import registry
-
-        import envs  # noqa: F401  (registers the sagelab environments)
-
-        if env_id not in registry:
-            close = difflib.get_close_matches(env_id, list(registry), n=3, cutoff=0.6)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise ValueError(f"unknown Gymnasium env id {env_id!r}{hint} (sagelab envs: {', '.join(envs.ENV_IDS)})")
+    def _known_env(cls, env_id: str | None) -> str | None:
+        if env_id is not None:
+            try:
+                check_env_id(env_id)
+            except EnvProblem as problem:
+                raise ValueError(problem.message) from None
         return env_id
+
+    @field_validator("entry_point")
+    @classmethod
+    def _env_class(cls, entry_point: str | None) -> str | None:
+        if entry_point is not None:
+            try:
+                load_entry_point(entry_point)
+            except EnvProblem as problem:
+                raise ValueError(problem.message) from None
+        return entry_point
+
+    @model_validator(mode="after")
+    def _buildable(self) -> EnvConfig:
+        if (self.id is None) == (self.entry_point is None):
+            raise field_error("env.id", "give exactly one of env.id (a Gymnasium id) and env.entry_point (an env class)",
+                              {"id": self.id, "entry_point": self.entry_point})
+        if self.vectorized and (self.entry_point or ":" in (self.id or "")):
+            raise field_error("env.vectorized", "the NumPy vector twin exists only for registered sagelab envs", True)
+        self.facts()  # builds the env once: a user's env is checked here, not in the middle of a job
+        return self
+
+    @property
+    def name(self) -> str:
+        """How records and reports name the env: its id, or its entry point."""
+        return self.id or self.entry_point or ""
+
+    def facts(self) -> EnvFacts:
+        """The env's spaces after the wrappers (built once per process), or a field error."""
+        try:
+            return inspect_env(self.id, self.entry_point, dict(self.kwargs), self.wrapper_specs())
+        except EnvProblem as problem:
+            value = {"env.entry_point": self.entry_point, "env.kwargs": self.kwargs, "env.wrappers": self.wrappers}.get(
+                problem.field, self.id
+            )
+            raise field_error(problem.field, problem.message, value) from None
 
     @field_validator("wrappers")
     @classmethod
@@ -143,15 +182,6 @@ def resolve_wrapper(path: str) -> type:
     return wrapper
 
 
-# Where each algorithm class is defined, so its constructor's parameters can be read without importing it.
-_ALGORITHM_SOURCES: dict[str, tuple[str, str]] = {
-    "ppo": ("stable_baselines3.ppo.ppo", "PPO"),
-    "dqn": ("stable_baselines3.dqn.dqn", "DQN"),
-    "maskable_ppo": ("sb3_contrib.ppo_mask.ppo_mask", "MaskablePPO"),
-    "qrdqn": ("sb3_contrib.qrdqn.qrdqn", "QRDQN"),
-}
-
-
 @functools.cache
 def hyperparameter_names(name: str) -> frozenset[str]:
     """The keyword arguments the algorithm's constructor accepts.
@@ -160,7 +190,8 @@ def hyperparameter_names(name: str) -> frozenset[str]:
     must stay fast (importing Stable-Baselines3 pulls in torch, about a second), because the job
     runner validates before it starts the job process, which imports it anyway.
     """
-    module_name, class_name = _ALGORITHM_SOURCES[name]
+    spec = algorithm_spec(name)
+    module_name, class_name = spec.source, spec.class_name
     package, *submodules = module_name.split(".")
     # find_spec of a submodule would import its parent packages (all of SB3); of a top-level name it does not
     spec = importlib.util.find_spec(package)
@@ -178,37 +209,50 @@ def hyperparameter_names(name: str) -> frozenset[str]:
 
 
 def algorithm_class(name: str) -> type:
-    """The SB3 (or sb3-contrib) class for an algorithm name."""
-    if name == "ppo":
-        from stable_baselines3 import PPO
+    """The SB3 (or sb3-contrib) class for an algorithm name (imports SB3, and so torch)."""
+    spec = algorithm_spec(name)
+    return getattr(importlib.import_module(spec.package), spec.class_name)
 
-        return PPO
-    if name == "dqn":
-        from stable_baselines3 import DQN
 
-        return DQN
-    if name == "maskable_ppo":
-        from sb3_contrib import MaskablePPO
-
-        return MaskablePPO
-    if name == "qrdqn":
-        from sb3_contrib import QRDQN
-
-        return QRDQN
-    raise ValueError(f"unknown algorithm {name!r}; expected one of {', '.join(ALGORITHMS)}")
+def field_error(field: str, message: str, value: Any) -> PydanticCustomError:
+    """A validation error about ``field`` (a dotted path) raised where pydantic cannot know it (a model validator)."""
+    return PydanticCustomError("sagelab_field", "{field}: {message}", {"field": field, "message": message, "value": value})
 
 
 class AlgoConfig(StrictModel):
     """The algorithm and its SB3 hyperparameters (the keyword arguments of its constructor)."""
 
-    name: Literal["ppo", "dqn", "maskable_ppo", "qrdqn"]
-    policy: str = Field("MlpPolicy", description="SB3 policy name: MlpPolicy, CnnPolicy, MultiInputPolicy")
+    name: str = Field(description=f"one of {', '.join(ALGORITHMS)}")
+    policy: str | None = Field(
+        None,
+        description="SB3 policy name; default: MlpLstmPolicy for recurrent_ppo, MultiInputPolicy (or MultiInputLstmPolicy) "
+        "for Dict observations, MlpPolicy otherwise",
+    )
     hyperparameters: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("name")
+    @classmethod
+    def _known_algorithm(cls, name: str) -> str:
+        algorithm_spec(name)
+        return name
+
+    @field_validator("policy")
+    @classmethod
+    def _known_policy(cls, policy: str | None, info: ValidationInfo) -> str | None:
+        name = info.data.get("name")
+        if policy is None or name is None:
+            return policy
+        spec = algorithm_spec(name)
+        if policy not in spec.policies:
+            owners = [n for n, s in ALGORITHM_SPECS.items() if policy in s.policies]
+            hint = f" ({policy} is a policy of {', '.join(owners)})" if owners else ""
+            raise ValueError(f"{spec.class_name} has no policy {policy!r}; expected one of {', '.join(spec.policies)}{hint}")
+        return policy
 
     @model_validator(mode="after")
     def _known_hyperparameters(self) -> AlgoConfig:
         accepted = hyperparameter_names(self.name)
-        class_name = _ALGORITHM_SOURCES[self.name][1]
+        class_name = algorithm_spec(self.name).class_name
         for key, value in self.hyperparameters.items():
             if key in _RESERVED_HYPERPARAMETERS:
                 raise ValueError(f"hyperparameter {key!r} is set by {_RESERVED_HYPERPARAMETERS[key]}, not algo.hyperparameters")
@@ -278,6 +322,21 @@ class RLConfig(StrictModel):
     torch_threads: int | None = Field(
         1, ge=1, description="torch CPU threads; 1 is fastest for small MLPs and lets seeds run in parallel"
     )
+
+    @model_validator(mode="after")
+    def _algorithm_fits_env(self) -> RLConfig:
+        facts = self.env.facts()
+        problems = space_problems(
+            self.algo.name,
+            self.algo.policy,
+            observation_space=facts.observation_kind,
+            action_space=facts.action_kind,
+            has_action_masks=facts.has_action_masks,
+        )
+        if problems:
+            field, message = problems[0]
+            raise field_error(field, message, self.algo.policy if field == "algo.policy" else self.algo.name)
+        return self
 
     @property
     def eval_seed(self) -> int:

@@ -12,6 +12,7 @@ Progress goes out as metric log lines through ``log`` (see :mod:`rl.metrics`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import time
@@ -33,6 +34,7 @@ from rl.callbacks import (
     ResumableEvalCallback,
     ResumableMaskableEvalCallback,
     StopOnSignal,
+    TrainingStopped,
 )
 from rl.checkpoints import Checkpoint, latest_checkpoint, save_checkpoint
 from rl.config import RLConfig
@@ -104,7 +106,7 @@ def run(
     remaining = config.total_timesteps - model.num_timesteps
     if remaining > 0:
         callbacks = _callbacks(config, curve, checkpoint, stop, log, output_data_dir, checkpoint_dir)
-        with stop.handling(signal.SIGTERM):
+        with stop.handling(signal.SIGTERM), contextlib.suppress(TrainingStopped):
             model.learn(
                 remaining,
                 callback=callbacks,
@@ -201,7 +203,7 @@ def _write_outputs(
 ) -> None:
     record: dict[str, Any] = {
         "config_name": config.name,
-        "env_id": config.env.id,
+        "env_id": config.env.name,
         "algo": config.algo.name,
         "seed": config.seed,
         "timesteps": timesteps,

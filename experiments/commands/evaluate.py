@@ -68,7 +68,7 @@ def _evaluate_model(source: Path, episodes: int | None, seed: int | None, determ
     config = trained.config
     return {
         "config_name": config.name,
-        "env_id": config.env.id,
+        "env_id": config.env.name,
         "algo": config.algo.name,
         "seed": config.seed,
         "timesteps": int(trained.model.num_timesteps),
@@ -99,7 +99,7 @@ def _evaluate_baseline(config_name: str, baseline: str, episodes: int | None, se
     )
     return {
         "config_name": config.name,
-        "env_id": config.env.id,
+        "env_id": config.env.name,
         "algo": f"baseline:{baseline}",
         "seed": config.seed,
         "timesteps": 0,

@@ -117,14 +117,12 @@ def test_evaluate_reloads_job_dir_and_model_archive(finished_job) -> None:
     assert json.loads(done.stdout)["episodes"] == 2
 
 
-def test_bad_env_kwargs_fail_with_failure_file(tmp_path: Path, write_config) -> None:
+def test_bad_env_kwargs_are_a_config_error_before_the_job_dir_exists(tmp_path: Path, write_config) -> None:
     config = write_config(tiny_rl_config(env={"id": "CartPole-v1", "kwargs": {"pole_length": 2.0}}))
     done = sagelab("run", config, "--output-dir", tmp_path, "--job-name", "broken", "--quiet")
-    assert done.returncode == 1
-    failure = (tmp_path / "broken/output/failure").read_text()
-    assert "pole_length" in failure
-    assert "pole_length" in (tmp_path / "broken/job.log").read_text()
-    assert "failed" in done.stdout
+    assert done.returncode == 2
+    assert "env.kwargs: the env does not accept these kwargs" in done.stderr and "pole_length" in done.stderr
+    assert not (tmp_path / "broken").exists()
 
 
 class _ExplodingCartPole(gym.Wrapper):
@@ -163,7 +161,10 @@ def test_exception_in_training_keeps_what_was_produced(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        ({"algo": {"name": "a2c"}}, "algo.name"),
+        ({"algo": {"name": "a3c"}}, "algo.name: unknown algorithm 'a3c'"),
+        ({"algo": {"name": "sac"}}, "algo.name: SAC cannot act in a Discrete action space"),
+        ({"algo": {"name": "maskable_ppo"}}, "algo.name: MaskablePPO needs an env with an action_masks() method"),
+        ({"algo": {"name": "ppo", "policy": "MlpLstmPolicy"}}, "algo.policy: PPO has no policy 'MlpLstmPolicy'"),
         ({"env": {"id": "CartPole-v9"}}, "env.id"),
         ({"total_timesteps": "lots"}, "total_timesteps"),
         ({"evaluation": {"episods": 3}}, "evaluation.episods: unknown field"),

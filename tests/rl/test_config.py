@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 from stable_baselines3.common.utils import LinearSchedule
 
+from rl.algorithm_specs import ALGORITHMS
 from rl.config import RLConfig
 from rl.schedules import parse_schedule, resolve_schedules
 
@@ -49,7 +50,7 @@ def test_defaults_and_eval_seed() -> None:
     ("raw", "expected"),
     [
         (base(env={"id": "CartPol-v1"}), "did you mean CartPole-v1"),
-        (base(algo={"name": "sac"}), "'ppo', 'dqn', 'maskable_ppo' or 'qrdqn'"),
+        (base(algo={"name": "sacc"}), "unknown algorithm 'sacc'; did you mean sac"),
         (base(algo={"name": "ppo", "hyperparameters": {"learning_rat": 0.1}}), "did you mean learning_rate"),
         (base(algo={"name": "dqn", "hyperparameters": {"n_epochs": 8}}), "DQN has no hyperparameter 'n_epochs'"),
         (base(algo={"name": "ppo", "hyperparameters": {"seed": 1}}), "set by seed"),
@@ -97,7 +98,7 @@ def test_from_yaml_ignores_the_job_envelope(tmp_path: Path) -> None:
     assert RLConfig.from_yaml(path).algo.name == "dqn"
 
 
-@pytest.mark.parametrize("name", ["ppo", "dqn", "maskable_ppo", "qrdqn"])
+@pytest.mark.parametrize("name", ALGORITHMS)
 def test_hyperparameter_names_read_from_source_match_the_class_signature(name: str) -> None:
     import inspect
 
