@@ -35,7 +35,7 @@ from features import AutoFeatures
 from features.config import DEFAULT_METRICS
 from features.datasets import TARGETS, churn_tables, load_dataset
 from features.entityset import Schema, build_entityset, compute, cutoff_frame, generate_definitions
-from features.profile import infer_problem_type
+from features.profiling import infer_problem_type
 from features.selection import as_model_input, model_for
 
 warnings.filterwarnings("ignore")

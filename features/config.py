@@ -7,17 +7,11 @@ Checks that need the data itself (columns, dtypes, duplicate keys) happen in :mo
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-PROBLEM_TYPES = ("auto", "regression", "binary", "multiclass")
-# The metric used when none is given, per problem type (SageMaker Autopilot's defaults, as sklearn scorers).
-DEFAULT_METRICS: dict[str, str] = {
-    "regression": "neg_root_mean_squared_error",
-    "binary": "roc_auc",
-    "multiclass": "f1_macro",
-}
+from features.settings import DEFAULT_METRICS, SearchSettings
+
+__all__ = ["DEFAULT_METRICS", "FeaturesConfig", "Relationship", "TableConfig"]
 
 
 class _Strict(BaseModel):
@@ -66,8 +60,9 @@ class Relationship(_Strict):
         return self.child.split(".", 1)[1]
 
 
-class FeaturesConfig(_Strict):
-    """Everything a feature-engineering job needs."""
+class FeaturesConfig(SearchSettings):
+    """Everything a feature-engineering job needs: its tables and target, plus the search settings
+    (:class:`features.settings.SearchSettings`, the same definition ``AutoFeatures``' parameters come from)."""
 
     name: str = Field("features-job", pattern=r"^[A-Za-z0-9](-*[A-Za-z0-9])*$", max_length=40)
     seed: int = Field(0, ge=0)
@@ -75,28 +70,6 @@ class FeaturesConfig(_Strict):
     relationships: list[Relationship] = Field(default_factory=list)
     target_table: str | None = Field(None, description="table whose rows are predicted; default: the first table")
     target: str = Field(description="the label column of the target table")
-    cutoff_time: str | None = Field(
-        None, description="datetime column of the target table: each row's prediction time; no feature uses later data"
-    )
-    training_window: str | None = Field(
-        None, description="only data this long before the cutoff time, e.g. '30 days' (needs cutoff_time)"
-    )
-    problem_type: Literal["auto", "regression", "binary", "multiclass"] = "auto"
-    metric: str | None = Field(None, description="sklearn scorer name; default per problem type")
-    cv_folds: int = Field(5, ge=2, le=20)
-    test_size: float = Field(0.2, ge=0.0, lt=0.9, description="held-out share of rows, never seen by generation or selection")
-    max_depth: int = Field(2, ge=1, le=4, description="Deep Feature Synthesis depth")
-    max_features: int | None = Field(
-        None, ge=1, description="the candidate set is the raw columns plus the best-ranked N candidates (null: plus every screened candidate)"
-    )
-    max_candidates: int = Field(2000, ge=1, description="at most this many definitions, input columns included; when DFS and the group-by statistics offer more, drawn evenly from every primitive family")
-    time_budget_seconds: float | None = Field(None, gt=0, description="stop generating candidates after this long")
-    agg_primitives: list[str] | None = Field(None, description="featuretools aggregation primitives; default: a curated set")
-    trans_primitives: list[str] | None = Field(None, description="featuretools transform primitives, or sagelab's pairwise_min / pairwise_max; default: a curated set")
-    groupby_aggregations: bool = Field(
-        True, description="statistics of numeric columns and row counts per key (categorical or numeric with at most 50 values) and per pair of keys"
-    )
-    chunk_size: int = Field(512, ge=1, description="candidates computed and scored at a time (bounds memory)")
 
     @model_validator(mode="after")
     def _references(self) -> FeaturesConfig:
@@ -113,13 +86,6 @@ class FeaturesConfig(_Strict):
                     raise ValueError(
                         f"relationships[{position}].{side}: table {table!r} is not declared in tables ({', '.join(names)})"
                     )
-        if self.training_window and not self.cutoff_time:
-            raise ValueError("training_window needs cutoff_time (the window ends at each row's cutoff time)")
-        if self.metric is not None:
-            from sklearn.metrics import get_scorer_names
-
-            if self.metric not in get_scorer_names():
-                raise ValueError(f"metric {self.metric!r} is not a scikit-learn scorer name (e.g. roc_auc, f1_macro, neg_log_loss, r2)")
         return self
 
     @property

@@ -21,9 +21,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-CHURN_TABLES = ("customers", "sessions", "transactions")
-
-
 def churn_tables(n_customers: int = 1000, seed: int = 0) -> dict[str, pd.DataFrame]:
     """The churn dataset as DataFrames: customers (with label and cutoff_time), sessions, transactions."""
     rng = np.random.default_rng(seed)

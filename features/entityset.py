@@ -33,6 +33,7 @@ class Schema:
     indexes: dict[str, str] = field(default_factory=dict)
     relationships: tuple[tuple[str, str, str, str], ...] = ()  # parent table, parent column, child table, child column
     cutoff_time: str | None = None
+    ids: dict[str, tuple[str, ...]] = field(default_factory=dict)  # id columns per table: never fed to a primitive
 
 
 def build_entityset(target_rows: pd.DataFrame, tables: Mapping[str, pd.DataFrame], schema: Schema) -> "ft.EntitySet":  # noqa: F821
@@ -92,6 +93,7 @@ def generate_definitions(
             trans_primitives=[OWN_PRIMITIVES.get(name, name) for name in trans_primitives or TRANS_PRIMITIVES],
             max_depth=max_depth,
             max_features=-1 if max_candidates is None else max_candidates,
+            ignore_columns={table: list(columns) for table, columns in schema.ids.items()},
             features_only=True,
         )
 

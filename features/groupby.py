@@ -15,6 +15,7 @@ boosting model handles).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
@@ -117,11 +118,12 @@ def groupby_definitions(
     target_table: str,
     statistics: tuple[str, ...] = DEFAULT_STATISTICS,
     min_rows_per_numeric_value: float = MIN_ROWS_PER_NUMERIC_KEY_VALUE,
+    exclude: Collection[str] = (),
 ) -> list:
     """A GroupStatistic feature for each (key, other numeric column, statistic) of the target table, a count per
     key and a count per pair of keys. Keys are categorical columns with 2 to ``MAX_KEY_CARDINALITY`` distinct
     values, and numeric ones with as few whose values repeat: at least ``min_rows_per_numeric_value`` rows per
-    distinct value on average."""
+    distinct value on average. Columns in ``exclude`` (ids) are neither keys nor values."""
     import featuretools as ft
 
     frame = entityset[target_table]
@@ -135,8 +137,9 @@ def groupby_definitions(
             return 1 < distinct <= MAX_KEY_CARDINALITY
         return "numeric" in tags and 1 < distinct <= min(MAX_KEY_CARDINALITY, frame[column].count() / min_rows_per_numeric_value)
 
-    keys = [c for c in schema.columns if c != index and is_key(c)]
-    values = [c for c in schema.columns if c != index and "numeric" in schema.semantic_tags[c]]
+    usable = [c for c in schema.columns if c != index and c not in exclude]
+    keys = [c for c in usable if is_key(c)]
+    values = [c for c in usable if "numeric" in schema.semantic_tags[c]]
     labels = {key: key_labels(frame[key]) for key in keys}  # once per key: the pairs reuse them
     definitions = []
     for key in keys:

@@ -7,8 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from features.autofeatures import AutoFeatures
 from features.config import FeaturesConfig
+from features.progress import LogLines
 from features.validation import check_tables, read_tables
 
 MODEL_SUBDIR = "autofeatures"
@@ -39,9 +42,9 @@ def run(
     log(f"{len(X)} rows to predict in {target_table!r}; related tables: {', '.join(related) or 'none'}")
 
     transformer = AutoFeatures.from_config(config)
-    transformer.fit(X, y, tables=related)
+    transformer.fit(X, y, tables=related, progress=LogLines(log))
     log(f"problem type: {transformer.problem_type_} ({transformer.problem_type_reason_}); metric {transformer.metric_}")
-    scores = {row["candidate_set"]: row for row in transformer.leaderboard_}
+    scores = transformer.leaderboard_.set_index("candidate_set").to_dict("index")
     metrics: dict[str, float | int] = {
         "n_candidates": transformer.n_candidates_,
         "n_selected": len(transformer.feature_names_out_),
@@ -49,7 +52,7 @@ def run(
         "selected_cv_score": float(scores["selected"]["cv_score"]),
         "selected_cv_std": float(scores["selected"]["cv_std"]),
     }
-    if scores["raw"]["cv_score"] is not None:
+    if pd.notna(scores["raw"]["cv_score"]):
         metrics["raw_cv_score"] = float(scores["raw"]["cv_score"])
     if "selected" in transformer.holdout_:
         metrics["holdout_score"] = transformer.holdout_["selected"]
@@ -61,10 +64,11 @@ def run(
     (model_dir / "config.json").write_text(json.dumps(config.model_dump(mode="json"), indent=2))
     output_data_dir.mkdir(parents=True, exist_ok=True)
     matrix = transformer.transform(X, tables=related)
-    matrix.insert(0, config.target, y.to_numpy())
+    # the id column (if any) first, then the label: the rows join back to the input table
+    matrix.insert(1 if transformer.keep_index and transformer.index_ else 0, config.target, y.to_numpy())
     matrix.to_csv(output_data_dir / "selected_features.csv", index=False)
-    (output_data_dir / "leaderboard.json").write_text(json.dumps(transformer.leaderboard_, indent=2))
-    (output_data_dir / "selected_features.json").write_text(json.dumps(transformer.describe_features(), indent=2))
+    transformer.leaderboard_.to_json(output_data_dir / "leaderboard.json", orient="records", indent=2)
+    transformer.describe_features().to_json(output_data_dir / "selected_features.json", orient="records", indent=2)
     write_report(transformer, output_data_dir, title=config.name)
     summary = {"config_name": config.name, "problem_type": transformer.problem_type_, "metric": transformer.metric_, **metrics}
     (output_data_dir / "evaluation.json").write_text(json.dumps(summary, indent=2))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
+import pandas as pd
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -15,11 +16,11 @@ from features.autofeatures import AutoFeatures  # noqa: E402
 def write_report(transformer: AutoFeatures, directory: Path, title: str) -> dict[str, Path]:
     """report.md, report.html, importance.png and score_vs_features.png in ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
-    described = sorted(transformer.describe_features(), key=lambda d: -d["importance"])
+    described = transformer.describe_features().sort_values("importance", ascending=False, kind="stable").to_dict("records")
 
     figure, axes = plt.subplots(figsize=(8, 0.35 * len(described) + 1.5))
     axes.barh([d["name"][:60] for d in described][::-1], [d["importance"] for d in described][::-1])
-    axes.set_xlabel("LightGBM gain (model fit on the training rows)")
+    axes.set_xlabel(f"{transformer.estimator_name_} importance (model fit on the training rows)")
     axes.set_title("selected features")
     figure.tight_layout()
     figure.savefig(directory / "importance.png", dpi=100)
@@ -28,8 +29,8 @@ def write_report(transformer: AutoFeatures, directory: Path, title: str) -> dict
     figure, axes = plt.subplots(figsize=(6, 4))
     curve = transformer.score_curve_
     axes.plot([h[0] for h in curve], [h[1] for h in curve], marker="o", label="raw columns + top n candidates (ranked in each fold)")
-    chosen = next(row for row in transformer.leaderboard_ if row["candidate_set"] == "selected")
-    if chosen["cv_score"] is not None:
+    chosen = transformer.leaderboard_.set_index("candidate_set").loc["selected"]
+    if pd.notna(chosen["cv_score"]):
         axes.plot([chosen["n_features"]], [chosen["cv_score"]], marker="*", markersize=14, linestyle="none", label=f"selected ({chosen['chosen']})")
     axes.set_xlabel("number of features")
     axes.set_ylabel(f"CV {transformer.metric_}")
@@ -86,12 +87,12 @@ def _near_duplicates(transformer: AutoFeatures) -> str:
 
 def _leaderboard_cells(transformer: AutoFeatures) -> list[list[str]]:
     def number(value: float | None) -> str:
-        return "n/a" if value is None else f"{value:.4f}"
+        return "n/a" if pd.isna(value) else f"{value:.4f}"
 
     rows = []
-    for row in transformer.leaderboard_:
-        name = row["candidate_set"] + (f" ({row['chosen']})" if "chosen" in row else "")
-        rows.append([name, number(row["cv_score"]), "" if row["cv_std"] is None else f"{row['cv_std']:.4f}",
+    for row in transformer.leaderboard_.to_dict("records"):
+        name = row["candidate_set"] + (f" ({row['chosen']})" if isinstance(row.get("chosen"), str) else "")
+        rows.append([name, number(row["cv_score"]), "" if pd.isna(row["cv_std"]) else f"{row['cv_std']:.4f}",
                      str(row["n_features"]), f"{row['fit_seconds']:.2f}"])
     return rows
 

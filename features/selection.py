@@ -16,11 +16,15 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import KFold, StratifiedKFold
+
+if TYPE_CHECKING:
+    from features.families import ModelFamily
 
 SEARCH_TREES = 60
 # above this rank correlation a candidate is near-monotone in a kept column: a tree finds the same splits in both
@@ -73,18 +77,14 @@ def as_model_input(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
-def cv_score(frame: pd.DataFrame, y: pd.Series, problem_type: str, metric: str, k: int, seed: int, repeats: int = 1) -> Score:
-    """Mean and std over K folds (``repeats`` times, reshuffled) of the metric; each model sees its training part only."""
-    return in_fold_prefix_scores(frame, y, list(frame.columns), [], {0}, problem_type=problem_type, metric=metric, k=k, seed=seed, repeats=repeats)[0]
-
-
-def gain_ranking(frame: pd.DataFrame, y: pd.Series, problem_type: str, k: int, seed: int) -> pd.Series:
-    """Mean LightGBM gain of each column over models fit on the K training folds (never on validation rows)."""
-    X = as_model_input(frame)
+def gain_ranking(frame: pd.DataFrame, y: pd.Series, problem_type: str, k: int, seed: int, family: ModelFamily) -> pd.Series:
+    """Mean importance of each column (LightGBM: gain) over models fit on the K training folds (never on
+    validation rows)."""
+    X = family.prepare(frame)
     gains = np.zeros(X.shape[1])
     for train, _ in folds(problem_type, k, seed).split(X, y):
-        model = model_for(problem_type, seed, search=True).fit(X.iloc[train], y.iloc[train])
-        gains += model.booster_.feature_importance(importance_type="gain")
+        model = family.model(problem_type, seed, search=True).fit(X.iloc[train], y.iloc[train])
+        gains += family.importances(model, X.iloc[train], y.iloc[train])
     return pd.Series(gains / k, index=X.columns).sort_values(ascending=False)
 
 
@@ -122,6 +122,7 @@ def in_fold_prefix_scores(
     metric: str,
     k: int,
     seed: int,
+    family: ModelFamily,
     repeats: int = 1,
     required: Collection[int] = (),
     deadline: float | None = None,
@@ -138,7 +139,7 @@ def in_fold_prefix_scores(
     A size with no columns at all (empty ``base``, ``n`` = 0) has no score.
     """
     scorer = get_scorer(metric)
-    X = as_model_input(frame[[*base, *ranked]])
+    X = family.prepare(frame[[*base, *ranked]])
     wanted = sorted({min(n, len(ranked)) for n in sizes if base or n > 0})
     must = {min(n, len(ranked)) for n in required}
     scores: defaultdict[int, list[float]] = defaultdict(list)
@@ -146,7 +147,7 @@ def in_fold_prefix_scores(
 
     def measure(size: int, columns: list[str], train: np.ndarray, valid: np.ndarray):
         started = time.perf_counter()
-        model = model_for(problem_type, seed, search=True).fit(X[columns].iloc[train], y.iloc[train])
+        model = family.model(problem_type, seed, search=True).fit(X[columns].iloc[train], y.iloc[train])
         scores[size].append(scorer(model, X[columns].iloc[valid], y.iloc[valid]))
         seconds[size] += time.perf_counter() - started
         return model
@@ -158,7 +159,8 @@ def in_fold_prefix_scores(
             order = list(ranked)
             if any(0 < n <= len(ranked) for n in wanted):
                 full = measure(len(ranked), [*base, *ranked], train, valid)
-                gains = pd.Series(full.booster_.feature_importance(importance_type="gain"), index=[*base, *ranked])
+                importances = family.importances(full, X.iloc[train], y.iloc[train])
+                gains = pd.Series(importances, index=[*base, *ranked])
                 order = list(gains[ranked].sort_values(ascending=False, kind="stable").index)
             for size in wanted:
                 if size < len(ranked) or not ranked:

@@ -41,21 +41,24 @@ def test_a_constant_target_is_refused() -> None:
 
 
 def test_selected_features_beat_the_raw_columns_and_are_described(fitted: AutoFeatures) -> None:
-    board = {row["candidate_set"]: row for row in fitted.leaderboard_}
+    board = fitted.leaderboard_.set_index("candidate_set").to_dict("index")
     assert fitted.problem_type_ == "binary" and fitted.metric_ == "roc_auc"
     assert board["selected"]["cv_score"] > board["raw"]["cv_score"] + 0.2
     # the contenders: the raw columns, and the screened candidates (the best-ranked 6 if more passed the screen)
     candidates = "top_gain" if "top_gain" in board else "dfs_all"
     assert fitted.selection_choice_ == board["selected"]["chosen"] == candidates
     assert board["selected"]["cv_score"] == board[candidates]["cv_score"] > board["raw"]["cv_score"]
-    assert board["selected"]["n_features"] == board[candidates]["n_features"] == len(fitted.get_feature_names_out())
-    assert fitted.holdout_["selected"] > fitted.holdout_["raw"]
     names = list(fitted.get_feature_names_out())
+    assert names[0] == "customer_id"  # the index column comes first (keep_index), so rows join back
+    names = names[1:]
+    assert board["selected"]["n_features"] == board[candidates]["n_features"] == len(names)
+    assert fitted.holdout_["selected"] > fitted.holdout_["raw"]
     generated = [n for n in names if n not in fitted.raw_features_]
     assert names[: len(fitted.raw_features_)] == fitted.raw_features_  # raw columns are always kept
     assert 1 <= len(generated) <= 6 and any("sessions" in n for n in generated)
     described = fitted.describe_features()
-    assert [d["name"] for d in described] == names and all(d["description"] for d in described)
+    assert isinstance(described, pd.DataFrame) and isinstance(fitted.leaderboard_, pd.DataFrame)
+    assert described["name"].tolist() == names and described["description"].str.len().gt(0).all()
 
 
 def test_data_after_the_cutoff_time_never_leaks_into_features(churn: dict[str, pd.DataFrame]) -> None:
@@ -92,7 +95,8 @@ def test_save_load_round_trip_transforms_identically(fitted: AutoFeatures, churn
     loaded_params, fitted_params = loaded.get_params(), fitted.get_params()
     assert loaded_params.pop("relationships") == tuple(tuple(r) for r in fitted_params.pop("relationships"))
     assert loaded_params == {k: list(v) if isinstance(v, tuple) else v for k, v in fitted_params.items()}
-    assert loaded.leaderboard_ == fitted.leaderboard_ and loaded.importances_ == fitted.importances_
+    pd.testing.assert_frame_equal(loaded.leaderboard_, fitted.leaderboard_)
+    assert loaded.importances_ == fitted.importances_
     with pytest.raises(FileNotFoundError, match="expected a directory written by AutoFeatures.save"):
         AutoFeatures.load(tmp_path / "nothing-here")
 
@@ -123,6 +127,12 @@ def test_new_data_transforms_without_refitting(fitted: AutoFeatures, churn) -> N
     matrix = fitted.transform(new_rows, tables=tables)
     assert matrix.shape == (25, len(fitted.get_feature_names_out()))
     assert list(matrix.columns) == list(fitted.get_feature_names_out())
+    # X's own row labels, and its id column, so the rows join back
+    assert matrix.index.equals(new_rows.index) and matrix["customer_id"].tolist() == new_rows["customer_id"].tolist()
+    shuffled = new_rows.sample(frac=1.0, random_state=0).set_index(pd.Index([f"r{i}" for i in range(25)]))
+    again = fitted.transform(shuffled, tables=tables)
+    assert list(again.index) == list(shuffled.index)
+    pd.testing.assert_frame_equal(again.set_index("customer_id").sort_index(), matrix.set_index("customer_id").sort_index())
 
 
 def test_transform_errors_name_the_column_or_table(fitted: AutoFeatures, churn) -> None:
@@ -199,12 +209,12 @@ def test_groupby_statistics_are_selected_and_learned_only_at_fit() -> None:
     fitted = AutoFeatures(max_depth=1, max_features=4, cv_folds=3, trans_primitives=["add_numeric"], test_size=0.25).fit(X, y)
     names = list(fitted.get_feature_names_out())
     assert "MEAN(x) BY store" in names, names
-    board = {row["candidate_set"]: row["cv_score"] for row in fitted.leaderboard_}
+    board = fitted.leaderboard_.set_index("candidate_set")["cv_score"]
     assert board["selected"] > board["raw"] + 0.05 and fitted.holdout_["selected"] > fitted.holdout_["raw"]
     # the statistic is a lookup learned at fit: one row alone gets the same value as within the batch
     batch = fitted.transform(X)
     for row in (0, 7, 599):
-        pd.testing.assert_frame_equal(fitted.transform(X.iloc[[row]]), batch.iloc[[row]].reset_index(drop=True))
+        pd.testing.assert_frame_equal(fitted.transform(X.iloc[[row]]), batch.iloc[[row]])  # row labels kept
     plain = AutoFeatures(max_depth=1, max_features=4, cv_folds=3, trans_primitives=["add_numeric"], groupby_aggregations=False).fit(X, y)
     assert not any(" BY " in name for name in plain.get_feature_names_out())
 
@@ -216,7 +226,10 @@ def test_time_budget_stops_generation_and_keeps_a_usable_result(capsys: pytest.C
     budgeted.fit(X, y)
     assert list(budgeted.get_feature_names_out()) == list(X.columns)  # nothing generated once the budget is spent
     assert budgeted.transform(X).shape == (200, 4)
-    assert "scoring candidate sets" in capsys.readouterr().err  # the progress bar
+    shown = capsys.readouterr().err  # the stage-by-stage display
+    for stage in ("checking the tables", "building the EntitySet", "generating candidate definitions",
+                  "computing and ranking candidates", "confirming: scoring candidate sets", "held-out rows"):
+        assert stage in shown, stage
 
 
 def test_profile_reports_types_missing_values_cardinality_and_target(churn) -> None:
@@ -280,8 +293,8 @@ def test_without_a_cap_every_screened_candidate_is_the_contender() -> None:
     products = {f"{a} * {b}" for a, b in pairs}
     assert len(set(capped.get_feature_names_out()) - set(X.columns)) == 2 and capped.selection_choice_ == "top_gain"
     assert free.selection_choice_ == "dfs_all" and products <= set(free.get_feature_names_out())
-    board = {row["candidate_set"]: row for row in free.leaderboard_}
+    board = free.leaderboard_.set_index("candidate_set").to_dict("index")
     assert list(board) == ["raw", "dfs_all", "selected"]  # no cap, so no top_gain row
     assert free.score_curve_[-1] == (board["dfs_all"]["n_features"], board["dfs_all"]["cv_score"])
     assert [n for n, _ in free.score_curve_] == [6, 7, 10, board["dfs_all"]["n_features"]]  # 0, 1, 4 candidates, then all
-    assert board["selected"]["cv_score"] > {row["candidate_set"]: row for row in capped.leaderboard_}["selected"]["cv_score"]
+    assert board["selected"]["cv_score"] > capped.leaderboard_.set_index("candidate_set").to_dict("index")["selected"]["cv_score"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from features.datasets import TARGETS, available_datasets, load_dataset
-from features.profile import infer_problem_type
+from features.profiling import infer_problem_type
 
 EXPECTED = {
     "diabetes": ("regression", 442),

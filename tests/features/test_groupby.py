@@ -24,7 +24,7 @@ def test_how_common_a_numeric_code_is_becomes_a_feature() -> None:
     fitted = AutoFeatures(max_depth=1, max_features=4, cv_folds=3, trans_primitives=["add_numeric"], test_size=0.25).fit(X, y)
     assert "COUNT BY code" in fitted.get_feature_names_out()
     assert fitted.holdout_["selected"] > fitted.holdout_["raw"] + 0.02, fitted.holdout_
-    described = {d["name"]: d["description"] for d in fitted.describe_features()}
+    described = fitted.describe_features().set_index("name")["description"]
     assert 'number of training rows that share the "code" with this row' in described["COUNT BY code"]
 
 

@@ -56,7 +56,10 @@ def test_features_job_writes_the_contract_artifacts(tmp_path: Path) -> None:
     names = {d["Name"] for d in METRIC_DEFINITIONS}
     assert set(metrics) <= names
     matrix = pd.read_csv(job / "output/data/selected_features.csv")
-    assert len(matrix) == 200 and matrix.columns[0] == "churned"
+    assert len(matrix) == 200 and list(matrix.columns[:2]) == ["customer_id", "churned"]  # rows join back by id
+    customers = pd.read_csv(tmp_path / "data" / "customers.csv")
+    joined = matrix.merge(customers, on="customer_id", suffixes=("", "_input"))
+    assert len(joined) == 200 and (joined["churned"] == joined["churned_input"]).all()
     leaderboard = json.loads((job / "output/data/leaderboard.json").read_text())
     sets = [row["candidate_set"] for row in leaderboard]
     assert sets == ["raw", "dfs_all", "top_gain", "selected"]  # max_features=2 binds: top_gain is the capped contender

@@ -28,7 +28,7 @@ def test_a_label_set_by_the_smaller_of_two_columns_is_found_and_survives_save_an
     y = ((np.minimum(X["a"], X["b"]) > 0.5) ^ (rng.random(600) < 0.05)).astype(int)
     fitted = AutoFeatures(max_depth=1, max_features=1, cv_folds=3, trans_primitives=["pairwise_min", "add_numeric"], test_size=0.25).fit(X, y)
     assert list(fitted.get_feature_names_out()) == ["a", "b", "c", "d", "a MIN b"], fitted.leaderboard_
-    described = {d["name"]: d["description"] for d in fitted.describe_features()}
+    described = fitted.describe_features().set_index("name")["description"]
     assert "smaller of" in described["a MIN b"]
     fitted.save(tmp_path / "model")
     loaded = AutoFeatures.load(tmp_path / "model")

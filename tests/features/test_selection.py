@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pandas as pd
 import pytest
 
-import time
+from features.families import ModelFamily
+from features.selection import Score, clearly_better, gain_ranking, in_fold_prefix_scores, without_monotone_duplicates
 
-from features.selection import Score, clearly_better, cv_score, gain_ranking, in_fold_prefix_scores, without_monotone_duplicates
+LIGHTGBM = ModelFamily()
+
+
+def cv_score(frame: pd.DataFrame, y: pd.Series, problem_type: str, metric: str, k: int, seed: int, repeats: int = 1) -> Score:
+    """The CV score of every column of ``frame`` together: the prefix scores' size 0 with all columns as the base."""
+    return in_fold_prefix_scores(frame, y, list(frame.columns), [], {0}, problem_type=problem_type, metric=metric,
+                                 k=k, seed=seed, family=LIGHTGBM, repeats=repeats)[0]
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +28,7 @@ def data() -> tuple[pd.DataFrame, pd.Series]:
     return frame, y
 
 
-SEARCH = dict(problem_type="regression", metric="neg_root_mean_squared_error", k=3, seed=0)
+SEARCH = dict(problem_type="regression", metric="neg_root_mean_squared_error", k=3, seed=0, family=LIGHTGBM)
 
 
 def test_in_fold_scores_rank_inside_each_fold_and_keep_the_informative_top(data) -> None:
@@ -49,11 +58,11 @@ def test_a_ranking_learned_from_every_row_flatters_its_top_and_the_in_fold_ranki
     frame = pd.DataFrame(rng.normal(size=(150, 41)), columns=["signal", *[f"noise{i}" for i in range(40)]])
     y = pd.Series(frame["signal"] + rng.normal(0, 1, 150))
     noise = list(frame.columns[1:])
-    ranking = gain_ranking(frame, y, "regression", 5, 0)
+    ranking = gain_ranking(frame, y, "regression", 5, 0, LIGHTGBM)
     top = [c for c in ranking.index if c in noise][:3]
     metric = "neg_root_mean_squared_error"
     leaky = cv_score(frame[["signal", *top]], y, "regression", metric, 5, 7)
-    honest = in_fold_prefix_scores(frame, y, ["signal"], noise, {0, 3}, problem_type="regression", metric=metric, k=5, seed=7)
+    honest = in_fold_prefix_scores(frame, y, ["signal"], noise, {0, 3}, problem_type="regression", metric=metric, k=5, seed=7, family=LIGHTGBM)
     assert leaky.mean > honest[3].mean + 0.05  # the same three noise columns, judged by rows that chose them
     assert honest[3].mean < honest[0].mean  # judged fairly, noise hurts
     if seed == 1:
@@ -88,10 +97,10 @@ def test_columns_no_tree_splits_on_do_not_change_the_other_gains(data) -> None:
     frame, y = data
     # an exact copy loses every tie to its original; a column with one odd row can never make a leaf
     wide = frame.assign(copy_of_c0=frame["c0"], constant_but_one=np.r_[1.0, np.zeros(len(frame) - 1)])
-    ranking = gain_ranking(wide, y, "regression", 3, 0)
+    ranking = gain_ranking(wide, y, "regression", 3, 0, LIGHTGBM)
     assert ranking["copy_of_c0"] == 0.0 and ranking["constant_but_one"] == 0.0
     gaining = [c for c in wide.columns if ranking[c] > 0]
-    again = gain_ranking(wide[gaining], y, "regression", 3, 0)
+    again = gain_ranking(wide[gaining], y, "regression", 3, 0, LIGHTGBM)
     pd.testing.assert_series_equal(again[gaining], ranking[gaining])
 
 

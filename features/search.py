@@ -1,0 +1,174 @@
+"""The two steps of AutoFeatures' search between generating definitions and the final model.
+
+:func:`screen` computes the candidates chunk by chunk on the training rows and keeps those the model family
+gains from (the best of each chunk: wide candidate sets never sit in memory whole) and returns them with
+their ranking. :func:`choose` scores the raw columns and the candidate set on fresh, repeated folds (the
+ranking learned again inside every fold) and picks one of the two.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from features.entityset import compute
+from features.families import ModelFamily
+from features.progress import Progress
+from features.selection import Score, clearly_better, gain_ranking, in_fold_prefix_scores, without_monotone_duplicates
+from features.settings import SearchSettings
+
+# candidate sets are scored on folds other than the screening's, twice reshuffled: a steadier comparison
+SCORING_SEED_OFFSET = 7919
+SCORING_REPEATS = 2
+# more points of the report's score curve (raw columns + the top n candidates): small sets are cheap to fit
+CURVE_SIZES = (1, 4, 16, 64)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What every step scores against: the training rows' labels and how to score them."""
+
+    y: pd.Series
+    problem_type: str
+    metric: str
+    family: ModelFamily
+    seed: int
+    settings: SearchSettings
+    deadline: float | None
+
+    def out_of_time(self) -> bool:
+        return self.deadline is not None and time.monotonic() > self.deadline
+
+
+@dataclass(frozen=True)
+class Pool:
+    """The training rows' raw columns and screened candidates, with the candidates' ranking."""
+
+    matrix: pd.DataFrame
+    raw: list[str]
+    ranked: list[str]
+    n_near_duplicates: int
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The chosen set (``raw``, ``dfs_all`` or ``top_gain``), its columns and every set's CV score."""
+
+    name: str
+    selected: list[str]
+    scores: dict[int, Score]
+    sizes: dict[str, int]  # candidate set -> number of candidates it adds to the raw columns
+
+
+def screen(
+    definitions: Mapping[str, Any],
+    raw: list[str],
+    entityset: Any,
+    cutoff: pd.DataFrame | None,
+    problem: Problem,
+    progress: Progress,
+) -> Pool:
+    """Compute the candidates chunk by chunk and keep those the family gains from (see the module)."""
+    settings = problem.settings
+    candidates = [name for name in definitions if name not in raw]
+    cap = settings.max_features if settings.max_features is not None else len(candidates)
+    size = settings.chunk_size
+    # the raw columns ride along with the first chunk: with cutoff times every featuretools pass is costly
+    chunks = [candidates[start : start + size] for start in range(0, len(candidates), size)] or [[]]
+    base = pd.DataFrame(index=pd.RangeIndex(len(problem.y)))
+    survivors: list[pd.DataFrame] = []
+    gains: list[pd.Series] = []
+    every_gaining_kept = True
+    for position, chunk in enumerate(chunks):
+        progress.stage("computing and ranking candidates", step=position + 1, steps=len(chunks))
+        if problem.out_of_time():
+            if position:
+                break
+            chunk = []  # out of time already: the raw columns are still needed
+        wanted = [definitions[n] for n in ([*raw, *chunk] if position == 0 else chunk)]
+        matrix = compute(wanted, entityset, cutoff, settings.training_window).reset_index(drop=True) if wanted else base
+        if position == 0:
+            base, matrix = matrix[raw], matrix.drop(columns=raw)
+        matrix = matrix.loc[:, matrix.nunique(dropna=True) > 1]
+        if matrix.empty:
+            continue
+        ranking = gain_ranking(
+            pd.concat([base, matrix], axis=1),
+            problem.y,
+            problem.problem_type,
+            settings.cv_folds,
+            problem.seed,
+            problem.family,
+        )
+        gaining = [n for n in ranking.index if n in matrix.columns and ranking[n] > 0]
+        keep = gaining[: max(cap, len(chunk) // 2)]
+        survivors.append(matrix[keep])
+        gains.append(ranking[keep])
+        every_gaining_kept &= len(keep) == len(gaining)
+    pool = pd.concat([base, *survivors], axis=1)
+    generated = [c for c in pool.columns if c not in raw]
+    if settings.max_features is None or (len(survivors) == 1 and every_gaining_kept):
+        # without a cap the order only arranges the score curve, whose sets every fold ranks again; with one chunk
+        # whose screen dropped only columns no model used, refitting without them gives the same ranking
+        ranking = pd.concat(gains).sort_values(ascending=False, kind="stable") if gains else pd.Series(dtype=float)
+    else:
+        progress.stage("ranking the screened candidates together")
+        ranking = gain_ranking(pool, problem.y, problem.problem_type, settings.cv_folds, problem.seed, problem.family)
+    ordered = [n for n in ranking.index if n in generated]
+    # near-monotone copies would take slots of a capped budget from candidates that add something
+    distinct = without_monotone_duplicates(pool, ordered, raw)
+    ranked = ordered if settings.max_features is None else distinct
+    return Pool(pool, raw, ranked, len(generated) - len(distinct))
+
+
+def choose(pool: Pool, problem: Problem, progress: Progress) -> Choice:
+    """Score the raw columns and the candidate set on fresh folds and pick one (see :func:`_pick`)."""
+    settings, ranked = problem.settings, pool.ranked
+    cap = settings.max_features if settings.max_features is not None else len(ranked)
+    budget = min(cap, len(ranked))
+    sizes = {0, budget, len(ranked), *(n for n in CURVE_SIZES if n < len(ranked))}
+    steps = settings.cv_folds * SCORING_REPEATS
+    done = iter(range(1, steps + 1))
+    progress.stage("confirming: scoring candidate sets", step=0, steps=steps)
+    scores = in_fold_prefix_scores(
+        pool.matrix,
+        problem.y,
+        pool.raw,
+        ranked,
+        sizes,
+        problem_type=problem.problem_type,
+        metric=problem.metric,
+        k=settings.cv_folds,
+        seed=problem.seed + SCORING_SEED_OFFSET,
+        family=problem.family,
+        repeats=SCORING_REPEATS,
+        required={0, budget, len(ranked)},
+        deadline=problem.deadline,
+        on_fold=lambda: progress.stage("confirming: scoring candidate sets", step=next(done), steps=steps),
+    )
+    candidate_set = "dfs_all" if budget == len(ranked) else "top_gain"
+    contenders = {name: size for name, size in (("raw", 0), (candidate_set, budget)) if size in scores}
+    name = _pick(contenders, scores, problem.family)
+    rows = {"raw": 0, "dfs_all": len(ranked), **({"top_gain": budget} if budget < len(ranked) else {})}
+    return Choice(name, [*pool.raw, *ranked[: contenders[name]]], scores, {**rows, "selected": contenders[name]})
+
+
+def _pick(contenders: dict[str, int], scores: dict[int, Score], family: ModelFamily) -> str:
+    """Only two contenders: picking the best of many sizes would pick fold noise (measured: worse on new rows).
+    With LightGBM the candidate set holds the raw columns too and trees ignore what does not help, so the raw
+    columns alone must win by more than fold noise (measured: choices of raw on small margins lost on new rows).
+    A conditioned model (linear, kernel, ...) is hurt by columns it cannot use: there the candidate set must win
+    by more than fold noise."""
+    engineered = next((name for name, size in contenders.items() if size > 0), None)
+    if engineered is None:
+        return "raw"
+    if "raw" not in contenders:
+        return engineered
+    raw, candidate = scores[contenders["raw"]], scores[contenders[engineered]]
+    if family.conditioned:
+        return engineered if clearly_better(candidate, raw) else "raw"
+    return "raw" if clearly_better(raw, candidate) else engineered
