@@ -72,7 +72,8 @@ def evaluate_policy_on(
         raise ValueError(f"n_envs must be >= 1, got {n_envs}")
     n_envs = min(n_envs, episodes)
     env = make_evaluation_env(env_config, seed=seed, stats_path=stats_path, n_envs=n_envs)
-    masked = isinstance(policy, MaskablePPO)  # a masked policy must be given the masks, or it picks invalid actions
+    # a masked policy must be given the masks, or it picks invalid actions
+    masked = isinstance(policy, MaskablePPO) or bool(getattr(policy, "uses_action_masks", False))
     try:
         with _torch_threads(torch_threads):
             if n_envs > 1:

@@ -210,6 +210,7 @@ def _write_outputs(
         "wall_seconds": round(wall, 3),
         **evaluation.to_dict(),  # the model in model/ (the best checkpoint with evaluation.keep_best)
         **extra,
+        "config": config.model_dump(mode="json"),  # the experiment the run belongs to (sagelab report groups by it)
     }
     (output_data_dir / EVALUATION_FILE).write_text(json.dumps(record, indent=2))
     if curve.rows:

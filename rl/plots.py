@@ -1,15 +1,16 @@
-"""Plots of RL results: one run's learning curve, curves across seeds with a bootstrap band, final returns.
+"""Figures of RL results: one run's learning curve; per env, agents and baselines together; rliable's figures.
 
-matplotlib with the Agg backend, so plots are written on machines without a display (CI, SageMaker).
-Learning curves are CSV files / DataFrames with the columns ``timesteps,mean_reward,std_reward``
-(``rl.curve``), one row per periodic evaluation.
+matplotlib with the Agg backend, so figures are written on machines without a display (CI, SageMaker).
+Learning curves are DataFrames with the columns ``timesteps,mean_reward,std_reward`` (``rl.curve``), one
+row per periodic evaluation. Figures are built as :class:`matplotlib.figure.Figure` objects and written
+by :func:`save_figure` in any of :data:`FORMATS` (PNG for screens, PDF or SVG for papers).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
 import matplotlib
 
@@ -17,36 +18,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
-from rl.stats import Interval, stratified_bootstrap_ci  # noqa: E402
+from rl.curve import read_curve  # noqa: E402
 
-GRID_POINTS = 100
-BAND_REPS = 500  # per grid point; a band of 100 points needs 100 intervals, each a visual guide only
-CURVE_COLUMNS = ("timesteps", "mean_reward", "std_reward")
-
-
-def read_curve(curve_csv: str | Path | IO[bytes], name: str | None = None) -> pd.DataFrame:
-    """Read a learning_curve.csv, checking it has the columns ``timesteps,mean_reward,std_reward``.
-
-    :param curve_csv: a path or an open binary file (e.g. an archive member).
-    :param name: what to call the source in errors (default: the path).
-    """
-    curve = pd.read_csv(curve_csv)
-    missing = [c for c in CURVE_COLUMNS if c not in curve.columns]
-    if missing:
-        source = name or curve_csv
-        raise ValueError(f"{source}: missing column(s) {missing}; expected {list(CURVE_COLUMNS)}, got {list(curve.columns)}")
-    return curve.sort_values("timesteps", kind="stable").reset_index(drop=True)
+FORMATS: tuple[str, ...] = ("png", "pdf", "svg")
+DEFAULT_DPI = 150
 
 
 def plot_learning_curve(curve_csv: str | Path, png_path: str | Path, title: str = "learning curve") -> Path:
-    """Plot one run: mean evaluation return over training, shaded +- one std across evaluation episodes.
-
-    :param curve_csv: the run's learning_curve.csv.
-    :param png_path: where to write the PNG (parent directories are created).
-    :param title: the plot title, e.g. the config name and seed.
-    :return: ``png_path``.
-    """
+    """Plot one run: mean evaluation return over training, shaded +- one std across evaluation episodes."""
     curve = read_curve(curve_csv)
     figure, axes = plt.subplots(figsize=(7, 4.2))
     axes.plot(curve["timesteps"], curve["mean_reward"], marker="o", markersize=3, label="mean evaluation return")
@@ -58,103 +39,132 @@ def plot_learning_curve(curve_csv: str | Path, png_path: str | Path, title: str 
         label="± 1 std over evaluation episodes",
     )
     _finish(axes, title, "timesteps", "episode return")
-    return _save(figure, png_path)
+    return save_figure(figure, Path(png_path).with_suffix(""), ("png",), dpi=110)[0]
 
 
-def interpolate_runs(curves: Sequence[pd.DataFrame], points: int = GRID_POINTS) -> tuple[np.ndarray, np.ndarray]:
-    """Put runs on a common timestep grid: (grid, matrix of shape (runs, grid)) with NaN outside a run.
+def common_grid(curves: Sequence[pd.DataFrame]) -> tuple[np.ndarray, np.ndarray]:
+    """Runs on the timesteps every one of them reached: (grid, matrix of shape (runs, grid)).
 
-    Each run is interpolated linearly between its own evaluations and never extrapolated, so a
-    run that stopped early does not pretend to have results it never had.
+    The grid is every evaluation step of any run between the latest first step and the earliest last
+    step; each run is interpolated linearly between its own evaluations, never extrapolated.
+
+    :raises ValueError: when a curve is empty or the runs share no timestep range.
     """
-    curves = [c.sort_values("timesteps", kind="stable") for c in curves if len(c)]
-    if not curves:
-        raise ValueError("no learning-curve rows to plot: every curve given is empty")
-    start = min(float(c["timesteps"].iloc[0]) for c in curves)
-    end = max(float(c["timesteps"].iloc[-1]) for c in curves)
-    grid = np.linspace(start, end, points) if end > start else np.array([start])
-    matrix = np.full((len(curves), grid.size), np.nan)
-    for row, curve in enumerate(curves):
-        x, y = curve["timesteps"].to_numpy(float), curve["mean_reward"].to_numpy(float)
-        inside = (grid >= x[0]) & (grid <= x[-1])
-        matrix[row, inside] = np.interp(grid[inside], x, y)
+    if not curves or any(len(c) == 0 for c in curves):
+        raise ValueError("no learning-curve rows to plot: a curve given is empty")
+    ordered = [c.sort_values("timesteps", kind="stable") for c in curves]
+    start = max(float(c["timesteps"].iloc[0]) for c in ordered)
+    end = min(float(c["timesteps"].iloc[-1]) for c in ordered)
+    if end < start:
+        raise ValueError(f"the runs share no timesteps: one starts at {start:,.0f}, another ends at {end:,.0f}")
+    steps = np.unique(np.concatenate([c["timesteps"].to_numpy(float) for c in ordered]))
+    grid = steps[(steps >= start) & (steps <= end)]
+    matrix = np.vstack([np.interp(grid, c["timesteps"].to_numpy(float), c["mean_reward"].to_numpy(float)) for c in ordered])
     return grid, matrix
 
 
-def curve_band(
-    matrix: np.ndarray, aggregate: str = "iqm", *, reps: int = BAND_REPS, seed: int = 0
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per grid column: the aggregate over the runs that reach it and its 95% bootstrap interval.
+@dataclass
+class CurveSeries:
+    """One agent group on a panel: the aggregate curve over its runs with its band."""
 
-    :return: (estimate, low, high), each of shape (grid,); NaN where no run has a value.
-    """
-    estimate, low, high = (np.full(matrix.shape[1], np.nan) for _ in range(3))
-    for column in range(matrix.shape[1]):
-        values = matrix[:, column][~np.isnan(matrix[:, column])]
-        if values.size:
-            interval = stratified_bootstrap_ci(values, aggregate, reps=reps, seed=seed)
-            estimate[column], low[column], high[column] = interval.estimate, interval.low, interval.high
-    return estimate, low, high
+    label: str
+    timesteps: np.ndarray
+    estimate: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
 
 
-def plot_learning_curves(
-    groups: Mapping[str, Sequence[pd.DataFrame]],
-    png_path: str | Path,
-    title: str = "learning curves",
-    *,
-    aggregate: str = "iqm",
-    reps: int = BAND_REPS,
-    seed: int = 0,
-) -> Path:
-    """Plot, per group, the aggregate over its runs on a common timestep grid with a 95% bootstrap band.
+@dataclass
+class Level:
+    """A group without a learning curve (a baseline): its aggregate final return with the interval."""
 
-    :param groups: label -> one learning-curve DataFrame per run (seed); empty groups are left out.
-    :param png_path: where to write the PNG (parent directories are created).
-    :param title: the plot title.
-    :param aggregate: ``"iqm"`` (default) or ``"mean"`` (or ``"median"``) over the runs at each timestep.
-    :param reps: bootstrap replicates per grid point.
-    :param seed: seed of the bootstrap resampling.
-    :return: ``png_path``.
-    """
-    figure, axes = plt.subplots(figsize=(8, 4.8))
-    for label, curves in groups.items():
-        curves = [c for c in curves if len(c)]
-        if not curves:
-            continue
-        grid, matrix = interpolate_runs(curves)
-        estimate, low, high = curve_band(matrix, aggregate, reps=reps, seed=seed)
-        name = "IQM" if aggregate == "iqm" else aggregate
-        runs = "run" if len(curves) == 1 else "runs"
-        # a curve with a single evaluation is one point: draw a marker or it would be invisible
-        marker = "o" if grid.size == 1 else None
-        (line,) = axes.plot(grid, estimate, marker=marker, label=f"{label} ({name} of {len(curves)} {runs})")
-        axes.fill_between(grid, low, high, color=line.get_color(), alpha=0.2)
-    _finish(axes, f"{title} (shaded: 95% bootstrap CI over runs)", "timesteps", "evaluation return")
-    return _save(figure, png_path)
+    label: str
+    estimate: float
+    low: float
+    high: float
 
 
-def plot_final_returns(
-    intervals: Mapping[str, Interval], png_path: str | Path, title: str = "final return per run: IQM over runs"
-) -> Path:
-    """Plot one row per group: point estimate and 95% CI, like rliable's interval plots.
+@dataclass
+class Panel:
+    """One env: its agents' curves and its baselines' levels."""
 
-    :param intervals: label -> aggregate of the runs' final returns with its confidence interval.
-    :param png_path: where to write the PNG (parent directories are created).
-    :param title: the plot title.
-    :return: ``png_path``.
-    """
-    labels = list(intervals)
+    title: str
+    curves: list[CurveSeries] = field(default_factory=list)
+    levels: list[Level] = field(default_factory=list)
+
+
+def _grid_shape(count: int) -> tuple[int, int]:
+    columns = min(count, 3)
+    return -(-count // columns), columns
+
+
+def learning_curves_figure(panels: Sequence[Panel], ylabel: str = "evaluation return (IQM over runs)") -> Figure:
+    """One panel per env: each agent's IQM curve with its 95% band, each baseline as a level with its band."""
+    if not panels:
+        raise ValueError("no panels to plot")
+    rows, columns = _grid_shape(len(panels))
+    figure, grid = plt.subplots(rows, columns, figsize=(5.2 * columns, 3.8 * rows), squeeze=False)
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    figure, axes = plt.subplots(figsize=(8, 0.55 * len(labels) + 1.8))
-    for row, label in enumerate(labels):
-        interval = intervals[label]
-        color = colors[row % len(colors)]
-        axes.plot([interval.low, interval.high], [row, row], linewidth=10, alpha=0.45, color=color, solid_capstyle="butt")
-        axes.plot(interval.estimate, row, marker="|", markersize=20, markeredgewidth=2.5, color="black")
-    axes.set_yticks(range(len(labels)), labels)
-    axes.set_ylim(len(labels) - 0.5, -0.5)  # first group on top, half a row of margin
-    _finish(axes, title, "episode return (tick: estimate; bar: 95% stratified-bootstrap CI)", None, legend=False)
-    return _save(figure, png_path)
+    for axes, panel in zip(grid.flat, panels, strict=False):
+        for index, series in enumerate(panel.curves):
+            color = colors[index % len(colors)]
+            marker = "o" if series.timesteps.size == 1 else None  # a single point would be invisible as a line
+            axes.plot(series.timesteps, series.estimate, marker=marker, color=color, label=series.label)
+            axes.fill_between(series.timesteps, series.low, series.high, color=color, alpha=0.2)
+        for index, level in enumerate(panel.levels, start=len(panel.curves)):
+            color = colors[index % len(colors)]
+            axes.axhline(level.estimate, linestyle="--", linewidth=1.2, color=color, label=level.label)
+            axes.axhspan(level.low, level.high, color=color, alpha=0.1)
+        _finish(axes, panel.title, "timesteps", ylabel)
+    for axes in list(grid.flat)[len(panels):]:
+        axes.set_visible(False)
+    figure.suptitle("shaded: 95% stratified-bootstrap CI over runs (rliable); dashed: baselines' final IQM", fontsize="small")
+    return figure
+
+
+def final_returns_figure(panels: Mapping[str, Sequence[Level]], xlabel: str = "final return") -> Figure:
+    """One panel per env: a row per group with its IQM (tick) and 95% interval (bar), like rliable's plots."""
+    if not panels:
+        raise ValueError("no panels to plot")
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    height = max(len(levels) for levels in panels.values())
+    figure, grid = plt.subplots(len(panels), 1, figsize=(8, (0.5 * height + 1.3) * len(panels)), squeeze=False)
+    for axes, (title, levels) in zip(grid.flat, panels.items(), strict=True):
+        for row, level in enumerate(levels):
+            color = colors[row % len(colors)]
+            axes.plot([level.low, level.high], [row, row], linewidth=10, alpha=0.45, color=color, solid_capstyle="butt")
+            axes.plot(level.estimate, row, marker="|", markersize=20, markeredgewidth=2.5, color="black")
+        axes.set_yticks(range(len(levels)), [level.label for level in levels])
+        axes.set_ylim(len(levels) - 0.5, -0.5)  # first group on top, half a row of margin
+        _finish(axes, title, f"{xlabel} (tick: IQM over runs; bar: 95% stratified-bootstrap CI)", None, legend=False)
+    return figure
+
+
+def aggregates_figure(
+    estimates: Mapping[str, np.ndarray], intervals: Mapping[str, np.ndarray], metric_names: Sequence[str], xlabel: str
+) -> Figure:
+    """rliable's interval-estimates figure: one column per aggregate, one row per method."""
+    from rliable import plot_utils
+
+    figure, _ = plot_utils.plot_interval_estimates(
+        dict(estimates), dict(intervals), metric_names=list(metric_names), algorithms=list(estimates), xlabel=xlabel
+    )
+    return figure
+
+
+def performance_profile_figure(
+    thresholds: np.ndarray, profiles: Mapping[str, np.ndarray], bands: Mapping[str, np.ndarray]
+) -> Figure:
+    """rliable's performance profile: the fraction of runs scoring above each normalized score tau."""
+    from rliable import plot_utils
+
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    plot_utils.plot_performance_profiles(
+        dict(profiles), np.asarray(thresholds), performance_profile_cis=dict(bands), ax=axes,
+        xlabel=r"normalized score $\tau$ (0: random policy, 1: best baseline)",
+    )
+    axes.legend(loc="best", fontsize="small")
+    return figure
 
 
 def _finish(axes: plt.Axes, title: str, xlabel: str, ylabel: str | None, legend: bool = True) -> None:
@@ -167,10 +177,18 @@ def _finish(axes: plt.Axes, title: str, xlabel: str, ylabel: str | None, legend:
         axes.legend(loc="best", fontsize="small")
 
 
-def _save(figure: plt.Figure, png_path: str | Path) -> Path:
-    path = Path(png_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+def save_figure(figure: Figure, stem: str | Path, formats: Sequence[str] = ("png",), dpi: int = DEFAULT_DPI) -> list[Path]:
+    """Write ``figure`` as ``stem.<format>`` for each format (parent directories are created), then close it."""
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise ValueError(f"figure formats must be among {', '.join(FORMATS)}, got {list(formats)}")
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
+    paths = []
+    for extension in formats:
+        path = stem.with_name(f"{stem.name}.{extension}")
+        figure.savefig(path, dpi=dpi)
+        paths.append(path)
     plt.close(figure)
-    return path
+    return paths

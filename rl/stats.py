@@ -1,63 +1,41 @@
-"""Honest statistics for RL results across runs: IQM and stratified bootstrap confidence intervals.
+"""Statistics across runs, computed by rliable (Agarwal et al. 2021, "Deep Reinforcement Learning at the Edge
+of the Statistical Precipice", NeurIPS; https://github.com/google-research/rliable).
 
-Follows Agarwal et al. 2021, "Deep Reinforcement Learning at the Edge of the Statistical Precipice"
-(NeurIPS), and its library rliable (https://github.com/google-research/rliable): with few runs per
-task, report robust aggregates (the interquartile mean, IQM) with percentile confidence intervals from
-a *stratified* bootstrap, which resamples runs with replacement independently within each task.
-rliable itself is not a dependency (its pinned ``arch`` does not install here); the computation is the
-same, vectorized with NumPy.
+Scores are matrices of shape (runs, tasks): one row per run (seed), one column per task (env). Every
+interval is rliable's stratified bootstrap (runs resampled with replacement within each task) with
+percentile bounds. Aggregates:
 
-``DEFAULT_REPS`` is 2,000 bootstrap replicates where rliable uses 50,000: for the handful of runs a
-study has, the Monte-Carlo error of a 95% percentile bound at 2,000 replicates is far below the
-spread between seeds, and the report stays fast. Pass ``reps=50_000`` to match rliable.
+- ``iqm``: interquartile mean over all runs of all tasks (rliable's ``aggregate_iqm``);
+- ``mean``: mean of the per-task means (``aggregate_mean``);
+- ``median``: for one task, the median over runs; for several, the median of the per-task means
+  (``aggregate_median``; over one task that would be the mean again, hence the exception);
+- ``optimality_gap``: how far scores fall short of a threshold, on average (``aggregate_optimality_gap``;
+  1.0 for scores normalized so that 1 is the best baseline).
 
-One difference from rliable: its ``aggregate_median`` is the median of the per-task *means*; here
-``"median"`` is the median of all run x task scores, which for the single task of a report is the
-median over runs (rliable's would collapse to the mean).
+rliable draws its bootstrap indices from NumPy's global generator; :func:`_seeded` seeds it for the call
+and restores its state afterwards, so a given ``seed`` always gives the same intervals and nothing else
+is disturbed. ``DEFAULT_REPS`` is 2,000 replicates where rliable defaults to 50,000: for the handful of
+runs a study has, the Monte-Carlo error of a 95% bound at 2,000 replicates is far below the spread
+between seeds, and a report over dozens of groups stays fast. Pass ``reps=50_000`` for rliable's default.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
+from rliable import library as rly
+from rliable import metrics
 from scipy.stats import trim_mean
 
 DEFAULT_REPS = 2_000
 DEFAULT_CONFIDENCE = 0.95
-
-Aggregate = Callable[[np.ndarray], np.ndarray]
-"""Maps scores of shape (replicates, n) to one number per replicate, shape (replicates,)."""
-
-
-def iqm(scores: np.ndarray, axis: int | None = None) -> np.ndarray | float:
-    """Interquartile mean: the mean of the middle 50% of the scores (25% trimmed from each end).
-
-    :param scores: scores of any shape.
-    :param axis: axis to aggregate over; ``None`` aggregates over all scores.
-    """
-    return trim_mean(np.asarray(scores, dtype=float), 0.25, axis=axis)
-
-
-def optimality_gap(scores: np.ndarray, threshold: float, axis: int | None = None) -> np.ndarray | float:
-    """How far scores fall short of ``threshold`` on average: mean(max(threshold - score, 0)), as in rliable.
-
-    Lower is better; scores above the threshold earn nothing extra. Use it as a bootstrap aggregate
-    with ``lambda s: optimality_gap(s, threshold, axis=-1)``.
-    """
-    return np.mean(np.maximum(threshold - np.asarray(scores, dtype=float), 0.0), axis=axis)
-
-
-def _along_last(function: Callable[..., np.ndarray]) -> Aggregate:
-    return lambda flat: function(flat, axis=-1)
-
-
-AGGREGATES: dict[str, Aggregate] = {
-    "mean": _along_last(np.mean),
-    "median": _along_last(np.median),
-    "iqm": _along_last(iqm),
-}
+# A replicate of the probability of improvement is a Mann-Whitney U test (~5 ms): 500 keep a report
+# comparing every pair of groups on an env to seconds.
+IMPROVEMENT_REPS = 500
+AGGREGATES: tuple[str, ...] = ("iqm", "median", "mean", "optimality_gap")
 
 
 @dataclass(frozen=True)
@@ -71,12 +49,26 @@ class Interval:
     def to_dict(self) -> dict[str, float]:
         return {"estimate": self.estimate, "low": self.low, "high": self.high}
 
-    def excludes(self, value: float) -> bool:
-        """Whether ``value`` lies outside the interval (e.g. a difference CI that excludes 0)."""
-        return value < self.low or value > self.high
+
+def _median(scores: np.ndarray) -> float:
+    return float(np.median(scores)) if scores.shape[1] == 1 else float(metrics.aggregate_median(scores))
 
 
-def _as_matrix(scores: np.ndarray) -> np.ndarray:
+def aggregate_function(name: str, threshold: float = 1.0) -> Callable[[np.ndarray], float]:
+    """The rliable aggregate ``name`` (see the module docstring) of a (runs, tasks) matrix."""
+    functions: dict[str, Callable[[np.ndarray], float]] = {
+        "iqm": metrics.aggregate_iqm,
+        "mean": metrics.aggregate_mean,
+        "median": _median,
+        "optimality_gap": lambda scores: metrics.aggregate_optimality_gap(scores, threshold),
+    }
+    if name not in functions:
+        raise ValueError(f"aggregate must be one of {', '.join(AGGREGATES)}, got {name!r}")
+    return functions[name]
+
+
+def as_matrix(scores: np.ndarray | Sequence[float]) -> np.ndarray:
+    """Scores as a finite (runs, tasks) float matrix; a 1-d array is one task."""
     matrix = np.asarray(scores, dtype=float)
     if matrix.ndim == 1:
         matrix = matrix[:, None]
@@ -87,67 +79,82 @@ def _as_matrix(scores: np.ndarray) -> np.ndarray:
     return matrix
 
 
-def _resolve(aggregate: str | Aggregate) -> Aggregate:
-    if callable(aggregate):
-        return aggregate
-    if aggregate not in AGGREGATES:
-        raise ValueError(f"aggregate must be one of {sorted(AGGREGATES)} or a callable, got {aggregate!r}")
-    return AGGREGATES[aggregate]
+@contextmanager
+def _seeded(seed: int) -> Iterator[None]:
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
 
 
-def stratified_bootstrap_ci(
-    scores: np.ndarray,
-    aggregate: str | Aggregate = "iqm",
-    *,
-    reps: int = DEFAULT_REPS,
-    confidence: float = DEFAULT_CONFIDENCE,
-    seed: int | np.random.Generator | None = 0,
-) -> Interval:
-    """Percentile CI of ``aggregate`` over a (runs, tasks) score matrix, resampling runs within each task.
-
-    :param scores: shape (runs,) for one task or (runs, tasks); every task has the same number of runs.
-    :param aggregate: ``"mean"``, ``"median"``, ``"iqm"`` or a callable mapping the scores of all runs
-        of all tasks, flattened to shape (replicates, runs * tasks), to shape (replicates,), as rliable
-        aggregates over all runs of all tasks.
-    :param reps: number of bootstrap replicates (rliable uses 50,000; see the module docstring).
-    :param confidence: coverage of the two-sided percentile interval.
-    :param seed: seed or ``np.random.Generator`` of the resampling, so intervals are reproducible.
-    :return: the aggregate of ``scores`` and the percentile interval of its bootstrap replicates.
-    """
-    matrix = _as_matrix(scores)
-    function = _resolve(aggregate)
+def _check(reps: int, confidence: float) -> None:
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
     if int(reps) != reps or reps < 1:
         raise ValueError(f"reps must be a positive integer, got {reps}")
-    rng = np.random.default_rng(seed)
-    runs, tasks = matrix.shape
-    # All replicates at once, no loop over reps: column t of `indices` is task t's (reps, runs) index
-    # array, so each task's runs are resampled only among themselves (the stratification).
-    indices = rng.integers(0, runs, size=(int(reps), runs, tasks))
-    resampled = np.take_along_axis(matrix[None, :, :], indices, axis=1).reshape(int(reps), runs * tasks)
-    replicates = np.asarray(function(resampled), dtype=float)
-    if replicates.shape != (int(reps),):
-        raise ValueError(f"aggregate must return one value per replicate, shape ({int(reps)},), got {replicates.shape}")
-    alpha = (1 - confidence) / 2
-    low, high = np.quantile(replicates, [alpha, 1 - alpha])
-    estimate = float(np.asarray(function(matrix.reshape(1, -1)), dtype=float).reshape(-1)[0])
-    return Interval(estimate, float(low), float(high))
 
 
-def paired_difference_ci(
-    first: np.ndarray,
-    second: np.ndarray,
+def aggregate_intervals(
+    scores: np.ndarray | Sequence[float],
+    names: Sequence[str] = ("iqm", "median", "mean"),
+    *,
+    threshold: float = 1.0,
+    reps: int = DEFAULT_REPS,
+    confidence: float = DEFAULT_CONFIDENCE,
+    seed: int = 0,
+) -> dict[str, Interval]:
+    """Each aggregate of ``scores`` with its stratified-bootstrap interval, from one rliable bootstrap.
+
+    :param scores: shape (runs,) for one task or (runs, tasks).
+    :param names: aggregates from :data:`AGGREGATES`.
+    :param threshold: the optimality gap's threshold.
+    :param reps: bootstrap replicates.
+    :param confidence: coverage of the two-sided percentile interval.
+    :param seed: seed of the resampling.
+    """
+    matrix = as_matrix(scores)
+    _check(reps, confidence)
+    functions = [aggregate_function(name, threshold) for name in names]
+
+    def all_aggregates(sample: np.ndarray) -> np.ndarray:
+        return np.array([function(sample) for function in functions], dtype=float)
+
+    with _seeded(seed):
+        estimates, intervals = rly.get_interval_estimates(
+            {"scores": matrix}, all_aggregates, reps=int(reps), confidence_interval_size=confidence
+        )
+    low, high = intervals["scores"]
+    return {
+        name: Interval(float(estimates["scores"][i]), float(low[i]), float(high[i])) for i, name in enumerate(names)
+    }
+
+
+def stratified_bootstrap_ci(
+    scores: np.ndarray | Sequence[float],
+    aggregate: str = "iqm",
     *,
     reps: int = DEFAULT_REPS,
     confidence: float = DEFAULT_CONFIDENCE,
-    seed: int | np.random.Generator | None = 0,
+    seed: int = 0,
+) -> Interval:
+    """One aggregate of a (runs, tasks) score matrix with its stratified-bootstrap interval (rliable)."""
+    return aggregate_intervals(scores, (aggregate,), reps=reps, confidence=confidence, seed=seed)[aggregate]
+
+
+def paired_difference_ci(
+    first: np.ndarray | Sequence[float],
+    second: np.ndarray | Sequence[float],
+    *,
+    reps: int = DEFAULT_REPS,
+    confidence: float = DEFAULT_CONFIDENCE,
+    seed: int = 0,
 ) -> Interval:
     """CI of mean(first) - mean(second) for two policies evaluated on the same episodes (same seeds).
 
-    Episodes are resampled as pairs, so the variance shared by both policies on an episode (a hard
-    item sequence, a demand spike) cancels, as it should when both faced the same episode. "A beats
-    B" is supported when the interval lies above 0 (``interval.low > 0``).
+    Episodes are resampled as pairs, so the variance both policies share on an episode (a hard item
+    sequence, a demand spike) cancels. "A beats B" is supported when the interval lies above 0.
 
     :param first: per-episode returns of the first policy, shape (episodes,).
     :param second: per-episode returns of the second policy on the same episodes, in the same order.
@@ -156,3 +163,94 @@ def paired_difference_ci(
     if a.shape != b.shape or a.ndim != 1 or a.size == 0:
         raise ValueError(f"paired scores must be two 1-d arrays of the same length, got shapes {a.shape} and {b.shape}")
     return stratified_bootstrap_ci(a - b, "mean", reps=reps, confidence=confidence, seed=seed)
+
+
+def probability_of_improvement(
+    x: np.ndarray | Sequence[float],
+    y: np.ndarray | Sequence[float],
+    *,
+    reps: int = IMPROVEMENT_REPS,
+    confidence: float = DEFAULT_CONFIDENCE,
+    seed: int = 0,
+) -> Interval:
+    """P(X > Y): the chance a run of X scores above a run of Y, averaged over tasks, with its interval.
+
+    rliable's ``probability_of_improvement`` (the Mann-Whitney U statistic divided by runs_x * runs_y),
+    bootstrapped over the runs of each group independently. 0.5 means no difference.
+
+    :param x: scores of X, shape (runs_x,) or (runs_x, tasks).
+    :param y: scores of Y on the same tasks, shape (runs_y,) or (runs_y, tasks).
+    """
+    first, second = as_matrix(x), as_matrix(y)
+    if first.shape[1] != second.shape[1]:
+        raise ValueError(f"both groups need the same tasks, got {first.shape[1]} and {second.shape[1]} columns")
+    _check(reps, confidence)
+
+    def improvement(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.array([metrics.probability_of_improvement(a, b)])
+
+    with _seeded(seed):
+        estimates, intervals = rly.get_interval_estimates(
+            {"x>y": [first, second]}, improvement, reps=int(reps), confidence_interval_size=confidence
+        )
+    return Interval(float(estimates["x>y"][0]), float(intervals["x>y"][0, 0]), float(intervals["x>y"][1, 0]))
+
+
+def performance_profiles(
+    scores: Mapping[str, np.ndarray],
+    thresholds: np.ndarray,
+    *,
+    reps: int = DEFAULT_REPS,
+    confidence: float = DEFAULT_CONFIDENCE,
+    seed: int = 0,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Score distributions: for each threshold, the fraction of runs (of all tasks) scoring above it.
+
+    rliable's ``create_performance_profile`` with its stratified-bootstrap band.
+
+    :param scores: label -> (runs, tasks) normalized scores; every label over the same tasks.
+    :param thresholds: the thresholds tau.
+    :return: (label -> profile of shape (thresholds,), label -> band of shape (2, thresholds)).
+    """
+    _check(reps, confidence)
+    matrices = {label: as_matrix(matrix) for label, matrix in scores.items()}
+    with _seeded(seed):
+        profiles, bands = rly.create_performance_profile(
+            matrices, np.asarray(thresholds, dtype=float), reps=int(reps), confidence_interval_size=confidence
+        )
+    return {k: np.asarray(v) for k, v in profiles.items()}, {k: np.asarray(v) for k, v in bands.items()}
+
+
+def normalize(scores: np.ndarray, random_score: float, best_score: float) -> np.ndarray:
+    """Scores on the scale where the random policy scores 0 and the best baseline 1 (Agarwal et al. 2021).
+
+    :raises ValueError: when the two references coincide, so the scale is undefined.
+    """
+    if not np.isfinite(random_score) or not np.isfinite(best_score) or best_score == random_score:
+        raise ValueError(f"cannot normalize: the best baseline ({best_score}) and the random policy ({random_score}) tie")
+    return (np.asarray(scores, dtype=float) - random_score) / (best_score - random_score)
+
+
+def curve_band(
+    matrix: np.ndarray, *, reps: int = 500, confidence: float = DEFAULT_CONFIDENCE, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """IQM over runs at each point of a (runs, points) learning-curve matrix, with its bootstrap band.
+
+    As rliable's sample-efficiency curves: the (runs, 1 task, points) scores are resampled by rliable's
+    stratified bootstrap and the IQM is taken point by point. Every run must have a value at every point.
+
+    :return: (estimate, low, high), each of shape (points,).
+    """
+    values = np.asarray(matrix, dtype=float)
+    if values.ndim != 2 or values.size == 0 or not np.all(np.isfinite(values)):
+        raise ValueError(f"a curve band needs a finite, non-empty (runs, points) matrix, got shape {values.shape}")
+    _check(reps, confidence)
+
+    def iqm_per_point(sample: np.ndarray) -> np.ndarray:
+        return np.asarray(trim_mean(sample[:, 0, :], 0.25, axis=0))
+
+    with _seeded(seed):
+        estimates, intervals = rly.get_interval_estimates(
+            {"curve": values[:, None, :]}, iqm_per_point, reps=int(reps), confidence_interval_size=confidence
+        )
+    return estimates["curve"], intervals["curve"][0], intervals["curve"][1]

@@ -21,7 +21,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                              "other episodes than N=1, the same for every policy)")
     parser.add_argument("--stochastic", action="store_true", help="sample actions instead of the deterministic policy")
     parser.add_argument("--baseline", nargs="?", const="", metavar="NAME",
-                        help="evaluate the env's baseline heuristic NAME (default: the env's first) on --config's env")
+                        help="evaluate the env's baseline heuristic NAME (default: the env's first; 'random': a uniformly "
+                             "random policy, over the valid actions where the env masks actions) on --config's env")
     parser.add_argument("--config", help="the job config whose env the baseline runs on (with --baseline)")
     parser.add_argument("--output-dir", type=Path, help="also write a job-shaped evaluation here, for `sagelab report`")
     parser.add_argument("--json", action="store_true", help="print the evaluation as JSON")
@@ -73,27 +74,33 @@ def _evaluate_model(source: Path, episodes: int | None, seed: int | None, determ
         "seed": config.seed,
         "timesteps": int(trained.model.num_timesteps),
         **evaluation.to_dict(),
+        "config": config.model_dump(mode="json"),
     }
 
 
 def _evaluate_baseline(config_name: str, baseline: str, episodes: int | None, seed: int | None, n_envs: int = 1) -> dict:
     import envs
     from rl.evaluation import evaluate_policy_on
+    from rl.random_policy import RANDOM_BASELINE, random_policy
 
     job = load_job_config(config_name)
     if not isinstance(job, RLJob):
         raise UserError(f"{config_name} is a {job.kind} job; baselines run on RL jobs")
+    config = job.job_config()
+    eval_seed = config.eval_seed if seed is None else seed
     try:
         baseline = baseline or envs.baseline_names(job.env.id)[0]
-        policy = envs.baseline_policy(job.env.id, baseline, **job.env.kwargs)
+        if baseline == RANDOM_BASELINE:
+            policy = random_policy(config.env, seed=eval_seed)
+        else:
+            policy = envs.baseline_policy(job.env.id, baseline, **job.env.kwargs)
     except KeyError as error:
         raise UserError(str(error).strip("'\"")) from None
-    config = job.job_config()
     evaluation = evaluate_policy_on(
         policy,
         config.env.model_copy(update={"normalize": False}),  # heuristics read raw observations
         episodes=episodes or config.evaluation.episodes,
-        seed=config.eval_seed if seed is None else seed,
+        seed=eval_seed,
         deterministic=True,
         n_envs=n_envs,
     )
@@ -101,10 +108,11 @@ def _evaluate_baseline(config_name: str, baseline: str, episodes: int | None, se
         "config_name": config.name,
         "env_id": config.env.name,
         "algo": f"baseline:{baseline}",
-        "seed": config.seed,
+        "seed": eval_seed,  # a heuristic is not trained: its runs differ by the evaluation seed
         "timesteps": 0,
         "wall_seconds": 0.0,
         **evaluation.to_dict(),
+        "config": config.model_dump(mode="json"),
     }
 
 

@@ -1,76 +1,108 @@
-"""IQM and bootstrap confidence intervals, checked against hand computations and SciPy."""
+"""rl.stats is rliable: the same numbers as rliable called directly, and the behaviour a report relies on."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy.stats import bootstrap, trim_mean
+from rliable import library as rly
+from rliable import metrics
 
-from rl.stats import iqm, optimality_gap, paired_difference_ci, stratified_bootstrap_ci
-
-
-def test_iqm_of_known_arrays() -> None:
-    assert iqm(np.arange(8)) == pytest.approx(3.5)  # middle half: 2, 3, 4, 5
-    assert iqm([1, 2, 3, 4, 100, 5, 6, 7]) == pytest.approx(4.5)  # the outlier is trimmed
-    assert iqm([5.0] * 4) == 5.0
-    assert iqm(np.array([[0.0, 10.0], [1.0, 11.0], [2.0, 12.0], [3.0, 13.0]]), axis=0) == pytest.approx([1.5, 11.5])
-
-
-def test_optimality_gap_counts_only_the_shortfall() -> None:
-    # shortfalls below 10: 10, 5, 0, 0 -> mean 3.75; 20 exceeding the threshold earns nothing extra
-    assert optimality_gap([0.0, 5.0, 10.0, 20.0], threshold=10.0) == pytest.approx(3.75)
-    interval = stratified_bootstrap_ci(np.full(5, 12.0), lambda s: optimality_gap(s, 10.0, axis=-1))
-    assert (interval.estimate, interval.low, interval.high) == (0.0, 0.0, 0.0)
+from rl.stats import (
+    aggregate_intervals,
+    curve_band,
+    normalize,
+    paired_difference_ci,
+    performance_profiles,
+    probability_of_improvement,
+    stratified_bootstrap_ci,
+)
 
 
-def test_constant_scores_give_a_zero_width_interval() -> None:
-    for aggregate in ("mean", "median", "iqm"):
-        interval = stratified_bootstrap_ci(np.full((6, 3), 2.5), aggregate)
-        assert (interval.estimate, interval.low, interval.high) == (2.5, 2.5, 2.5)
+def rliable_directly(scores: np.ndarray, function, seed: int, reps: int = 2000) -> tuple[float, float, float]:
+    np.random.seed(seed)
+    estimates, intervals = rly.get_interval_estimates({"x": scores}, lambda s: np.array([function(s)]), reps=reps)
+    return float(estimates["x"][0]), float(intervals["x"][0, 0]), float(intervals["x"][1, 0])
 
 
-@pytest.mark.parametrize(("name", "statistic"), [("mean", np.mean), ("iqm", lambda x, axis: trim_mean(x, 0.25, axis=axis))])
-def test_single_task_interval_is_scipys_percentile_bootstrap(name: str, statistic: object) -> None:
-    # One task is an ordinary bootstrap. Given the same generator, SciPy draws the same (reps, runs)
-    # index array, so the intervals agree to rounding, not just statistically.
-    scores = np.random.default_rng(1).normal(10.0, 3.0, size=25)
-    ours = stratified_bootstrap_ci(scores, name, reps=3_000, seed=5)
-    theirs = bootstrap(
-        (scores,), statistic, n_resamples=3_000, method="percentile", rng=np.random.default_rng(5)
-    ).confidence_interval
-    assert ours.low == pytest.approx(theirs.low, rel=1e-12)
-    assert ours.high == pytest.approx(theirs.high, rel=1e-12)
+@pytest.mark.parametrize(
+    ("name", "function"),
+    [
+        ("iqm", metrics.aggregate_iqm),
+        ("mean", metrics.aggregate_mean),
+        ("median", metrics.aggregate_median),
+        ("optimality_gap", lambda s: metrics.aggregate_optimality_gap(s, 1.0)),
+    ],
+)
+def test_aggregates_are_rliables_to_the_last_digit(name: str, function) -> None:
+    scores = np.random.default_rng(7).normal(0.8, 0.3, size=(6, 3))
+    ours = aggregate_intervals(scores, (name,), seed=4)[name]
+    assert (ours.estimate, ours.low, ours.high) == rliable_directly(scores, function, seed=4)
+    assert ours.low < ours.estimate < ours.high
 
 
-def test_single_task_mean_interval_agrees_with_scipy_under_independent_seeds() -> None:
-    scores = np.random.default_rng(1).normal(10.0, 3.0, size=30)
-    ours = stratified_bootstrap_ci(scores, "mean", reps=20_000, seed=2)
-    theirs = bootstrap(
-        (scores,), np.mean, n_resamples=20_000, method="percentile", rng=np.random.default_rng(3)
-    ).confidence_interval
-    assert ours.estimate == pytest.approx(scores.mean())
-    # the standard error is ~0.55; independent Monte-Carlo runs agree to a small fraction of it
-    assert ours.low == pytest.approx(theirs.low, abs=0.05)
-    assert ours.high == pytest.approx(theirs.high, abs=0.05)
+def test_one_task_median_is_the_median_over_runs() -> None:
+    finals = np.array([1.0, 2.0, 3.0, 4.0, 100.0])
+    intervals = aggregate_intervals(finals, ("iqm", "median", "mean"))
+    assert intervals["median"].estimate == 3.0
+    assert intervals["mean"].estimate == pytest.approx(22.0)
+    assert intervals["iqm"].estimate == pytest.approx(3.0)  # trims 1 and 100 (25% each end, interpolated)
+
+
+def test_the_seed_fixes_the_intervals_and_leaves_numpys_global_generator_alone() -> None:
+    scores = np.random.default_rng(0).exponential(size=(10, 2))
+    np.random.seed(123)
+    expected_next = np.random.random()
+    np.random.seed(123)
+    first = stratified_bootstrap_ci(scores, "iqm", seed=7)
+    assert np.random.random() == expected_next
+    assert first == stratified_bootstrap_ci(scores, "iqm", seed=7)
+    assert first != stratified_bootstrap_ci(scores, "iqm", seed=8)
+    narrow = aggregate_intervals(scores, ("iqm",), confidence=0.5, seed=7)["iqm"]
+    assert first.low < narrow.low <= narrow.high < first.high
 
 
 def test_resampling_is_stratified_by_task() -> None:
-    # task 0 scores ~0, task 1 scores ~100: a stratified resample always keeps 3 runs of each task,
-    # so the overall mean stays within [50, 52]; pooled resampling would often draw 5 or 6 runs of one task
+    # task 0 scores ~0, task 1 ~100: a stratified resample keeps 3 runs of each task, so the mean stays in [50, 52]
     scores = np.column_stack([np.array([0.0, 1.0, 2.0]), np.array([100.0, 101.0, 102.0])])
     interval = stratified_bootstrap_ci(scores, "mean", reps=5_000)
     assert interval.estimate == pytest.approx(51.0)
     assert 50.0 <= interval.low <= interval.estimate <= interval.high <= 52.0
-    assert interval.high - interval.low > 0.5
 
 
-def test_intervals_are_reproducible_and_widen_with_confidence() -> None:
-    scores = np.random.default_rng(0).exponential(size=(10, 2))
-    first = stratified_bootstrap_ci(scores, "iqm", seed=7)
-    assert first == stratified_bootstrap_ci(scores, "iqm", seed=7)
-    assert first.low <= first.estimate <= first.high
-    narrow = stratified_bootstrap_ci(scores, "iqm", confidence=0.5, seed=7)
-    assert first.low < narrow.low <= narrow.high < first.high
+def test_probability_of_improvement_is_rliables() -> None:
+    better, worse = np.array([5.0, 6.0, 7.0, 8.0]), np.array([1.0, 2.0, 6.5, 3.0])
+    interval = probability_of_improvement(better, worse, reps=300, seed=2)
+    # 14 of the 16 pairs favour `better` (5.0 and 6.0 lose to 6.5)
+    assert interval.estimate == pytest.approx(14 / 16)
+    np.random.seed(2)
+    _, direct = rly.get_interval_estimates(
+        {"p": [better[:, None], worse[:, None]]}, lambda x, y: np.array([metrics.probability_of_improvement(x, y)]), reps=300
+    )
+    assert (interval.low, interval.high) == (direct["p"][0, 0], direct["p"][1, 0])
+    assert probability_of_improvement(worse, worse, reps=10).estimate == 0.5
+
+
+def test_performance_profiles_count_the_runs_above_each_threshold() -> None:
+    scores = {"agent": np.array([[0.2, 1.5], [0.8, 1.1], [1.2, 0.9]])}
+    profiles, bands = performance_profiles(scores, np.array([0.0, 1.0, 2.0]))
+    np.testing.assert_allclose(profiles["agent"], [1.0, 0.5, 0.0])
+    assert bands["agent"].shape == (2, 3)
+    assert bands["agent"][0, 1] <= 0.5 <= bands["agent"][1, 1]
+
+
+def test_normalize_puts_random_at_zero_and_the_best_baseline_at_one() -> None:
+    np.testing.assert_allclose(normalize(np.array([-10.0, 40.0, 90.0]), random_score=-10.0, best_score=40.0), [0.0, 1.0, 2.0])
+    with pytest.raises(ValueError, match="tie"):
+        normalize(np.ones(2), random_score=3.0, best_score=3.0)
+
+
+def test_curve_band_is_the_iqm_per_point() -> None:
+    matrix = np.array([[1.0, 2.0], [1.0, 4.0], [1.0, 6.0], [1.0, 100.0]])
+    estimate, low, high = curve_band(matrix)
+    assert estimate[0] == low[0] == high[0] == 1.0  # identical runs: a zero-width band
+    assert estimate[1] == pytest.approx(5.0) and low[1] < 5.0 < high[1]
+    with pytest.raises(ValueError, match="finite"):
+        curve_band(np.array([[1.0, np.nan]]))
 
 
 def test_paired_difference_detects_a_consistent_improvement() -> None:
@@ -80,11 +112,9 @@ def test_paired_difference_detects_a_consistent_improvement() -> None:
     agent = baseline + 5 + rng.normal(0, 1, size=100)
     interval = paired_difference_ci(agent, baseline)
     assert interval.estimate == pytest.approx(np.mean(agent - baseline))
-    assert interval.excludes(0.0) and 4.5 < interval.low < interval.high < 5.5
-    # unpaired, the episode difficulty (std 50) would swamp a difference of 5
-    unpaired = stratified_bootstrap_ci(agent, "mean").high - stratified_bootstrap_ci(agent, "mean").low
-    assert unpaired > 10 * (interval.high - interval.low)
-    assert not paired_difference_ci(baseline, baseline).excludes(0.0)
+    assert 4.5 < interval.low < interval.high < 5.5
+    unpaired = stratified_bootstrap_ci(agent, "mean")
+    assert unpaired.high - unpaired.low > 10 * (interval.high - interval.low)
 
 
 def test_bad_input_is_rejected_with_what_was_seen() -> None:
@@ -92,13 +122,13 @@ def test_bad_input_is_rejected_with_what_was_seen() -> None:
         stratified_bootstrap_ci(np.array([]))
     with pytest.raises(ValueError, match=r"NaN .* \[1, 0\]"):
         stratified_bootstrap_ci(np.array([1.0, np.nan]))
-    with pytest.raises(ValueError, match="aggregate must be one of .* got 'mode'"):
+    with pytest.raises(ValueError, match="aggregate must be one of iqm, median, mean, optimality_gap, got 'mode'"):
         stratified_bootstrap_ci(np.ones(3), "mode")
     with pytest.raises(ValueError, match="reps must be a positive integer, got 0"):
         stratified_bootstrap_ci(np.ones(3), reps=0)
     with pytest.raises(ValueError, match="confidence must be in"):
         stratified_bootstrap_ci(np.ones(3), confidence=95)
-    with pytest.raises(ValueError, match="one value per replicate"):
-        stratified_bootstrap_ci(np.ones(3), lambda s: s)
     with pytest.raises(ValueError, match=r"same length, got shapes \(3,\) and \(4,\)"):
         paired_difference_ci(np.ones(3), np.ones(4))
+    with pytest.raises(ValueError, match="same tasks"):
+        probability_of_improvement(np.ones((3, 2)), np.ones((3, 1)))

@@ -1,0 +1,217 @@
+"""The runs under a directory: each job's final evaluation, learning curve and config, and the jobs that did not finish.
+
+A job directory (at any depth) is one whose ``output/`` holds ``data/``, ``output.tar.gz`` (as fetched from
+SageMaker) or ``failure``. A job with a final ``evaluation.json`` is a :class:`RunRecord`; any other is an
+:class:`UnfinishedRun`: *failed* (with the reason from ``output/failure``), *interrupted* (stopped without a
+final evaluation, with the last timestep it reached) or *unreadable* (with what is wrong). Nothing is
+silently dropped.
+
+The experiment a run belongs to is its resolved config: the ``config`` its evaluation record carries, or
+else the ``model/config.json`` saved beside its model.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+import tarfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+from pydantic import BaseModel, ValidationError
+
+from rl.curve import read_curve
+
+EVALUATION = "evaluation.json"
+CURVE = "learning_curve.csv"
+ARCHIVE = "output.tar.gz"
+FAILURE = "failure"
+MODEL_CONFIG = Path("model") / "config.json"
+HYPERPARAMETERS = Path("input") / "config" / "hyperparameters.json"
+CHECKPOINTS = "checkpoints"
+LOOKED_FOR = f"*/output/data/{EVALUATION}, */output/{ARCHIVE} or */output/{FAILURE}"
+
+
+class _Evaluation(BaseModel):
+    """The fields of evaluation.json a report uses (jobs write more; extra fields are ignored)."""
+
+    config_name: str
+    env_id: str
+    algo: str
+    seed: int
+    mean_reward: float
+    timesteps: int
+    wall_seconds: float = 0.0
+    episode_rewards: list[float]
+    config: dict[str, Any] | None = None
+
+
+@dataclass
+class RunRecord:
+    """One finished job: its final evaluation, its config and its learning curve (if it has one)."""
+
+    path: Path
+    config_name: str
+    algo: str
+    env_id: str
+    seed: int
+    mean_reward: float
+    timesteps: int
+    wall_seconds: float
+    episode_rewards: list[float]
+    config: dict[str, Any] = field(repr=False)
+    curve: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def is_baseline(self) -> bool:
+        return self.algo.startswith("baseline:")
+
+
+@dataclass
+class UnfinishedRun:
+    """A job without a usable final evaluation: ``status`` is failed, interrupted or unreadable."""
+
+    path: Path
+    status: str
+    reason: str
+    config_name: str | None = None
+    seed: int | None = None
+    last_timestep: int | None = None
+
+
+class _Skip(Exception):
+    """A job that cannot be used, with the reason to report."""
+
+
+def job_directories(directory: Path) -> list[Path]:
+    """Every job directory under ``directory`` (or ``directory`` itself), sorted."""
+    found = {
+        output.parent
+        for output in directory.rglob("output")
+        if (output / "data").is_dir() or (output / ARCHIVE).is_file() or (output / FAILURE).is_file()
+    }
+    if (directory / "output").is_dir() and any((directory / "output" / name).exists() for name in ("data", ARCHIVE, FAILURE)):
+        found.add(directory)
+    # a folder named "output" inside a job's own outputs (e.g. a TensorBoard subdirectory) is not a job
+    return sorted(job for job in found if not any(job.is_relative_to(other / "output") for other in found if other != job))
+
+
+def _archive_member(archive: tarfile.TarFile, name: str) -> IO[bytes] | None:
+    # SageMaker packs the contents of output/data, so members sit at the top level ("./name" or "name").
+    # Only regular files are read, and only into memory: nothing is extracted.
+    members = [m for m in archive.getmembers() if m.isfile()]
+    exact = [m for m in members if m.name.removeprefix("./") == name]
+    nested = [m for m in members if m.name.endswith("/" + name)]
+    if not exact and len(nested) > 1:
+        raise _Skip(f"{ARCHIVE} holds several {name}: {[m.name for m in nested]}")
+    chosen = exact or nested
+    return archive.extractfile(chosen[0]) if chosen else None
+
+
+def _read_outputs(job: Path) -> tuple[Any, pd.DataFrame | None]:
+    """(evaluation record or None, learning curve or None) from output/data or, failing that, output.tar.gz."""
+    data, archive_path = job / "output" / "data", job / "output" / ARCHIVE
+    if (data / EVALUATION).is_file() or not archive_path.is_file():
+        evaluation = json.loads((data / EVALUATION).read_text()) if (data / EVALUATION).is_file() else None
+        return evaluation, read_curve(data / CURVE) if (data / CURVE).is_file() else None
+    with tarfile.open(archive_path, "r:gz") as archive:
+        evaluation_file = _archive_member(archive, EVALUATION)
+        evaluation = json.load(evaluation_file) if evaluation_file is not None else None
+        curve_file = _archive_member(archive, CURVE)
+        curve = read_curve(io.BytesIO(curve_file.read()), name=f"{archive_path}:{CURVE}") if curve_file is not None else None
+    return evaluation, curve
+
+
+def _saved_config(job: Path) -> dict[str, Any] | None:
+    path = job / MODEL_CONFIG
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def _record(job: Path, evaluation: Any, curve: pd.DataFrame | None) -> RunRecord:
+    if not isinstance(evaluation, dict) or ("mean_reward" not in evaluation and "algo" not in evaluation):
+        raise _Skip(f"not an RL job: its {EVALUATION} has no mean_reward and no algo")
+    try:
+        fields = _Evaluation.model_validate(evaluation)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise _Skip(f"{EVALUATION} does not match the format: {problems}") from None
+    if not math.isfinite(fields.mean_reward):
+        raise _Skip(f"{EVALUATION}: mean_reward is {fields.mean_reward}, expected a finite number")
+    config = fields.config if fields.config is not None else _saved_config(job)
+    if config is None:
+        raise _Skip(f"{EVALUATION} records no config and there is no {MODEL_CONFIG}: the run's experiment is unknown")
+    values = fields.model_dump(exclude={"config"})
+    return RunRecord(path=job, curve=curve, config=config, **values)
+
+
+def _identity(job: Path) -> tuple[str | None, int | None, int | None]:
+    """(config name, seed, timestep budget) of a job from its saved config or its hyperparameters.json."""
+    config = _saved_config(job)
+    if config is None and (job / HYPERPARAMETERS).is_file():
+        # hyperparameters.json holds every value as a (JSON-encoded) string, keyed by the dotted config key
+        flat = json.loads((job / HYPERPARAMETERS).read_text())
+        config = {key: _decoded(flat.get(key)) for key in ("name", "seed", "total_timesteps")}
+    config = config or {}
+    seed, budget = config.get("seed"), config.get("total_timesteps")
+    return config.get("name"), seed if isinstance(seed, int) else None, budget if isinstance(budget, int) else None
+
+
+def _decoded(value: Any) -> Any:
+    try:
+        return json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        return value
+
+
+def _last_timestep(job: Path, curve: pd.DataFrame | None) -> int | None:
+    steps = [int(curve["timesteps"].iloc[-1])] if curve is not None and len(curve) else []
+    for checkpoint in (job / CHECKPOINTS).glob("step_*"):
+        match = re.fullmatch(r"step_(\d+)", checkpoint.name)
+        if match and checkpoint.is_dir():
+            steps.append(int(match.group(1)))
+    return max(steps) if steps else None
+
+
+def _unfinished(job: Path, status: str, reason: str, curve: pd.DataFrame | None = None) -> UnfinishedRun:
+    name, seed, budget = _identity(job)
+    last = _last_timestep(job, curve)
+    if status == "interrupted":
+        reached = "no timestep recorded" if last is None else f"last timestep {last:,}"
+        reason = f"{reason} ({reached}{f' of {budget:,}' if budget and last is not None else ''})"
+    return UnfinishedRun(job, status, reason, name, seed, last)
+
+
+def _read_job(job: Path) -> RunRecord | UnfinishedRun:
+    failure = job / "output" / FAILURE
+    try:
+        evaluation, curve = _read_outputs(job)
+        if failure.is_file():
+            return _unfinished(job, "failed", failure.read_text().strip() or "(empty failure file)", curve)
+        if evaluation is None:
+            return _unfinished(job, "interrupted", f"no final {EVALUATION}: interrupted or still running", curve)
+        return _record(job, evaluation, curve)
+    except _Skip as reason:
+        return _unfinished(job, "unreadable", str(reason))
+    except (OSError, EOFError, zlib.error, ValueError, tarfile.TarError) as error:
+        return _unfinished(job, "unreadable", f"{type(error).__name__}: {error}")
+
+
+def find_runs(directory: str | Path) -> tuple[list[RunRecord], list[UnfinishedRun]]:
+    """Every finished RL run under ``directory`` and every job that is not one, with the reason."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise FileNotFoundError(f"report directory {directory} does not exist or is not a directory")
+    runs: list[RunRecord] = []
+    unfinished: list[UnfinishedRun] = []
+    for job in job_directories(directory):
+        read = _read_job(job)
+        if isinstance(read, RunRecord):
+            runs.append(read)
+        else:
+            unfinished.append(read)
+    return runs, unfinished
