@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pandas as pd
 from features.autofeatures import AutoFeatures
 from features.config import FeaturesConfig
 from features.progress import LogLines
+from features.tables import TableWarning
 from features.validation import check_tables, read_tables
 
 MODEL_SUBDIR = "autofeatures"
@@ -33,7 +35,11 @@ def run(
     from features.report import write_report
 
     frames = read_tables(config, channels)
-    check_tables(config, frames)  # every data problem is reported before the expensive part
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", TableWarning)
+        check_tables(config, frames)  # every data problem is reported before the expensive part
+    for warning in caught:
+        log(f"warning: {warning.message}")
     target_table = config.target_table_name
     rows = frames[target_table]
     rows = rows[rows[config.target].notna()].reset_index(drop=True)
@@ -42,7 +48,9 @@ def run(
     log(f"{len(X)} rows to predict in {target_table!r}; related tables: {', '.join(related) or 'none'}")
 
     transformer = AutoFeatures.from_config(config)
-    transformer.fit(X, y, tables=related, progress=LogLines(log))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TableWarning)  # logged above, from the same checks
+        transformer.fit(X, y, tables=related, progress=LogLines(log))
     log(f"problem type: {transformer.problem_type_} ({transformer.problem_type_reason_}); metric {transformer.metric_}")
     scores = transformer.leaderboard_.set_index("candidate_set").to_dict("index")
     metrics: dict[str, float | int] = {

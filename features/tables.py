@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-# a column named like an id: "id", "order_id", "order-id", "orderId", "orderID"
-ID_NAME = re.compile(r"(^|[_\-\s])id$|[a-z0-9](Id|ID)$", re.IGNORECASE)
+# a column named like an id: "id", "order_id", "order-id", "ORDER_ID", "orderId", "orderID" (not "paid", "valid")
+ID_NAME = re.compile(r"(?i:(^|[_\-\s])id)$|[a-z0-9](Id|ID)$")
 # a column without such a name is an id if its integer or string values are (almost) all distinct
 NEAR_UNIQUE = 0.95
 MIN_ROWS_FOR_UNIQUENESS = 20

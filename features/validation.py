@@ -7,10 +7,10 @@ from pathlib import Path
 import pandas as pd
 
 from features.config import FeaturesConfig
+from features.tables import TableError, check_frame, check_target, close_matches, parse_times, resolve_keys
 
-
-class DataError(ValueError):
-    """Input data that cannot be used, with what was found and what was expected."""
+# the job's data errors are the tables' errors: one type, caught as DataError by the job's callers
+DataError = TableError
 
 
 def read_tables(config: FeaturesConfig, channels: dict[str, Path]) -> dict[str, pd.DataFrame]:
@@ -22,10 +22,13 @@ def read_tables(config: FeaturesConfig, channels: dict[str, Path]) -> dict[str, 
         path = channels[table.channel] / table.file
         if not path.is_file():
             raise DataError(f"table {table.name!r}: file {path} does not exist")
-        frame = pd.read_parquet(path) if path.suffix.lower() in (".parquet", ".pq") else pd.read_csv(path)
-        for column in filter(None, (table.time_index,)):
-            if column in frame.columns:
-                frame[column] = pd.to_datetime(frame[column], errors="coerce")
+        try:
+            frame = pd.read_parquet(path) if path.suffix.lower() in (".parquet", ".pq") else pd.read_csv(path)
+        except pd.errors.EmptyDataError:
+            raise DataError(f"table {table.name!r}: file {path} is empty; expected a header row and rows of data") from None
+        check_frame(table.name, frame)
+        if table.time_index and table.time_index in frame.columns:
+            frame[table.time_index] = parse_times(table.name, table.time_index, frame[table.time_index])
         frames[table.name] = frame
     return frames
 
@@ -38,19 +41,12 @@ def check_tables(config: FeaturesConfig, frames: dict[str, pd.DataFrame]) -> Non
         raise DataError(f"target column {config.target!r} is not in table {target_table!r} (columns: {', '.join(map(str, target.columns[:20]))})")
     if target[config.target].isna().all():
         raise DataError(f"target column {config.target!r} of table {target_table!r} is empty (all values missing)")
+    check_target(target_table, config.target, target[config.target])
     for table in config.tables:
         frame = frames[table.name]
         for role, column in (("index", table.index), ("time_index", table.time_index)):
             if column and column not in frame.columns:
-                raise DataError(f"table {table.name!r}: {role} column {column!r} does not exist")
-        if table.index and frame[table.index].duplicated().any():
-            duplicates = frame.loc[frame[table.index].duplicated(), table.index].head(3).tolist()
-            raise DataError(f"table {table.name!r}: index column {table.index!r} has duplicate values, e.g. {duplicates}")
-    for relationship in config.relationships:
-        for side in ("parent", "child"):
-            table, column = getattr(relationship, f"{side}_table"), getattr(relationship, f"{side}_column")
-            if column not in frames[table].columns:
-                raise DataError(f"relationship {relationship.parent} -> {relationship.child}: table {table!r} has no column {column!r}")
+                raise DataError(f"table {table.name!r}: {role} column {column!r} does not exist{close_matches(column, frame.columns)}")
     if config.cutoff_time:
         if config.cutoff_time not in target.columns:
             raise DataError(f"cutoff_time column {config.cutoff_time!r} is not in table {target_table!r}")
@@ -58,3 +54,9 @@ def check_tables(config: FeaturesConfig, frames: dict[str, pd.DataFrame]) -> Non
         if pd.api.types.is_numeric_dtype(target[config.cutoff_time]) or parsed.isna().any():
             raise DataError(f"cutoff_time column {config.cutoff_time!r} must hold datetimes; found values such as {target[config.cutoff_time].iloc[0]!r}")
         target[config.cutoff_time] = parsed
+    target_rows = target.drop(columns=[config.target])
+    related = {name: frame for name, frame in frames.items() if name != target_table}
+    # indexes, relationships, id columns and orphan keys: the same checks AutoFeatures.fit makes, before the work
+    resolve_keys(target_table, target_rows, related, config.table(target_table).index,
+                 {t.name: t.index for t in config.tables if t.index and t.name != target_table},
+                 [(r.parent_table, r.parent_column, r.child_table, r.child_column) for r in config.relationships])

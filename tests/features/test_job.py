@@ -12,7 +12,8 @@ import yaml
 from experiments.contract import METRIC_DEFINITIONS, parse_metrics
 from features.config import FeaturesConfig
 from features.datasets import churn_tables
-from features.validation import DataError, check_tables
+from features.tables import TableWarning
+from features.validation import DataError, check_tables, read_tables
 from tests.experiments.conftest import sagelab
 
 SHIPPED = Path(__file__).resolve().parents[2] / "experiments" / "configs" / "churn_features.yaml"
@@ -115,3 +116,61 @@ def test_bad_data_fails_the_job_with_the_reason_in_the_failure_file(tmp_path: Pa
     done = sagelab("run", small_job(tmp_path, target="cancelled"), "--output-dir", tmp_path / "runs", "--job-name", "bad", "--quiet")
     assert done.returncode == 1
     assert "target column 'cancelled' is not in table 'customers'" in (tmp_path / "runs/bad/output/failure").read_text()
+
+
+def channel_with(tmp_path: Path, frames: dict[str, pd.DataFrame]) -> dict[str, Path]:
+    data = tmp_path / "channel"
+    data.mkdir(exist_ok=True)
+    for name, frame in frames.items():
+        frame.to_csv(data / f"{name}.csv", index=False)
+    return {"train": data}
+
+
+def test_an_empty_csv_names_the_table_and_file(tmp_path: Path) -> None:
+    frames, config = frames_and_config()
+    channels = channel_with(tmp_path, frames)
+    (channels["train"] / "sessions.csv").write_text("")
+    with pytest.raises(DataError, match=r"table 'sessions': file .*sessions.csv is empty"):
+        read_tables(config, channels)
+    (channels["train"] / "sessions.csv").write_text("session_id,customer_id,session_start\n")
+    with pytest.raises(DataError, match=r"table 'sessions' is empty \(0 rows"):
+        read_tables(config, channels)
+
+
+def test_unparseable_time_index_values_are_an_error_naming_table_and_column(tmp_path: Path) -> None:
+    frames, config = frames_and_config()
+    frames["sessions"]["session_start"] = frames["sessions"]["session_start"].astype(str)
+    frames["sessions"].loc[4, "session_start"] = "last tuesday"
+    with pytest.raises(DataError, match=r"table 'sessions': time column 'session_start' has 1 value\(s\) .* 'last tuesday'"):
+        read_tables(config, channel_with(tmp_path, frames))
+
+
+def test_a_quote_in_a_column_name_names_table_and_column(tmp_path: Path) -> None:
+    frames, config = frames_and_config()
+    frames["transactions"] = frames["transactions"].rename(columns={"amount": 'amount "usd"'})
+    with pytest.raises(DataError, match=r"table 'transactions': column name 'amount \"usd\"' contains a double quote"):
+        read_tables(config, channel_with(tmp_path, frames))
+
+
+def test_a_target_of_0_1_and_yes_read_from_csv_is_refused(tmp_path: Path) -> None:
+    frames, config = frames_and_config()
+    frames["customers"]["churned"] = frames["customers"]["churned"].astype(object)
+    frames["customers"].loc[0, "churned"] = "yes"
+    read = read_tables(config, channel_with(tmp_path, frames))
+    with pytest.raises(DataError, match=r"target column 'churned' of table 'customers' mixes numbers \(0, 1\) and text \('yes'\)"):
+        check_tables(config, read)
+
+
+def test_a_missing_index_value_names_table_and_column() -> None:
+    frames, config = frames_and_config()
+    frames["sessions"]["session_id"] = frames["sessions"]["session_id"].astype(float)
+    frames["sessions"].loc[2, "session_id"] = None
+    with pytest.raises(DataError, match=r"table 'sessions': index column 'session_id' has 1 missing value"):
+        check_tables(config, frames)
+
+
+def test_orphan_child_keys_are_a_warning_with_the_count() -> None:
+    frames, config = frames_and_config()
+    frames["sessions"].loc[:2, "customer_id"] = 10_000
+    with pytest.warns(TableWarning, match=r"3 of \d+ row\(s\) of 'sessions' have a 'customer_id' that matches no row of 'customers'"):
+        check_tables(config, frames)
