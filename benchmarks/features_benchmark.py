@@ -57,6 +57,65 @@ def datasets() -> dict[str, dict]:
     }
 
 
+def planted(structure: str, rows: int, seed: int) -> dict:
+    """A synthetic single table whose signal lies in one planted structure (sagelab's own generators, never
+    shipped as data): ``interactions`` (y from products of column pairs), ``group_deviation`` (y from how far a
+    value lies from its group's mean), ``ratios`` (y from quotients of positive columns). Eight columns, half
+    of them noise; the regression label has unit-variance noise added, ``*_binary`` thresholds it at its median."""
+    rng = np.random.default_rng(seed)
+    kind, binary = structure.removesuffix("_binary"), structure.endswith("_binary")
+    X = pd.DataFrame(rng.normal(size=(rows, 8)), columns=[f"x{i}" for i in range(8)])
+    if kind == "interactions":
+        signal = X["x0"] * X["x1"] + X["x2"] * X["x3"]
+    elif kind == "group_deviation":
+        groups = rng.integers(0, 25, rows)
+        X["store"] = groups  # an integer code: OpenFE (numeric columns only) takes it as an ordinal group key
+        X["x0"] = rng.normal(0, 3, 25)[groups] + X["x0"]  # each store has its own level; what counts is the deviation
+        signal = 2 * (X["x0"] - X.groupby("store")["x0"].transform("mean")) + 0.5 * X["x1"]
+    elif kind == "ratios":
+        X[["x0", "x1", "x2", "x3"]] = np.exp(rng.normal(0, 0.5, size=(rows, 4)))  # positive, like prices and counts
+        signal = 2 * X["x0"] / X["x1"] + X["x2"] / X["x3"]
+    else:
+        raise ValueError(f"no planted structure {structure!r}; expected one of {', '.join(PLANTED)}")
+    y = (signal - signal.mean()) / signal.std() + rng.normal(0, 0.5, rows)
+    y = (y > np.median(y)).astype(int) if binary else y
+    return dict(X=X, y=pd.Series(y, name="y"), tables={}, schema={})
+
+
+PLANTED = ("interactions", "group_deviation", "ratios", "interactions_binary", "group_deviation_binary", "ratios_binary")
+SHORT = {"interactions": "inter", "group_deviation": "groupdev", "ratios": "ratio"}
+
+
+def planted_name(structure: str, rows: int) -> str:
+    """The dataset column of a planted case, short enough for the 20-character field."""
+    kind = structure.removesuffix("_binary")
+    return f"{SHORT[kind]}{'-bin' if structure.endswith('_binary') else ''} n={rows}"
+
+
+def planted_lift(results: dict[str, dict[str, Cell]]) -> None:
+    """Per planted case: each method against the raw columns on the same seeds (regression: RMSE as a multiple of
+    the raw columns', lower is better; binary: AUC minus the raw columns'), mean +- std over seeds."""
+    print("\n| planted case | sagelab vs raw | OpenFE vs raw | sagelab - OpenFE (paired) |")
+    print("|---|---|---|---|")
+    for name, cells in results.items():
+        raw = np.asarray(cells["raw"].scores)
+        regression = bool(len(raw)) and raw.mean() < 0
+
+        def lift(method: str) -> np.ndarray | None:
+            values = np.asarray(cells[method].scores)
+            if cells[method].failure or len(values) != len(raw):
+                return None
+            return values / raw if regression else values - raw
+
+        ours, theirs = lift("sagelab AutoFeatures"), lift("OpenFE")
+        shown = [("-" if v is None else f"{v.mean():.3f}{'x' if regression else ''} +- {v.std():.3f}") for v in (ours, theirs)]
+        paired = "-"
+        if ours is not None and theirs is not None:
+            difference = (theirs - ours) if regression else (ours - theirs)  # positive: sagelab better
+            paired = f"{difference.mean():+.3f} +- {difference.std(ddof=1) / np.sqrt(len(difference)):.3f} (positive: sagelab better)"
+        print(f"| {name} | {shown[0]} | {shown[1]} | {paired} |")
+
+
 def _single(name: str) -> dict:
     frame = load_dataset(name)["data"]
     return dict(X=frame.drop(columns=[TARGETS[name]]), y=frame[TARGETS[name]], tables={}, schema={})
@@ -318,6 +377,21 @@ def results_from_logs(paths: list[str]) -> dict[str, dict[str, Cell]]:
     return results
 
 
+def run_planted(cases: list[str], sizes: list[int], seeds: range, python: str | None, max_candidates: int) -> None:
+    """Each planted case at each size, one fresh table per seed (the seed also draws the split)."""
+    print(f"{'dataset':20} {'split':>5} {'method':24} {'held-out':>12} {'seconds':>9} {'features':>9}")
+    results: dict[str, dict[str, Cell]] = {}
+    for case in cases:
+        for rows in sizes:
+            name = planted_name(case, rows)
+            results[name] = {method: Cell() for method in METHODS}
+            for seed in seeds:
+                run_split(name, planted(case, rows, seed), seed, python, results[name], measure_dfs_path=False,
+                          max_candidates=max_candidates)
+    summarize(results)
+    planted_lift(results)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", action="append", help="dataset name (repeatable; default all)")
@@ -328,11 +402,18 @@ def main() -> None:
     parser.add_argument("--no-openfe", action="store_true")
     parser.add_argument("--max-candidates", type=int, default=MAX_CANDIDATES, help=f"sagelab's max_candidates (default {MAX_CANDIDATES})")
     parser.add_argument("--summarize", nargs="+", metavar="LOG", help="only print the summary of earlier runs' output")
+    parser.add_argument("--planted", nargs="*", choices=PLANTED, metavar="CASE",
+                        help=f"synthetic planted-structure cases instead of the datasets (none named: all of {', '.join(PLANTED)})")
+    parser.add_argument("--rows", type=int, nargs="+", default=[500, 2000], help="--planted: table sizes")
     args = parser.parse_args()
     if args.summarize:
         summarize(results_from_logs(args.summarize))
         return
     python = None if args.no_openfe else openfe_python(args.openfe_python)
+    if args.planted is not None:
+        run_planted(args.planted or list(PLANTED), args.rows, range(args.first_split, args.first_split + args.splits),
+                    python, args.max_candidates)
+        return
     print(f"{'dataset':20} {'split':>5} {'method':24} {'held-out':>12} {'seconds':>9} {'features':>9}")
     results: dict[str, dict[str, Cell]] = {}
     for name, data in datasets().items():

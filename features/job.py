@@ -32,8 +32,6 @@ def run(
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Fit AutoFeatures on the job's tables; the transformer goes to ``model_dir``, matrix and report to ``output_data_dir``."""
-    from features.report import write_report
-
     frames = read_tables(config, channels)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", TableWarning)
@@ -52,10 +50,22 @@ def run(
         warnings.simplefilter("ignore", TableWarning)  # logged above, from the same checks
         transformer.fit(X, y, tables=related, progress=LogLines(log))
     log(f"problem type: {transformer.problem_type_} ({transformer.problem_type_reason_}); metric {transformer.metric_}")
+    metrics = _metrics(transformer)
+    log(_metric_line(**metrics))
+    transformer.save(model_dir / MODEL_SUBDIR)
+    (model_dir / "config.json").write_text(json.dumps(config.model_dump(mode="json"), indent=2))
+    _write_outputs(transformer, config, rows, related, output_data_dir, model_dir, log)
+    summary = {"config_name": config.name, "problem_type": transformer.problem_type_, "metric": transformer.metric_, **metrics}
+    (output_data_dir / "evaluation.json").write_text(json.dumps(summary, indent=2))
+    return summary
+
+
+def _metrics(transformer: AutoFeatures) -> dict[str, float | int]:
+    """The job's metric line: CV scores of the candidate sets, held-out scores, counts."""
     scores = transformer.leaderboard_.set_index("candidate_set").to_dict("index")
     metrics: dict[str, float | int] = {
         "n_candidates": transformer.n_candidates_,
-        "n_selected": len(transformer.feature_names_out_),
+        "n_selected": len(transformer.feature_definitions_),
         "dfs_cv_score": float(scores["dfs_all"]["cv_score"]),
         "selected_cv_score": float(scores["selected"]["cv_score"]),
         "selected_cv_std": float(scores["selected"]["cv_std"]),
@@ -66,18 +76,22 @@ def run(
         metrics["holdout_score"] = transformer.holdout_["selected"]
     if "raw" in transformer.holdout_:
         metrics["raw_holdout_score"] = transformer.holdout_["raw"]
-    log(_metric_line(**metrics))
+    return metrics
 
-    transformer.save(model_dir / MODEL_SUBDIR)
-    (model_dir / "config.json").write_text(json.dumps(config.model_dump(mode="json"), indent=2))
+
+def _write_outputs(transformer: AutoFeatures, config: FeaturesConfig, rows: pd.DataFrame, related: dict[str, pd.DataFrame],
+                   output_data_dir: Path, model_dir: Path, log: Callable[[str], None]) -> None:
+    """Feature matrix (id column first, then the label), leaderboard, descriptions, report and notebooks."""
+    from features.notebooks import write_notebooks
+    from features.profiling import profile
+    from features.report import write_report
+
     output_data_dir.mkdir(parents=True, exist_ok=True)
-    matrix = transformer.transform(X, tables=related)
-    # the id column (if any) first, then the label: the rows join back to the input table
-    matrix.insert(1 if transformer.keep_index and transformer.index_ else 0, config.target, y.to_numpy())
+    matrix = transformer.transform(rows.drop(columns=[config.target]), tables=related)
+    matrix.insert(1 if transformer.keep_index and transformer.index_ else 0, config.target, rows[config.target].to_numpy())
     matrix.to_csv(output_data_dir / "selected_features.csv", index=False)
     transformer.leaderboard_.to_json(output_data_dir / "leaderboard.json", orient="records", indent=2)
     transformer.describe_features().to_json(output_data_dir / "selected_features.json", orient="records", indent=2)
     write_report(transformer, output_data_dir, title=config.name)
-    summary = {"config_name": config.name, "problem_type": transformer.problem_type_, "metric": transformer.metric_, **metrics}
-    (output_data_dir / "evaluation.json").write_text(json.dumps(summary, indent=2))
-    return summary
+    profiled = profile(rows, config.target, related).to_dict()
+    write_notebooks(transformer, profiled, output_data_dir, model_dir / MODEL_SUBDIR, title=config.name, log=log)

@@ -21,13 +21,13 @@ STATE_FILE = "autofeatures.json"
 PLAIN_STATE = (
     "problem_type_", "problem_type_reason_", "metric_", "raw_features_", "categories_", "table_columns_",
     "importances_", "holdout_", "n_candidates_", "n_near_duplicates_", "fit_seconds_", "selection_choice_",
-    "index_", "indexes_", "id_columns_", "estimator_name_",
+    "index_", "indexes_", "id_columns_", "estimator_name_", "candidate_sets_",
 )
 HISTORIES = ("score_curve_",)  # lists of (feature count, CV score)
 # a file from before a history was renamed: its old name (the prefix search curve of that version)
 RENAMED_HISTORIES = {"score_curve_": "top_gain_history_"}
 # learned attributes added after the first saved format; a file from before them loads with "not recorded"
-ADDED_LATER = {"n_near_duplicates_": None, "index_": None, "indexes_": None, "id_columns_": {}, "estimator_name_": "LightGBM"}
+ADDED_LATER = {"n_near_duplicates_": None, "index_": None, "indexes_": None, "id_columns_": {}, "estimator_name_": "LightGBM", "candidate_sets_": {}}
 # parameters added after the first saved format, with the value that reproduces the old behaviour
 OLD_PARAMETERS = {"keep_index": False}
 # a consuming model is saved by class and parameters and restored only from these packages (nothing is unpickled)

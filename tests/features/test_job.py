@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import nbformat
 import pandas as pd
 import pytest
 import yaml
@@ -50,6 +51,14 @@ def test_features_job_writes_the_contract_artifacts(tmp_path: Path) -> None:
     for name in ("selected_features.csv", "leaderboard.json", "report.md", "report.html", "importance.png", "score_vs_features.png"):
         assert (job / "output/data" / name).is_file(), name
     assert (job / "output/model.tar.gz").is_file() and (job / "output/output.tar.gz").is_file()
+    for name in ("data_exploration.ipynb", "candidate_definitions.ipynb"):  # Autopilot's notebooks, run when written
+        notebook = nbformat.read(job / "output/data" / name, as_version=4)
+        outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+        assert outputs and not [o for o in outputs if o.output_type == "error"], name
+        assert all(cell.execution_count for cell in notebook.cells if cell.cell_type == "code"), name
+    log = (job / "job.log").read_text()
+    for stage in ("building the EntitySet", "computing and ranking candidates 1/", "confirming: scoring candidate sets"):
+        assert stage in log, stage
     metrics: dict[str, float] = {}
     for line in (job / "job.log").read_text().splitlines():
         metrics.update(parse_metrics(line))
