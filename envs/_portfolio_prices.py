@@ -10,12 +10,10 @@ import bisect
 import functools
 import math
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from envs.portfolio import PortfolioParams
+from envs._portfolio_params import PortfolioParams
 
 def draw_prices(rng: np.random.Generator, p: PortfolioParams) -> np.ndarray:
     """Closing prices ``(days, n_assets)`` of one episode, starting at 1, from the regime-switching model.

@@ -10,7 +10,6 @@ reproduces N scalar envs exactly, autoresets included, while a step is pure arra
 
 from __future__ import annotations
 
-import dataclasses
 from numbers import Integral
 from typing import Any, Protocol
 
@@ -19,6 +18,8 @@ import numpy as np
 from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
+
+from envs._params import int_at_least
 
 
 class Core(Protocol):
@@ -31,43 +32,6 @@ class Core(Protocol):
     def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]: ...
 
     def masks(self) -> np.ndarray | None: ...
-
-
-def reject_unknown(problem: str, kwargs: dict[str, Any], params: type) -> None:
-    """A TypeError naming the keyword arguments that are not fields of the ``params`` dataclass.
-
-    TypeError, as Python raises for an unexpected keyword argument: SB3's ``make_vec_env`` retries
-    without ``render_mode`` only on a TypeError.
-    """
-    names = {f.name for f in dataclasses.fields(params)}
-    unknown = sorted(set(kwargs) - names)
-    if unknown:
-        raise TypeError(f"unknown {problem} parameter(s) {unknown}; expected some of {sorted(names)}")
-
-
-def known_fields(kwargs: dict[str, Any], params: type) -> dict[str, Any]:
-    """The entries of ``kwargs`` that are fields of the ``params`` dataclass (an env's kwargs minus the rest)."""
-    names = {f.name for f in dataclasses.fields(params)}
-    return {k: v for k, v in kwargs.items() if k in names}
-
-
-def positive_int(name: str, value: Any, minimum: int = 1) -> int:
-    """``value`` as an int >= ``minimum``, or a ValueError naming the parameter."""
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def positive_real(name: str, value: Any, minimum: float = 0.0, *, strict: bool = True) -> float:
-    """``value`` as a float > (or >=) ``minimum``, or a ValueError naming the parameter."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = float("nan")
-    if not np.isfinite(number) or number < minimum or (strict and number == minimum):
-        relation = ">" if strict else ">="
-        raise ValueError(f"{name} must be a finite number {relation} {minimum}, got {value!r}")
-    return number
 
 
 def masked_info(info: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
@@ -123,7 +87,7 @@ class VectorTwinEnv(VectorEnv):
     metadata: dict[str, Any] = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
 
     def _init_twin(self, num_envs: int, core: Core, observation_space: gym.Space, action_space: gym.Space) -> None:
-        self.num_envs = positive_int("num_envs", num_envs)
+        self.num_envs = int_at_least("num_envs", num_envs)
         self.single_observation_space = observation_space
         self.single_action_space = action_space
         self.observation_space = batch_space(observation_space, self.num_envs)
@@ -169,7 +133,6 @@ class VectorTwinEnv(VectorEnv):
     def _mask_info(self) -> dict[str, np.ndarray]:
         masks = self._core.masks()
         return {} if masks is None else {"action_mask": masks, "_action_mask": np.ones(self.num_envs, bool)}
-
 
 
 class MaskedVectorTwinEnv(VectorTwinEnv):

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from envs._twin import positive_int, reject_unknown
+from envs._params import int_at_least, reject_unknown
 
 WAIT, ACCEPT, PICKUP, DELIVER, GO_TO_RESTAURANT = range(5)
 
@@ -78,21 +78,21 @@ def make_params(**kwargs: Any) -> VehicleRoutingParams:
     and ``TypeError`` on unknown names (as Python does for an unexpected keyword argument)."""
     reject_unknown("VehicleRouting", kwargs, VehicleRoutingParams)
     p = {**VehicleRoutingParams().__dict__, **kwargs}
-    num_zones = positive_int("num_zones", p["num_zones"], 1)
+    num_zones = int_at_least("num_zones", p["num_zones"], 1)
     quad = p["map_quad"]
     if not isinstance(quad, (tuple, list)) or len(quad) != 2:
         raise ValueError(f"map_quad must be a pair (half_width, half_height) of integers >= 0, got {quad!r}")
-    quad = (positive_int("map_quad[0]", quad[0], 0), positive_int("map_quad[1]", quad[1], 0))
-    n_restaurants = positive_int("n_restaurants", p["n_restaurants"], 1)
+    quad = (int_at_least("map_quad[0]", quad[0], 0), int_at_least("map_quad[1]", quad[1], 0))
+    n_restaurants = int_at_least("n_restaurants", p["n_restaurants"], 1)
     params = VehicleRoutingParams(
         n_restaurants=n_restaurants,
-        n_orders=positive_int("n_orders", p["n_orders"], 1),
+        n_orders=int_at_least("n_orders", p["n_orders"], 1),
         order_prob=_real("order_prob", p["order_prob"], 0.0, 1.0),
-        driver_capacity=positive_int("driver_capacity", p["driver_capacity"], 1),
+        driver_capacity=int_at_least("driver_capacity", p["driver_capacity"], 1),
         map_quad=quad,
-        order_promise=positive_int("order_promise", p["order_promise"], 1),
+        order_promise=int_at_least("order_promise", p["order_promise"], 1),
         order_timeout_prob=_real("order_timeout_prob", p["order_timeout_prob"], 0.0, 1.0),
-        episode_length=positive_int("episode_length", p["episode_length"], 1),
+        episode_length=int_at_least("episode_length", p["episode_length"], 1),
         num_zones=num_zones,
         order_probs_per_zone=_per_zone("order_probs_per_zone", p["order_probs_per_zone"], num_zones, 0.0),
         order_reward_min=_per_zone("order_reward_min", p["order_reward_min"], num_zones, 0.0),

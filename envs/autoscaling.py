@@ -9,7 +9,9 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from envs._twin import ScalarTwinEnv, VectorTwinEnv, known_fields, positive_int, positive_real, reject_unknown
+from envs._params import int_at_least, params_from, real_above, real_at_least, reject_unknown
+from envs._policy import BaselinePolicy
+from envs._twin import ScalarTwinEnv, VectorTwinEnv
 
 # EMA smoothing factors of the example's observation (1.0 = the current value, 1e-4 = a ~week-long mean).
 EMA_ALPHAS = np.array([1.0, 0.1, 0.01, 0.001, 0.0001])
@@ -52,32 +54,27 @@ def make_params(**kwargs: Any) -> AutoscalingParams:
     """Check the parameters once, for the scalar env, its twin and the baseline alike."""
     reject_unknown("Autoscaling", kwargs, AutoscalingParams)
     p = {**AutoscalingParams().__dict__, **kwargs}
-    percent = positive_real("downtime_percent", p["downtime_percent"], strict=False)
+    percent = real_at_least("downtime_percent", p["downtime_percent"])
     if percent > 100:
         raise ValueError(f"downtime_percent must be in [0, 100], got {p['downtime_percent']!r}")
     params = AutoscalingParams(
-        warmup_latency=positive_int("warmup_latency", p["warmup_latency"]),
-        tpm_per_machine=positive_real("tpm_per_machine", p["tpm_per_machine"]),
-        tpm_sigma=positive_real("tpm_sigma", p["tpm_sigma"], strict=False),
-        machine_cost=positive_real("machine_cost", p["machine_cost"], strict=False),
-        transaction_val=positive_real("transaction_val", p["transaction_val"], strict=False),
-        downtime_cost=positive_real("downtime_cost", p["downtime_cost"], strict=False),
+        warmup_latency=int_at_least("warmup_latency", p["warmup_latency"]),
+        tpm_per_machine=real_above("tpm_per_machine", p["tpm_per_machine"]),
+        tpm_sigma=real_at_least("tpm_sigma", p["tpm_sigma"]),
+        machine_cost=real_at_least("machine_cost", p["machine_cost"]),
+        transaction_val=real_at_least("transaction_val", p["transaction_val"]),
+        downtime_cost=real_at_least("downtime_cost", p["downtime_cost"]),
         downtime_percent=percent,
-        initial_machines=positive_int("initial_machines", p["initial_machines"], 0),
-        max_time_steps=positive_int("max_time_steps", p["max_time_steps"]),
-        max_tpm=positive_real("max_tpm", p["max_tpm"]),
-        max_machine_delta=positive_int("max_machine_delta", p["max_machine_delta"]),
+        initial_machines=int_at_least("initial_machines", p["initial_machines"], 0),
+        max_time_steps=int_at_least("max_time_steps", p["max_time_steps"]),
+        max_tpm=real_above("max_tpm", p["max_tpm"]),
+        max_machine_delta=int_at_least("max_machine_delta", p["max_machine_delta"]),
     )
     if params.max_machines < 1:
         raise ValueError(f"max_tpm / tpm_per_machine must allow at least one machine, got {params.max_tpm} / {params.tpm_per_machine}")
     if params.initial_machines > params.max_machines:
         raise ValueError(f"initial_machines must be <= max_machines = {params.max_machines}, got {params.initial_machines}")
     return params
-
-
-def params_from(env_kwargs: dict[str, Any]) -> AutoscalingParams:
-    """The env's parameters from the kwargs it was built with, ignoring keys that are not env parameters."""
-    return make_params(**known_fields(env_kwargs, AutoscalingParams))
 
 
 def observation_space(p: AutoscalingParams) -> spaces.Box:
@@ -117,7 +114,7 @@ def draw_load(rng: np.random.Generator, minutes: int, max_tpm: float) -> np.ndar
     return np.clip(np.trunc(cyclic + spikes), 0, max_tpm).astype(np.int64)
 
 
-class _Fleet:
+class _Servers:
     """Machines, warm-up queues, EMAs and the load of N sub-envs."""
 
     def __init__(self, p: AutoscalingParams, num: int) -> None:
@@ -229,7 +226,7 @@ class AutoscalingEnv(ScalarTwinEnv):
         self.params = make_params(**params)
         self.observation_space = observation_space(self.params)
         self.action_space = spaces.Discrete(2 * self.params.max_machine_delta + 1)
-        self._core = _Fleet(self.params, 1)
+        self._core = _Servers(self.params, 1)
 
 
 class AutoscalingVectorEnv(VectorTwinEnv):
@@ -238,10 +235,10 @@ class AutoscalingVectorEnv(VectorTwinEnv):
     def __init__(self, num_envs: int = 1, **params: Any) -> None:
         self.params = make_params(**params)
         action_space = spaces.Discrete(2 * self.params.max_machine_delta + 1)
-        self._init_twin(num_envs, _Fleet(self.params, num_envs), observation_space(self.params), action_space)
+        self._init_twin(num_envs, _Servers(self.params, num_envs), observation_space(self.params), action_space)
 
 
-class ReactiveThresholdPolicy:
+class ReactiveThresholdPolicy(BaselinePolicy):
     """Reactive threshold autoscaling: act on this minute's utilisation, blind to the load's pattern.
 
     Utilisation ``u = load / (active * tpm_per_machine)``. If ``u > upper`` it boots enough machines to
@@ -259,18 +256,13 @@ class ReactiveThresholdPolicy:
     def __init__(self, upper: float = 0.7, lower: float = 0.4, **env_kwargs: Any) -> None:
         if not 0 < lower < upper:
             raise ValueError(f"thresholds must satisfy 0 < lower < upper, got lower={lower!r}, upper={upper!r}")
-        self.upper, self.lower, self.params = float(upper), float(lower), params_from(env_kwargs)
+        self.upper, self.lower = float(upper), float(lower)
+        self.params = params_from(make_params, AutoscalingParams, env_kwargs)
+        self.observation_size = observation_space(self.params).shape[0]
 
-    def predict(
-        self, observation: np.ndarray, state: Any = None, episode_start: Any = None, deterministic: bool = True
-    ) -> tuple[np.ndarray, None]:
-        """Actions for one observation or a batch (leading axis = envs)."""
+    def _act(self, batch: np.ndarray) -> np.ndarray:
         p = self.params
-        obs = np.asarray(observation, dtype=np.float64)
-        size = observation_space(p).shape[0]
-        if obs.shape[-1:] != (size,) or obs.ndim > 2:
-            raise ValueError(f"observation must have shape ({size},) or (n_envs, {size}), got {obs.shape}")
-        batch = obs.reshape(-1, size)
+        batch = batch.astype(np.float64)
         load = batch[:, 0] * p.max_tpm
         active = np.rint(batch[:, 3] * p.max_machines)
         pending = np.rint(batch[:, 4 * len(EMA_ALPHAS) :] * p.max_machine_delta).sum(axis=1)
@@ -278,8 +270,7 @@ class ReactiveThresholdPolicy:
         needed = np.ceil(load / ((self.upper + self.lower) / 2 * p.tpm_per_machine))
         grow = np.where(utilisation > self.upper, np.clip(needed - active - pending, 0, p.max_machine_delta), 0)
         shrink = np.where((utilisation < self.lower) & (pending == 0), np.clip(active - needed, 0, p.max_machine_delta), 0)
-        actions = (p.max_machine_delta + grow - shrink).astype(np.int64)
-        return (actions if obs.ndim > 1 else actions[0]), None
+        return (p.max_machine_delta + grow - shrink).astype(np.int64)
 
 
 BASELINES: dict[str, type] = {"reactive_threshold": ReactiveThresholdPolicy}

@@ -8,7 +8,9 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from envs._twin import MaskedScalarTwinEnv, MaskedVectorTwinEnv, positive_int
+from envs._params import int_at_least, params_from, reject_unknown
+from envs._policy import BaselinePolicy
+from envs._twin import MaskedScalarTwinEnv, MaskedVectorTwinEnv
 
 # Item-size distributions of the example (bag capacity 9, sizes 2 and 3) and their regimes, named as in
 # the ORL paper: Sum-of-Squares reaches bounded waste on BW, perfect packing on PP, linear waste on LW.
@@ -21,22 +23,21 @@ DISTRIBUTIONS: dict[str, tuple[float, ...]] = {
 
 @dataclass(frozen=True)
 class BinPackingParams:
-    """Validated parameters (see :class:`BinPackingEnv`)."""
+    """Validated parameters (see :class:`BinPackingEnv`; defaults are the example's)."""
 
-    bag_capacity: int
-    item_sizes: tuple[int, ...]
-    item_probabilities: tuple[float, ...]
-    time_horizon: int
+    bag_capacity: int = 9
+    item_sizes: tuple[int, ...] = (2, 3)
+    item_probabilities: Any = "linear_waste"  # a name in DISTRIBUTIONS or a sequence; validated to a tuple
+    time_horizon: int = 1000
 
 
-def make_params(
-    bag_capacity: int = 9,
-    item_sizes: Any = (2, 3),
-    item_probabilities: Any = "linear_waste",
-    time_horizon: int = 1000,
-) -> BinPackingParams:
-    """Check the parameters once, for the scalar env, its twin and the baselines alike."""
-    capacity = positive_int("bag_capacity", bag_capacity, 2)
+def make_params(**kwargs: Any) -> BinPackingParams:
+    """Validate env keyword arguments into :class:`BinPackingParams`; raise ``ValueError`` on bad values
+    and ``TypeError`` on unknown names (as Python does for an unexpected keyword argument)."""
+    reject_unknown("BinPacking", kwargs, BinPackingParams)
+    p = {**BinPackingParams().__dict__, **kwargs}
+    capacity = int_at_least("bag_capacity", p["bag_capacity"], 2)
+    item_sizes, item_probabilities = p["item_sizes"], p["item_probabilities"]
     sizes = tuple(int(s) for s in np.atleast_1d(np.asarray(item_sizes)))
     if not sizes:
         raise ValueError("item_sizes must not be empty")
@@ -44,7 +45,8 @@ def make_params(
         raise ValueError(f"item_sizes must be integers in [1, bag_capacity - 1 = {capacity - 1}], got {item_sizes!r}")
     if isinstance(item_probabilities, str):
         if item_probabilities not in DISTRIBUTIONS:
-            raise ValueError(f"item_probabilities {item_probabilities!r} is not one of {', '.join(DISTRIBUTIONS)} or a list")
+            names = ", ".join(DISTRIBUTIONS)
+            raise ValueError(f"item_probabilities {item_probabilities!r} is not one of {names} or a list")
         probabilities = DISTRIBUTIONS[item_probabilities]
     else:
         probabilities = tuple(float(p) for p in np.atleast_1d(np.asarray(item_probabilities, dtype=float)))
@@ -52,7 +54,7 @@ def make_params(
         raise ValueError(f"item_probabilities has {len(probabilities)} entries for {len(sizes)} item_sizes")
     if any(p < 0 for p in probabilities) or not np.isclose(sum(probabilities), 1.0):
         raise ValueError(f"item_probabilities must be >= 0 and sum to 1, got {probabilities!r}")
-    return BinPackingParams(capacity, sizes, probabilities, positive_int("time_horizon", time_horizon))
+    return BinPackingParams(capacity, sizes, probabilities, int_at_least("time_horizon", p["time_horizon"]))
 
 
 def observation_space(p: BinPackingParams) -> spaces.Box:
@@ -60,7 +62,7 @@ def observation_space(p: BinPackingParams) -> spaces.Box:
     return spaces.Box(low=np.zeros_like(high), high=high, dtype=np.float32)
 
 
-class _Bags:
+class _Bins:
     """Bag counts per fill level of N sub-envs, and their episodes' item sequences."""
 
     def __init__(self, p: BinPackingParams, num: int) -> None:
@@ -162,7 +164,7 @@ class BinPackingEnv(MaskedScalarTwinEnv):
         self.params = make_params(**params)
         self.observation_space = observation_space(self.params)
         self.action_space = spaces.Discrete(self.params.bag_capacity)
-        self._core = _Bags(self.params, 1)
+        self._core = _Bins(self.params, 1)
 
 
 class BinPackingVectorEnv(MaskedVectorTwinEnv):
@@ -170,23 +172,19 @@ class BinPackingVectorEnv(MaskedVectorTwinEnv):
 
     def __init__(self, num_envs: int = 1, **params: Any) -> None:
         self.params = make_params(**params)
-        self._init_twin(num_envs, _Bags(self.params, num_envs), observation_space(self.params), spaces.Discrete(self.params.bag_capacity))
+        self._init_twin(num_envs, _Bins(self.params, num_envs), observation_space(self.params), spaces.Discrete(self.params.bag_capacity))
 
 
-class _BinPackingPolicy:
-    """Shared ``predict`` of the heuristics: reads bag levels and the item from the observation."""
+class _BinPackingPolicy(BaselinePolicy):
+    """Shared part of the heuristics: reads bag levels and the item from the observation."""
 
     def __init__(self, **env_kwargs: Any) -> None:
-        self.params = make_params(**env_kwargs)
+        self.params = params_from(make_params, BinPackingParams, env_kwargs)
+        self.observation_size = self.params.bag_capacity + 1
 
-    def predict(
-        self, observation: np.ndarray, state: Any = None, episode_start: Any = None, deterministic: bool = True
-    ) -> tuple[np.ndarray, None]:
-        obs = np.asarray(observation)
-        batch = obs.reshape(-1, self.params.bag_capacity + 1)
+    def _act(self, batch: np.ndarray) -> np.ndarray:
         levels, item = batch[:, :-1].round().astype(np.int64), batch[:, -1].round().astype(np.int64)
-        actions = self._choose(levels, item)
-        return (actions if obs.ndim > 1 else actions[0]), None
+        return self._choose(levels, item)
 
     def _fits(self, levels: np.ndarray, item: np.ndarray) -> np.ndarray:
         level = np.arange(1, self.params.bag_capacity)

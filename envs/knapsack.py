@@ -1,7 +1,7 @@
 """Online two-dimensional (weight and volume) knapsack: items arrive one at a time, accept or reject each.
 
 The scalar env, its vectorized NumPy twin and the baseline threshold policy live here. Both env classes
-advance one batched state (:class:`_Bags`, a core of :mod:`envs._twin`), so a single env is a batch of one
+advance one batched state (:class:`_Knapsacks`, a core of :mod:`envs._twin`), so a single env is a batch of one
 and the twin is N of them stepped by the same array code; each episode's capacities and item stream are
 drawn at reset.
 """
@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from numbers import Integral, Real
+from numbers import Integral
 from typing import Any
 
 import numpy as np
 from gymnasium import spaces
 
-from envs._twin import MaskedScalarTwinEnv, MaskedVectorTwinEnv, known_fields, reject_unknown
+from envs._params import int_at_least, params_from, real_at_least, reject_unknown
+from envs._policy import BaselinePolicy
+from envs._twin import MaskedScalarTwinEnv, MaskedVectorTwinEnv
 
 REJECT, ACCEPT = 0, 1
 OBS_FIELDS = (
@@ -56,24 +58,14 @@ def make_params(**kwargs: Any) -> KnapsackParams:
     """Validate env keyword arguments into :class:`KnapsackParams`; raise ``ValueError`` naming a bad one."""
     reject_unknown("Knapsack", kwargs, KnapsackParams)
     p = {**KnapsackParams().__dict__, **kwargs}
-    penalty, horizon = p["drop_penalty"], p["horizon"]
-    if isinstance(penalty, bool) or not isinstance(penalty, Real) or not 0 <= penalty < math.inf:
-        raise ValueError(f"drop_penalty must be a finite number >= 0 (the reward is -drop_penalty), got {penalty!r}")
-    if isinstance(horizon, bool) or not isinstance(horizon, Integral) or horizon < 1:
-        raise ValueError(f"horizon must be an integer >= 1 (items per episode), got {horizon!r}")
     return KnapsackParams(
         capacity_range=_int_range("capacity_range", p["capacity_range"], 1),
         item_weight_range=_int_range("item_weight_range", p["item_weight_range"], 1),
         item_volume_range=_int_range("item_volume_range", p["item_volume_range"], 1),
         item_value_range=_int_range("item_value_range", p["item_value_range"], 1),
-        drop_penalty=float(penalty),
-        horizon=int(horizon),
+        drop_penalty=real_at_least("drop_penalty", p["drop_penalty"]),
+        horizon=int_at_least("horizon", p["horizon"]),
     )
-
-
-def params_from(env_kwargs: dict[str, Any]) -> KnapsackParams:
-    """The env's parameters from the kwargs it was built with, ignoring keys that are not env parameters."""
-    return make_params(**known_fields(env_kwargs, KnapsackParams))
 
 
 def observation_space(p: KnapsackParams) -> spaces.Box:
@@ -110,7 +102,7 @@ def _draw_episode(rng: np.random.Generator, p: KnapsackParams) -> tuple[np.ndarr
     return capacity, items
 
 
-class _Bags:
+class _Knapsacks:
     """The state of N independent knapsack episodes and their batched transition (env and twin share it)."""
 
     def __init__(self, p: KnapsackParams, num: int) -> None:
@@ -225,7 +217,7 @@ class KnapsackEnv(MaskedScalarTwinEnv):
         self.params = make_params(**params)
         self.observation_space = observation_space(self.params)
         self.action_space = spaces.Discrete(2)
-        self._core = _Bags(self.params, 1)
+        self._core = _Knapsacks(self.params, 1)
 
 
 class KnapsackVectorEnv(MaskedVectorTwinEnv):
@@ -239,7 +231,7 @@ class KnapsackVectorEnv(MaskedVectorTwinEnv):
 
     def __init__(self, num_envs: int = 1, **params: Any) -> None:
         self.params = make_params(**params)
-        self._init_twin(num_envs, _Bags(self.params, num_envs), observation_space(self.params), spaces.Discrete(2))
+        self._init_twin(num_envs, _Knapsacks(self.params, num_envs), observation_space(self.params), spaces.Discrete(2))
 
 
 def _check_observation(observation: np.ndarray) -> np.ndarray:
@@ -249,7 +241,7 @@ def _check_observation(observation: np.ndarray) -> np.ndarray:
     return obs
 
 
-class ValueWeightThresholdPolicy:
+class ValueWeightThresholdPolicy(BaselinePolicy):
     """Accept an item when it fits and its value per unit of size clears a threshold paced to the horizon.
 
     The dynamic and stochastic knapsack's threshold rule (Papastavrou, Rajagopalan & Kleywegt,
@@ -268,9 +260,9 @@ class ValueWeightThresholdPolicy:
     """
 
     def __init__(self, samples: int = 4096, **env_kwargs: Any) -> None:
-        p = params_from(env_kwargs)
-        if isinstance(samples, bool) or not isinstance(samples, Integral) or samples < 1:
-            raise ValueError(f"samples must be an integer >= 1, got {samples!r}")
+        p = params_from(make_params, KnapsackParams, env_kwargs)
+        self.observation_size = len(OBS_FIELDS)
+        samples = int_at_least("samples", samples)
         rng = np.random.default_rng(0)
         ranges = (p.item_weight_range, p.item_volume_range, p.item_value_range)
         self.sample = np.stack([rng.integers(a, b + 1, size=samples) for a, b in ranges], axis=-1).astype(np.float64)
@@ -291,23 +283,14 @@ class ValueWeightThresholdPolicy:
         last = np.take_along_axis(density, order, axis=1)[np.arange(len(obs)), np.minimum(count, len(self.sample) - 1)]
         return np.where(count >= len(self.sample), -np.inf, last)
 
-    def predict(
-        self,
-        observation: np.ndarray,
-        state: Any = None,
-        episode_start: np.ndarray | None = None,
-        deterministic: bool = True,
-    ) -> tuple[np.ndarray, None]:
-        """Actions (0 reject, 1 accept) for one observation ``(9,)`` or a batch ``(n, 9)``."""
-        obs = _check_observation(observation)
-        batch = np.atleast_2d(obs)
+    def _act(self, batch: np.ndarray) -> np.ndarray:
+        batch = batch.astype(np.float64)
         room = np.maximum(batch[:, 0:2] - batch[:, 2:4], 1e-9)
         density = (batch[:, 7] + self.drop_penalty) / self._size(batch[:, 5], batch[:, 6], room)
-        accept = (fits(batch) & (density >= self.threshold(batch))).astype(np.int64)
-        return (accept if obs.ndim == 2 else accept[0]), None
+        return (fits(batch) & (density >= self.threshold(batch))).astype(np.int64)
 
 
-class CompetitiveThresholdPolicy:
+class CompetitiveThresholdPolicy(BaselinePolicy):
     """Accept an item when it fits and its value density clears a threshold that rises as the bag fills.
 
     The worst-case online-knapsack rule of Zhou, Chakrabarty & Lukose (WINE 2008), which is
@@ -321,7 +304,8 @@ class CompetitiveThresholdPolicy:
     """
 
     def __init__(self, **env_kwargs: Any) -> None:
-        p = params_from(env_kwargs)
+        p = params_from(make_params, KnapsackParams, env_kwargs)
+        self.observation_size = len(OBS_FIELDS)
         v_lo, v_hi = p.item_value_range
         self.density_bounds = (
             (v_lo / p.item_weight_range[1], v_hi / p.item_weight_range[0]),
@@ -333,20 +317,13 @@ class CompetitiveThresholdPolicy:
         """``psi(z)`` of Zhou et al. for fill fractions ``z`` and value-density bounds ``[low, high]``."""
         return (high * math.e / low) ** np.clip(fill, 0.0, 1.0) * low / math.e
 
-    def predict(
-        self,
-        observation: np.ndarray,
-        state: Any = None,
-        episode_start: np.ndarray | None = None,
-        deterministic: bool = True,
-    ) -> tuple[np.ndarray, None]:
-        """Actions (0 reject, 1 accept) for one observation ``(9,)`` or a batch ``(n, 9)``."""
-        obs = _check_observation(observation)
+    def _act(self, batch: np.ndarray) -> np.ndarray:
+        obs = batch.astype(np.float64)
         accept = fits(obs)
         for cap, used, size, (low, high) in ((0, 2, 5, self.density_bounds[0]), (1, 3, 6, self.density_bounds[1])):
             fill = obs[..., used] / obs[..., cap]
             accept &= obs[..., 7] / obs[..., size] >= self.threshold(fill, low, high)
-        return accept.astype(np.int64), None
+        return accept.astype(np.int64)
 
 
 BASELINES: dict[str, type] = {

@@ -9,55 +9,48 @@ import numpy as np
 from gymnasium import spaces
 from scipy.stats import poisson
 
-from envs._twin import ScalarTwinEnv, VectorTwinEnv, positive_int, positive_real
+from envs._params import int_at_least, params_from, real_above, real_at_least, reject_unknown
+from envs._policy import BaselinePolicy
+from envs._twin import ScalarTwinEnv, VectorTwinEnv
 
 
 @dataclass(frozen=True)
 class NewsvendorParams:
-    """Validated parameters (see :class:`NewsvendorEnv`)."""
+    """Validated parameters (see :class:`NewsvendorEnv`; defaults are the example's)."""
 
-    lead_time: int
-    discount: float
-    max_steps: int
-    max_level: float
-    max_action: float
-    max_price: float
-    max_holding_cost: float
-    max_lost_sale_penalty: float
-    max_mean_demand: float
+    lead_time: int = 5
+    discount: float = 1.0
+    max_steps: int = 40
+    max_level: float = 4000.0
+    max_action: float = 2000.0
+    max_price: float = 100.0
+    max_holding_cost: float = 5.0
+    max_lost_sale_penalty: float = 10.0
+    max_mean_demand: float = 200.0
 
     @property
     def pipeline(self) -> int:
         return max(self.lead_time, 1)
 
 
-def make_params(
-    lead_time: int = 5,
-    discount: float = 1.0,
-    max_steps: int = 40,
-    max_level: float = 4000.0,
-    max_action: float = 2000.0,
-    max_price: float = 100.0,
-    max_holding_cost: float = 5.0,
-    max_lost_sale_penalty: float = 10.0,
-    max_mean_demand: float = 200.0,
-) -> NewsvendorParams:
-    """Check the parameters once, for the scalar env, its twin and the baseline alike."""
-    if isinstance(lead_time, bool) or not isinstance(lead_time, int) or lead_time < 0:
-        raise ValueError(f"lead_time must be an integer >= 0, got {lead_time!r}")
-    gamma = positive_real("discount", discount)
+def make_params(**kwargs: Any) -> NewsvendorParams:
+    """Validate env keyword arguments into :class:`NewsvendorParams`; raise ``ValueError`` on bad values
+    and ``TypeError`` on unknown names (as Python does for an unexpected keyword argument)."""
+    reject_unknown("Newsvendor", kwargs, NewsvendorParams)
+    p = {**NewsvendorParams().__dict__, **kwargs}
+    gamma = real_above("discount", p["discount"])
     if gamma > 1:
-        raise ValueError(f"discount must be in (0, 1], got {discount!r}")
+        raise ValueError(f"discount must be in (0, 1], got {p['discount']!r}")
     return NewsvendorParams(
-        lead_time,
-        gamma,
-        positive_int("max_steps", max_steps),
-        positive_real("max_level", max_level),
-        positive_real("max_action", max_action),
-        positive_real("max_price", max_price),
-        positive_real("max_holding_cost", max_holding_cost, strict=False),
-        positive_real("max_lost_sale_penalty", max_lost_sale_penalty, strict=False),
-        positive_real("max_mean_demand", max_mean_demand),
+        lead_time=int_at_least("lead_time", p["lead_time"], 0),
+        discount=gamma,
+        max_steps=int_at_least("max_steps", p["max_steps"]),
+        max_level=real_above("max_level", p["max_level"]),
+        max_action=real_above("max_action", p["max_action"]),
+        max_price=real_above("max_price", p["max_price"]),
+        max_holding_cost=real_at_least("max_holding_cost", p["max_holding_cost"]),
+        max_lost_sale_penalty=real_at_least("max_lost_sale_penalty", p["max_lost_sale_penalty"]),
+        max_mean_demand=real_above("max_mean_demand", p["max_mean_demand"]),
     )
 
 
@@ -174,7 +167,7 @@ class NewsvendorVectorEnv(VectorTwinEnv):
         self._init_twin(num_envs, _Stores(self.params, num_envs), observation_space(self.params), action_space)
 
 
-class BaseStockPolicy:
+class BaseStockPolicy(BaselinePolicy):
     """Order up to S = the critical-ratio quantile of demand over the lead time plus one period.
 
     Critical ratio ``(price - cost + penalty) / (price - cost + penalty + holding)`` (the newsvendor
@@ -183,7 +176,8 @@ class BaseStockPolicy:
     """
 
     def __init__(self, **env_kwargs: Any) -> None:
-        self.params = make_params(**env_kwargs)
+        self.params = params_from(make_params, NewsvendorParams, env_kwargs)
+        self.observation_size = self.params.pipeline + 5
 
     def order_up_to(self, observation: np.ndarray) -> np.ndarray:
         batch = np.asarray(observation, dtype=float).reshape(-1, self.params.pipeline + 5)
@@ -192,15 +186,10 @@ class BaseStockPolicy:
         ratio = np.clip(underage / np.maximum(underage + holding, 1e-12), 0.0, 1.0 - 1e-9)
         return poisson.ppf(ratio, mean * (self.params.lead_time + 1))
 
-    def predict(
-        self, observation: np.ndarray, state: Any = None, episode_start: Any = None, deterministic: bool = True
-    ) -> tuple[np.ndarray, None]:
-        obs = np.asarray(observation)
-        batch = obs.reshape(-1, self.params.pipeline + 5)
+    def _act(self, batch: np.ndarray) -> np.ndarray:
         position = batch[:, : self.params.pipeline].sum(axis=1)
         order = np.maximum(0.0, self.order_up_to(batch) - position)
-        actions = np.clip(order / self.params.max_action, 0.0, 1.0).astype(np.float32)[:, None]
-        return (actions if obs.ndim > 1 else actions[0]), None
+        return np.clip(order / self.params.max_action, 0.0, 1.0).astype(np.float32)[:, None]
 
 
 BASELINES: dict[str, type] = {"base_stock": BaseStockPolicy}

@@ -1,134 +1,30 @@
-"""Portfolio management on seeded synthetic prices (Jiang et al. 2017; SageMaker example rl_portfolio_management_coach_customEnv)."""
+"""Portfolio management on seeded synthetic prices (Jiang et al. 2017; SageMaker example rl_portfolio_management_coach_customEnv).
+
+The parameters and spaces are in :mod:`envs._portfolio_params`, the price model in :mod:`envs._portfolio_prices`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from gymnasium import spaces
 
-from envs._portfolio_prices import _PriceModel, draw_prices
-from envs._twin import ScalarTwinEnv, VectorTwinEnv, known_fields, positive_int, positive_real, reject_unknown
+from envs._params import params_from
+from envs._policy import BaselinePolicy
+from envs._portfolio_params import PortfolioParams, action_space, make_params, observation_space
+from envs._portfolio_prices import _PriceModel
+from envs._twin import ScalarTwinEnv, VectorTwinEnv
 
-
-@dataclass(frozen=True)
-class PortfolioParams:
-    """Validated parameters (see :class:`PortfolioEnv`). Price-model figures are per trading day."""
-
-    n_assets: int = 16
-    steps: int = 730
-    window_length: int = 7
-    trading_cost: float = 0.0025
-    time_cost: float = 0.0
-    action_scale: float = 10.0
-    regime_drift: tuple[float, ...] = (0.0008, -0.0015)
-    regime_volatility: tuple[float, ...] = (1.0, 2.0)
-    regime_transition: tuple[tuple[float, ...], ...] = ((0.99, 0.01), (0.04, 0.96))
-    asset_volatility: tuple[float, float] = (0.01, 0.03)
-    asset_drift_sigma: float = 0.0003
-    correlation: float = 0.4
-
-    @property
-    def days(self) -> int:
-        """Closing prices per episode: the first window, then one more day per step."""
-        return self.window_length + self.steps
-
-
-def _vector(name: str, value: Any) -> tuple[float, ...]:
-    array = np.asarray(value, dtype=float) if not isinstance(value, str) else np.array([np.nan])
-    if array.ndim != 1 or array.size == 0 or not np.isfinite(array).all():
-        raise ValueError(f"{name} must be a non-empty sequence of finite numbers, got {value!r}")
-    return tuple(array.tolist())
-
-
-def make_params(**kwargs: Any) -> PortfolioParams:
-    """Check the parameters once, for the scalar env, its twin and the baseline alike."""
-    reject_unknown("Portfolio", kwargs, PortfolioParams)
-    p = {**PortfolioParams().__dict__, **kwargs}
-    trading_cost = positive_real("trading_cost", p["trading_cost"], strict=False)
-    if trading_cost >= 0.5:
-        # the cost of a rebalance is at most 2 * trading_cost of the portfolio; it must stay below all of it
-        raise ValueError(f"trading_cost must be in [0, 0.5), got {p['trading_cost']!r}")
-    time_cost = positive_real("time_cost", p["time_cost"], strict=False)
-    if time_cost >= 1:
-        raise ValueError(f"time_cost must be in [0, 1), got {p['time_cost']!r}")
-    drift, volatility = _vector("regime_drift", p["regime_drift"]), _vector("regime_volatility", p["regime_volatility"])
-    if len(volatility) != len(drift) or min(volatility) <= 0:
-        raise ValueError(f"regime_volatility must hold {len(drift)} positive numbers (one per regime), got {p['regime_volatility']!r}")
-    try:
-        transition = np.asarray(p["regime_transition"], dtype=float)
-    except (TypeError, ValueError):
-        transition = np.full((0,), np.nan)
-    if transition.shape != (len(drift), len(drift)) or (transition < 0).any() or not np.allclose(transition.sum(1), 1):
-        raise ValueError(
-            f"regime_transition must be a {len(drift)}x{len(drift)} matrix of probabilities whose rows sum to 1, "
-            f"got {p['regime_transition']!r}"
-        )
-    vol = _vector("asset_volatility", p["asset_volatility"])
-    if len(vol) != 2 or not 0 < vol[0] <= vol[1]:
-        raise ValueError(f"asset_volatility must be a range (low, high) with 0 < low <= high, got {p['asset_volatility']!r}")
-    correlation = positive_real("correlation", p["correlation"], strict=False)
-    if correlation >= 1:
-        raise ValueError(f"correlation must be in [0, 1), got {p['correlation']!r}")
-    return PortfolioParams(
-        n_assets=positive_int("n_assets", p["n_assets"]),
-        steps=positive_int("steps", p["steps"]),
-        window_length=positive_int("window_length", p["window_length"]),
-        trading_cost=trading_cost,
-        time_cost=time_cost,
-        action_scale=positive_real("action_scale", p["action_scale"]),
-        regime_drift=drift,
-        regime_volatility=volatility,
-        regime_transition=tuple(tuple(row) for row in transition.tolist()),
-        asset_volatility=(vol[0], vol[1]),
-        asset_drift_sigma=positive_real("asset_drift_sigma", p["asset_drift_sigma"], strict=False),
-        correlation=correlation,
-    )
-
-
-def params_from(env_kwargs: dict[str, Any]) -> PortfolioParams:
-    """The env's parameters from the kwargs it was built with, ignoring keys that are not env parameters."""
-    return make_params(**known_fields(env_kwargs, PortfolioParams))
-
-
-def observation_space(p: PortfolioParams) -> spaces.Box:
-    """Normalized price windows (>= 0, unbounded above), then portfolio weights in [0, 1]."""
-    prices = p.n_assets * p.window_length
-    high = np.concatenate([np.full(prices, np.inf), np.ones(p.n_assets + 1)]).astype(np.float32)
-    return spaces.Box(np.zeros_like(high), high, dtype=np.float32)
-
-
-def action_space(p: PortfolioParams) -> spaces.Box:
-    """One logit per holding (cash first), in [-1, 1]."""
-    return spaces.Box(-1.0, 1.0, shape=(p.n_assets + 1,), dtype=np.float32)
+__all__ = ["BASELINES", "EqualWeightPolicy", "PortfolioEnv", "PortfolioParams", "PortfolioVectorEnv", "make_params"]
 
 
 def _holdings_sum(x: np.ndarray) -> np.ndarray:
-    """Sum over the first axis of ``x`` (holdings, envs), bit for bit as ``x.T.sum(axis=-1)`` on contiguous
-    rows: NumPy's pairwise summation of a row, done here for all envs at once with a few vector ops
-    (NumPy reduces a short contiguous row per call; tests pin the order to ``np.sum``)."""
-    k = len(x)
-    if x.ndim == 1 or x.shape[1] < 32:
-        return np.ascontiguousarray(x.T).sum(axis=-1)  # few envs: NumPy's own sum is cheaper
-    if k > 128:  # NumPy splits long rows in two blocks of multiples of 8
-        half = k // 2 - (k // 2) % 8
-        return _holdings_sum(x[:half]) + _holdings_sum(x[half:])
-    if k < 8:
-        total = x[0].copy()
-        for row in x[1:]:
-            total += row
-        return total
-    body = k - k % 8
-    lanes = x[:8] + x[8:16] if body > 8 else x[:8].copy()  # eight accumulators over every eighth element
-    for start in range(16, body, 8):
-        lanes += x[start : start + 8]
-    pairs = lanes[0::2] + lanes[1::2]  # (l0 + l1), (l2 + l3), ...
-    quads = pairs[0::2] + pairs[1::2]
-    total = quads[0] + quads[1]
-    for row in x[body:]:
-        total += row
-    return total
+    """Sum over the first axis (holdings) of ``x`` ``(holdings, envs)``, adding the holdings one after another.
+
+    A running sum rounds the same for one env as for a thousand; ``np.sum`` would switch between pairwise and
+    sequential order with the array's shape, and a scalar env would drift from its twin in the last bit.
+    """
+    return np.cumsum(x, axis=0)[-1]
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
@@ -137,13 +33,6 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     np.exp(logits, out=logits)
     logits /= _holdings_sum(logits)
     return logits
-
-
-def weights_from_actions(actions: np.ndarray, action_scale: float) -> np.ndarray:
-    """Portfolio weights ``softmax(action_scale * a)`` over the last axis (cash first)."""
-    holdings_first = np.moveaxis(np.asarray(actions), -1, 0)
-    logits = np.multiply(holdings_first, action_scale, dtype=np.float64, order="C")
-    return np.moveaxis(_softmax(logits.reshape(len(logits), -1)).reshape(logits.shape), 0, -1)
 
 
 class _Books:
@@ -299,7 +188,7 @@ class PortfolioVectorEnv(VectorTwinEnv):
         self._init_twin(num_envs, _Books(self.params, num_envs), observation_space(self.params), action_space(self.params))
 
 
-class EqualWeightPolicy:
+class EqualWeightPolicy(BaselinePolicy):
     """Rebalance every day to equal weights over the assets (Jiang et al.'s uniform constant rebalanced
     portfolio, UCRP): logits +1 for every asset and -1 for cash, i.e. weight ``1/n_assets`` on each asset
     and ``exp(-2 * action_scale)``-small cash (1e-9 relative at the default scale). Needs no observation
@@ -309,19 +198,13 @@ class EqualWeightPolicy:
     """
 
     def __init__(self, **env_kwargs: Any) -> None:
-        self.params = params_from(env_kwargs)
+        self.params = params_from(make_params, PortfolioParams, env_kwargs)
+        self.observation_size = observation_space(self.params).shape[0]
 
-    def predict(
-        self, observation: np.ndarray, state: Any = None, episode_start: Any = None, deterministic: bool = True
-    ) -> tuple[np.ndarray, None]:
-        """Actions for one observation or a batch (leading axis = envs)."""
-        obs = np.asarray(observation)
-        size = observation_space(self.params).shape[0]
-        if obs.shape[-1:] != (size,) or obs.ndim > 2:
-            raise ValueError(f"observation must have shape ({size},) or (n_envs, {size}), got {obs.shape}")
+    def _act(self, batch: np.ndarray) -> np.ndarray:
         action = np.ones(self.params.n_assets + 1, np.float32)
         action[0] = -1.0
-        return (np.tile(action, (len(obs), 1)) if obs.ndim > 1 else action), None
+        return np.tile(action, (len(batch), 1))
 
 
 BASELINES: dict[str, type] = {"equal_weight": EqualWeightPolicy}

@@ -1,6 +1,6 @@
 """Stochastic dynamic vehicle routing with pickups, deliveries and time windows (a food-delivery driver).
 
-The scalar env and its vectorized NumPy twin live here; both advance one batched state (:class:`_Fleet`, a core
+The scalar env and its vectorized NumPy twin live here; both advance one batched state (:class:`_Drivers`, a core
 of :mod:`envs._twin`), so a single env is a fleet of one and the twin is N of them stepped by the same array
 code. The parameters and observation layout are in :mod:`envs._vrp_params`, the episode randomness in
 :mod:`envs._vrp_draws`, the baseline heuristics in :mod:`envs._vrp_baselines` (all re-exported here).
@@ -13,8 +13,14 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from envs._twin import MaskedScalarTwinEnv, MaskedVectorTwinEnv, positive_int
-from envs._vrp_baselines import BASELINES, AcceptAllNearestPolicy, GreedyNearestOrderPolicy
+from envs._twin import MaskedScalarTwinEnv, MaskedVectorTwinEnv
+from envs._vrp_baselines import (
+    BASELINES,
+    AcceptAllNearestPolicy,
+    GreedyNearestOrderPolicy,
+    OrderAcceptanceMIPPolicy,
+    ValueGreedyPolicy,
+)
 from envs._vrp_draws import (
     BLOCK_STEPS,
     EVENT_CREATED,
@@ -48,6 +54,8 @@ __all__ = [
     "BASELINES",
     "AcceptAllNearestPolicy",
     "GreedyNearestOrderPolicy",
+    "OrderAcceptanceMIPPolicy",
+    "ValueGreedyPolicy",
     "VehicleRoutingEnv",
     "VehicleRoutingParams",
     "VehicleRoutingVectorEnv",
@@ -58,7 +66,7 @@ __all__ = [
 ]
 
 
-class _Fleet:
+class _Drivers:
     """The state of N independent problems and their batched transition (shared by the env and its twin)."""
 
     def __init__(self, p: VehicleRoutingParams, num: int) -> None:
@@ -317,30 +325,11 @@ class VehicleRoutingEnv(MaskedScalarTwinEnv):
     metadata: dict[str, Any] = {"render_modes": []}
     python_info_scalars = True  # info counts and flags as Python scalars, as before (see ScalarTwinEnv)
 
-    def __init__(
-        self,
-        n_restaurants: int = VehicleRoutingParams.n_restaurants,
-        n_orders: int = VehicleRoutingParams.n_orders,
-        order_prob: float = VehicleRoutingParams.order_prob,
-        driver_capacity: int = VehicleRoutingParams.driver_capacity,
-        map_quad: tuple[int, int] = VehicleRoutingParams.map_quad,
-        order_promise: int = VehicleRoutingParams.order_promise,
-        order_timeout_prob: float = VehicleRoutingParams.order_timeout_prob,
-        episode_length: int = VehicleRoutingParams.episode_length,
-        num_zones: int = VehicleRoutingParams.num_zones,
-        order_probs_per_zone: tuple[float, ...] = VehicleRoutingParams.order_probs_per_zone,
-        order_reward_min: tuple[float, ...] = VehicleRoutingParams.order_reward_min,
-        order_reward_max: tuple[float, ...] = VehicleRoutingParams.order_reward_max,
-        half_norm_scale_reward_per_zone: tuple[float, ...] = VehicleRoutingParams.half_norm_scale_reward_per_zone,
-        penalty_per_timestep: float = VehicleRoutingParams.penalty_per_timestep,
-        penalty_per_move: float = VehicleRoutingParams.penalty_per_move,
-        order_miss_penalty: float = VehicleRoutingParams.order_miss_penalty,
-    ) -> None:
-        params = {k: v for k, v in locals().items() if k in VehicleRoutingParams.__dataclass_fields__}
+    def __init__(self, **params: Any) -> None:
         self.params = make_params(**params)
         self.observation_space = observation_space(self.params)
         self.action_space = spaces.Discrete(self.params.n_actions)
-        self._core = _Fleet(self.params, 1)
+        self._core = _Drivers(self.params, 1)
 
 
 class VehicleRoutingVectorEnv(MaskedVectorTwinEnv):
@@ -356,7 +345,6 @@ class VehicleRoutingVectorEnv(MaskedVectorTwinEnv):
     """
 
     def __init__(self, num_envs: int = 1, **params: Any) -> None:
-        num_envs = positive_int("num_envs", num_envs)
         self.params = make_params(**params)
         p = self.params
-        self._init_twin(num_envs, _Fleet(p, num_envs), observation_space(p), spaces.Discrete(p.n_actions))
+        self._init_twin(num_envs, _Drivers(p, num_envs), observation_space(p), spaces.Discrete(p.n_actions))

@@ -10,17 +10,17 @@ import numpy as np
 import pytest
 from gymnasium.vector import AutoresetMode, SyncVectorEnv
 
+from scipy.special import softmax
+
 import envs  # noqa: F401  (registers the environments)
+from envs._portfolio_prices import _PriceModel, draw_prices
 from envs.portfolio import (
     EqualWeightPolicy,
     PortfolioEnv,
     PortfolioParams,
     PortfolioVectorEnv,
     _holdings_sum,
-    _PriceModel,
-    draw_prices,
     make_params,
-    weights_from_actions,
 )
 
 ENV_ID = "envs/Portfolio-v0"
@@ -62,11 +62,19 @@ def test_value_and_reward_follow_jiangs_bookkeeping_on_hand_made_prices() -> Non
     assert reward == pytest.approx(500 * math.log(second), rel=1e-3) and truncated
 
 
+def weights_from_actions(actions: np.ndarray, action_scale: float) -> np.ndarray:
+    """The env's portfolio weights for ``actions``: softmax(action_scale * a) over holdings (cash first)."""
+    return softmax(action_scale * np.asarray(actions, np.float64), axis=-1)
+
+
 def test_softmax_actions_give_valid_portfolios() -> None:
-    weights = weights_from_actions(np.array([[0.0, 0.0, 0.0], [1.0, -1.0, -1.0]]), 10.0)
-    np.testing.assert_allclose(weights.sum(axis=1), 1.0)
-    np.testing.assert_allclose(weights[0], 1 / 3)
-    assert weights[1, 0] > 1 - 1e-8
+    env = PortfolioEnv(n_assets=2, steps=3)
+    env.reset(seed=0)
+    for action in ([0.0, 0.0, 0.0], [1.0, -1.0, -1.0]):
+        obs, *_ = env.step(np.array(action, np.float32))
+        assert obs[-3:].sum() == pytest.approx(1.0, abs=1e-6) and (obs[-3:] >= 0).all()
+    weights = weights_from_actions(np.array([1.0, -1.0, -1.0]), 10.0)
+    assert weights[0] > 1 - 1e-8  # logits within [-1, 1] at scale 10 can still put all in cash
 
 
 def test_equal_weight_baseline_holds_every_asset_equally() -> None:
@@ -200,13 +208,15 @@ def test_batched_price_paths_equal_the_plain_model_bit_for_bit(kwargs: dict) -> 
     assert [rng.random() for rng in batch_rngs] == [rng.random() for rng in plain_rngs]
 
 
-@pytest.mark.parametrize("envs_count", [3, 64])
-def test_holdings_sum_adds_in_numpys_order(envs_count: int) -> None:
-    # rewards must not change by a bit: the slab-wise sum reproduces NumPy's pairwise summation of a row
+@pytest.mark.parametrize("envs_count", [3, 64, 1024])
+def test_holdings_sum_of_a_batch_equals_each_env_summed_alone(envs_count: int) -> None:
+    # one code path for the scalar env (a batch of one) and the twin: a sum must not depend on the batch size
     rng = np.random.default_rng(0)
-    for holdings in [*range(1, 40), 127, 128, 129, 200, 300]:
+    for holdings in [1, 2, 7, 8, 9, 17, 33, 129]:
         x = rng.standard_normal((holdings, envs_count)) * 10.0 ** rng.uniform(-8, 8, (holdings, envs_count))
-        np.testing.assert_array_equal(_holdings_sum(x), np.ascontiguousarray(x.T).sum(axis=1), err_msg=f"{holdings} holdings")
+        alone = np.concatenate([_holdings_sum(np.ascontiguousarray(x[:, i : i + 1])) for i in range(envs_count)])
+        np.testing.assert_array_equal(_holdings_sum(x), alone, err_msg=f"{holdings} holdings")
+        np.testing.assert_allclose(_holdings_sum(x), x.sum(axis=0), rtol=1e-12, atol=1e-300)
 
 
 def test_wide_vector_twin_equals_scalar_envs_exactly() -> None:

@@ -1,0 +1,281 @@
+"""The ORL paper's VehicleRouting baseline: an order-acceptance and routing MIP, re-solved as orders arrive.
+
+Balaji et al. (arXiv:1911.10641) compare RL with a mixed-integer program that, given the driver, the open,
+accepted and carried orders, chooses which open orders to accept and the route that serves them: a pickup and
+delivery path with capacity and time windows, maximising the accepted orders' value minus the distance cost
+(``awslabs/or-rl-benchmarks``, ``Vehicle Routing Problem/src/baseline_model.py``, solved there with FICO Xpress
+and re-planned by ``train_baseline_mip.py`` whenever a new order appears). This is the same model, written from
+its description for scipy's ``milp`` (HiGHS), with a time limit per solve.
+
+The model for one state. Nodes: the driver (0), a pickup and a delivery node per open or accepted order, a
+delivery node per carried order, and one end node per restaurant (the route ends at a restaurant, where the
+next orders start). Variables: ``x[a]`` (arc ``a`` is driven), ``y[k]`` (order ``k`` is served), ``B[v]`` (the
+step at which node ``v`` is reached), ``Q[v]`` (the load after it). Constraints: one arc leaves the driver and
+one enters an end node; a served order's pickup and delivery are each entered and left once, an unserved
+order's not at all; ``B`` grows by at least one step and the cell distance along every driven arc (``B[0]`` is
+the number of orders accepted first, one accept per step) and a delivery follows its pickup; ``Q`` grows by
+one at a pickup and shrinks by one at a delivery and stays within the capacity; a delivery is reached before
+its order expires. Objective: the value of newly accepted orders, plus for orders already accepted or carried
+what serving them saves (the rest of their value and the miss penalty: dropping one is allowed, but costs
+that), minus ``penalty_per_move`` per cell driven, minus a 1e-4 tie-break per step of lateness.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import coo_matrix
+
+from envs._policy import BaselinePolicy
+from envs._vrp_params import VehicleRoutingParams, decode_observation, make_params
+
+OPEN, ACCEPTED, CARRIED = 1, 2, 3
+
+
+@dataclass
+class _Plan:
+    """One sub-env's plan: orders still to accept, then the route's stops (``("P"|"D", slot)``, ``("R", j)``)."""
+
+    accept: list[int] = field(default_factory=list)
+    route: list[tuple[str, int]] = field(default_factory=list)
+    considered: set[tuple] = field(default_factory=set)  # the open orders the last solve saw
+
+
+def _order_key(d: dict[str, np.ndarray], k: int) -> tuple:
+    return (k, int(d["orders"][k, 0]), int(d["orders"][k, 1]), int(d["restaurant_of"][k]), float(d["value"][k]))
+
+
+class _Model:
+    """The MIP of one state (see the module docstring), built as ``milp`` arrays."""
+
+    def __init__(
+        self, p: VehicleRoutingParams, d: dict[str, np.ndarray], candidates: list[int], time_value: float = 0.0
+    ) -> None:
+        status = d["status"]
+        self.p, self.orders, self.time_value = p, candidates, time_value
+        carried = [k for k in candidates if status[k] == CARRIED]
+        picking = [k for k in candidates if status[k] != CARRIED]
+        # nodes: 0 driver, pickups, deliveries (picking then carried orders), end restaurants
+        self.kind = [("S", -1)] + [("P", k) for k in picking] + [("D", k) for k in picking + carried]
+        self.kind += [("R", j) for j in range(p.n_restaurants)]
+        cell = [d["driver"]] + [d["restaurants"][d["restaurant_of"][k]] for k in picking]
+        cell += [d["orders"][k] for k in picking + carried] + list(d["restaurants"])
+        cell = np.asarray(cell)
+        self.distance = np.abs(cell[:, None] - cell[None]).sum(-1)
+        self.pickup_of = {k: 1 + i for i, k in enumerate(picking)}
+        self.delivery_of = {k: 1 + len(picking) + i for i, k in enumerate(picking + carried)}
+        self.status = status
+        self.deadline = {k: p.order_promise - int(d["elapsed"][k]) for k in candidates}
+        self.value = d["value"]
+        self.load = len(carried)
+        self.arcs = self._arcs(picking)
+        self._steps = [max(int(self.distance[i, j]), 1) for i, j in self.arcs]  # a stop takes at least a step
+
+    def _arcs(self, picking: list[int]) -> list[tuple[int, int]]:
+        ends = {v for v, (kind, _) in enumerate(self.kind) if kind == "R"}
+        pickups = set(self.pickup_of.values())
+        bad = {(0, self.delivery_of[k]) for k in picking} | {(self.delivery_of[k], self.pickup_of[k]) for k in picking}
+        nodes = range(len(self.kind))
+        return [
+            (i, j)
+            for i in nodes
+            for j in nodes
+            if i != j and j != 0 and i not in ends and not (i in pickups and j in ends) and (i, j) not in bad
+        ]
+
+    def solve(self, time_limit: float, gap: float) -> tuple[list[int], list[tuple[str, int]], bool] | None:
+        """Orders to accept, the route's stops and whether that is optimal (within ``gap``); None if HiGHS found
+        no feasible solution within ``time_limit`` seconds."""
+        p, nv, na, no = self.p, len(self.kind), len(self.arcs), len(self.orders)
+        ix, iy, ib, iq = 0, na, na + no, na + no + nv  # variable blocks: x, y, B, Q
+        horizon = float(p.order_promise + no)  # every served node is reached before its order's deadline
+        rows: list[tuple[dict[int, float], float, float]] = []
+        out_of: list[dict[int, float]] = [{} for _ in range(nv)]
+        into: list[dict[int, float]] = [{} for _ in range(nv)]
+        for a, (i, j) in enumerate(self.arcs):
+            out_of[i][ix + a] = 1.0
+            into[j][ix + a] = 1.0
+        rows.append((out_of[0], 1.0, 1.0))
+        ends = {}
+        for v, (kind, _) in enumerate(self.kind):
+            if kind == "R":
+                ends.update(into[v])
+        rows.append((ends, 1.0, 1.0))
+        for o, k in enumerate(self.orders):
+            for v in (self.pickup_of.get(k), self.delivery_of[k]):
+                if v is not None:
+                    rows.append(({**out_of[v], iy + o: -1.0}, 0.0, 0.0))  # left once iff served
+                    rows.append(({**into[v], iy + o: -1.0}, 0.0, 0.0))  # entered once iff served
+        for a, (i, j) in enumerate(self.arcs):
+            if self.kind[j][0] == "R":
+                continue  # the end's time and load constrain nothing
+            step = max(int(self.distance[i, j]), 1)
+            big = horizon + step
+            rows.append(({ib + j: 1.0, ib + i: -1.0, ix + a: -big}, step - big, np.inf))
+            q = 1.0 if self.kind[j][0] == "P" else -1.0
+            rows.append(({iq + j: 1.0, iq + i: -1.0, ix + a: -(p.driver_capacity + 1)}, q - p.driver_capacity - 1, np.inf))
+        newly = {iy + o: -1.0 for o, k in enumerate(self.orders) if self.status[k] == OPEN}
+        rows.append(({ib + 0: 1.0, **newly}, 0.0, 0.0))  # one step per accept before the route starts
+        for o, k in enumerate(self.orders):
+            delivery, big = self.delivery_of[k], horizon
+            rows.append(({ib + delivery: 1.0, iy + o: big}, -np.inf, self.deadline[k] + big))
+            if k in self.pickup_of:
+                pickup = self.pickup_of[k]
+                step = max(int(self.distance[pickup, delivery]), 1)
+                rows.append(({ib + delivery: 1.0, ib + pickup: -1.0, iy + o: -big}, step - big, np.inf))
+        return self._run(rows, time_limit, gap, horizon)
+
+    def _objective(self) -> np.ndarray:
+        p, na, no, nv = self.p, len(self.arcs), len(self.orders), len(self.kind)
+        c = np.zeros(na + no + 2 * nv)
+        # driving costs penalty_per_move a cell; until the route ends, each step also costs the driver's time
+        c[:na] = [
+            p.penalty_per_move * self.distance[i, j] + (0.0 if self.kind[j][0] == "R" else self.time_value * step)
+            for (i, j), step in zip(self.arcs, self._steps, strict=True)
+        ]
+        for o, k in enumerate(self.orders):
+            value, status = float(self.value[k]), self.status[k]
+            # milp minimises. Serving an open order earns its value; serving a committed one earns what is unpaid
+            # and avoids the penalty and the claw-back of what was paid: its value plus the penalty in both cases.
+            gain = value - self.time_value if status == OPEN else value + p.order_miss_penalty  # an accept takes a step
+            c[na + o] = -gain
+        c[na + no : na + no + nv] = 1e-4
+        return c
+
+    def _run(self, rows: list, time_limit: float, gap: float, horizon: float) -> tuple | None:
+        p, na, no, nv = self.p, len(self.arcs), len(self.orders), len(self.kind)
+        n_vars = na + no + 2 * nv
+        r, cidx, vals = [], [], []
+        for row, (coefs, _, _) in enumerate(rows):
+            r += [row] * len(coefs)
+            cidx += list(coefs)
+            vals += list(coefs.values())
+        matrix = coo_matrix((vals, (r, cidx)), shape=(len(rows), n_vars)).tocsr()
+        lower = np.array([lo for _, lo, _ in rows])
+        upper = np.array([hi for _, _, hi in rows])
+        lb, ub = np.zeros(n_vars), np.ones(n_vars)
+        ub[na + no : na + no + nv] = horizon
+        lb[na + no + nv :] = [1.0 if kind == "P" else 0.0 for kind, _ in self.kind]
+        ub[na + no + nv :] = [p.driver_capacity - (1 if kind == "D" else 0) for kind, _ in self.kind]
+        lb[na + no + nv], ub[na + no + nv] = self.load, self.load
+        committed = [na + o for o, k in enumerate(self.orders) if self.status[k] != OPEN]
+        lb[committed] = 1.0  # the ORL model's rule: accepted and carried orders are served
+        integrality = np.zeros(n_vars)
+        integrality[: na + no] = 1
+        result = milp(
+            self._objective(),
+            constraints=LinearConstraint(matrix, lower, upper),
+            integrality=integrality,
+            bounds=Bounds(lb, ub),
+            options={"time_limit": time_limit, "disp": False, "presolve": False, "mip_rel_gap": gap},
+        )
+        if result.x is None:
+            return None
+        return (*self._decode(result.x), result.status == 0)
+
+    def _decode(self, solution: np.ndarray) -> tuple[list[int], list[tuple[str, int]]]:
+        na = len(self.arcs)
+        chosen = [k for o, k in enumerate(self.orders) if solution[na + o] > 0.5]
+        accept = [k for k in chosen if self.status[k] == OPEN]
+        following = {i: j for a, (i, j) in enumerate(self.arcs) if solution[a] > 0.5}
+        route, node = [], 0
+        while node in following and len(route) < len(self.kind):
+            node = following[node]
+            route.append(self.kind[node])
+        return accept, route
+
+
+class OrderAcceptanceMIPPolicy(BaselinePolicy):
+    """The ORL paper's baseline: accept orders and route by a MIP, re-solved whenever a new order appears.
+
+    Each sub-env keeps a plan (orders to accept, then the route's stops) and follows it one action per step:
+    accept the planned orders first, then drive to the next stop (``pickup``/``deliver`` actions, which move one
+    cell and act on arrival), and at the route's end go to and wait at the chosen restaurant. The model (see
+    :mod:`envs._vrp_mip`) is re-solved when an open order appears that the last solve did not see, or when the
+    plan has run out while orders are still accepted or carried; stops whose order has gone (taken by another
+    driver, expired) are skipped. A solve that finds nothing feasible in ``time_limit`` keeps the previous plan
+    (as the ORL code does). At most ``max_candidates`` open orders, the most valuable, enter a solve, which keeps
+    the model small: the vehicle seats ``driver_capacity`` and an open order is taken by others at 15% a step.
+
+    :param time_limit: seconds HiGHS may spend per solve (the per-step cost is bounded by about this).
+    :param max_candidates: open orders considered per solve.
+    :param env_kwargs: the env's keyword parameters (unknown keys are ignored).
+    """
+
+    def __init__(
+        self,
+        time_limit: float = 0.05,
+        max_candidates: int = 3,
+        mip_gap: float = 0.01,
+        time_value: float = 0.5,
+        **env_kwargs: object,
+    ) -> None:
+        fields = VehicleRoutingParams.__dataclass_fields__
+        self.params = make_params(**{k: v for k, v in env_kwargs.items() if k in fields})
+        self.time_limit, self.max_candidates, self.mip_gap = float(time_limit), int(max_candidates), float(mip_gap)
+        self.time_value = float(time_value)
+        self.observation_size = self.params.obs_dim
+        self._plans: list[_Plan] = []
+        self.solves = 0
+
+    def reset_plans(self, rows: np.ndarray) -> None:
+        for row in rows:
+            if row < len(self._plans):
+                self._plans[row] = _Plan()
+
+    def _act(self, batch: np.ndarray) -> np.ndarray:
+        p = self.params
+        if len(self._plans) != len(batch):
+            self._plans = [_Plan() for _ in batch]
+        d = decode_observation(batch, p.n_orders, p.n_restaurants)
+        actions = np.zeros(len(batch), np.int64)
+        for row, plan in enumerate(self._plans):
+            fields = {key: value[row] for key, value in d.items()}
+            if self._needs_solve(fields, plan):
+                self._solve(fields, plan)
+            actions[row] = self._next_action(fields, plan)
+        return actions
+
+    def _candidates(self, d: dict[str, np.ndarray]) -> list[int]:
+        """The open orders a solve considers: the ``max_candidates`` most valuable."""
+        open_orders = sorted(np.flatnonzero(d["status"] == OPEN).tolist(), key=lambda k: -d["value"][k])
+        return open_orders[: self.max_candidates]
+
+    def _needs_solve(self, d: dict[str, np.ndarray], plan: _Plan) -> bool:
+        if {_order_key(d, k) for k in self._candidates(d)} - plan.considered:
+            return True  # a new order is worth considering
+        committed = np.isin(d["status"], (ACCEPTED, CARRIED)).any()
+        return bool(committed and not any(kind != "R" for kind, _ in plan.route) and not plan.accept)
+
+    def _solve(self, d: dict[str, np.ndarray], plan: _Plan) -> None:
+        candidates = self._candidates(d)
+        committed = np.flatnonzero(d["status"] >= ACCEPTED).tolist()
+        self.solves += 1
+        solved = _Model(self.params, d, committed + candidates, self.time_value).solve(self.time_limit, self.mip_gap)
+        if solved is not None:
+            plan.accept, plan.route, optimal = solved
+            # a solve stopped by the time limit is followed for now and retried at the next step
+            plan.considered = {_order_key(d, k) for k in candidates} if optimal else set()
+
+    def _next_action(self, d: dict[str, np.ndarray], plan: _Plan) -> int:
+        n, status = self.params.n_orders, d["status"]
+        while plan.accept:
+            k = plan.accept.pop(0)
+            if status[k] == OPEN:
+                return 1 + k
+        while plan.route:
+            kind, k = plan.route[0]
+            if kind == "P" and status[k] == ACCEPTED:
+                if d["load"] < d["capacity"]:
+                    return 1 + n + k
+                carried = [j for kind_, j in plan.route if kind_ == "D" and status[j] == CARRIED]
+                return 1 + 2 * n + (carried[0] if carried else int(np.flatnonzero(status == CARRIED)[0]))
+            if kind == "D" and status[k] == CARRIED:
+                return 1 + 2 * n + k
+            if kind == "R":
+                at = (d["driver"] == d["restaurants"][k]).all()
+                return 0 if at else 1 + 3 * n + k
+            plan.route.pop(0)  # done (picked up, delivered) or gone (taken, expired)
+        return 0
