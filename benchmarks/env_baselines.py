@@ -6,6 +6,7 @@ policy picks uniformly among the valid actions when the env exposes an action ma
 else samples the action space; its generator is seeded ``--episodes`` so the run is reproducible.
 
     python benchmarks/env_baselines.py --env envs/VehicleRouting-v0 --episodes 100
+    python benchmarks/env_baselines.py --env envs/VehicleRouting-v0 --baseline order_acceptance_mip --episodes 10 --seed 0
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from scipy import stats
 import envs
 
 
-def run_episodes(env_id: str, policy: object | None, episodes: int, env_kwargs: dict) -> np.ndarray:
-    """Return of the first episode of each of ``episodes`` sub-envs (seeds ``0..episodes-1``)."""
+def run_episodes(env_id: str, policy: object | None, episodes: int, env_kwargs: dict, seed: int = 0) -> np.ndarray:
+    """Return of the first episode of each of ``episodes`` sub-envs (seeds ``seed..seed+episodes-1``)."""
     venv = gym.make_vec(env_id, num_envs=episodes, vectorization_mode="vector_entry_point", **env_kwargs)
     rng = np.random.default_rng(episodes)
-    obs, _ = venv.reset(seed=0)
+    obs, _ = venv.reset(seed=seed)
     returns, running = np.zeros(episodes), np.ones(episodes, bool)
     while running.any():
         if policy is not None:
@@ -50,15 +51,21 @@ def summarize(returns: np.ndarray) -> tuple[float, float]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--env", action="append", choices=envs.ENV_IDS, help="env id (repeatable; default: all)")
-    parser.add_argument("--episodes", type=int, default=100, help="episodes per policy (seeds 0..N-1)")
+    parser.add_argument("--episodes", type=int, default=100, help="episodes per policy (seeds SEED..SEED+N-1)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the first episode (default 0)")
+    parser.add_argument("--baseline", action="append", help="baseline name (repeatable; default: all, and random)")
     args = parser.parse_args(argv)
     print("| env | policy | mean return | 95% CI | episodes | seconds |")
     print("|---|---|---|---|---|---|")
     for env_id in args.env or envs.ENV_IDS:
-        policies = {name: envs.baseline_policy(env_id, name) for name in envs.baseline_names(env_id)}
-        for name, policy in {**policies, "random": None}.items():
+        names = args.baseline or [*envs.baseline_names(env_id), "random"]
+        policies = {name: None if name == "random" else envs.baseline_policy(env_id, name) for name in names}
+        for name, policy in policies.items():
             start = time.perf_counter()
-            mean, half = summarize(run_episodes(env_id, policy, args.episodes, {}))
+            returns = run_episodes(env_id, policy, args.episodes, {}, args.seed)
+            if args.baseline:
+                print(f"<!-- {name} returns, seeds {args.seed}..: {' '.join(f'{r:.2f}' for r in returns)} -->")
+            mean, half = summarize(returns)
             seconds = time.perf_counter() - start
             print(f"| {env_id} | {name} | {mean:.2f} | +- {half:.2f} | {args.episodes} | {seconds:.1f} |")
 

@@ -9,8 +9,12 @@ vectorized NumPy twin as the vector entry point::
     env = gym.make("envs/BinPacking-v0")
     vec = gym.make_vec("envs/BinPacking-v0", num_envs=1024, vectorization_mode="vector_entry_point")
 
-Each module holds one problem: the scalar env (its docstring is the spec), the vector twin and the
-baseline heuristic(s) the literature compares against. ``baseline_policy`` looks those up by env id.
+Each module holds one problem, in one layout: a frozen ``<Name>Params`` dataclass with the source's defaults and
+``make_params(**kwargs)`` (checks shared in :mod:`envs._params`), the scalar env ``<Name>Env(**params)`` whose
+docstring is the spec (Gymnasium's sections: observation, action, rewards, start, episode end, arguments, source,
+deviations, baselines), the vector twin ``<Name>VectorEnv(num_envs, **params)`` (both step one batched core, see
+:mod:`envs._twin`) and the baselines the literature compares against, each a :class:`Policy` (:mod:`envs._policy`)
+listed in the module's ``BASELINES``. ``baseline_policy`` looks those up by env id.
 """
 
 from __future__ import annotations
@@ -19,6 +23,10 @@ import importlib
 from dataclasses import dataclass
 
 from gymnasium.envs.registration import register, registry
+
+from envs._policy import Policy
+
+__all__ = ["ENV_IDS", "PROBLEMS", "Policy", "baseline_names", "baseline_policy"]
 
 
 @dataclass(frozen=True)
@@ -63,12 +71,12 @@ def baseline_names(env_id: str) -> list[str]:
     return list(module.BASELINES)
 
 
-def baseline_policy(env_id: str, name: str | None = None, **env_kwargs):
+def baseline_policy(env_id: str, name: str | None = None, **env_kwargs: object) -> Policy:
     """Build the baseline heuristic ``name`` (default: the env's first) for ``env_id``.
 
-    The returned object has SB3's ``predict(observation, state=None, episode_start=None,
-    deterministic=True) -> (actions, state)`` shape, for single or batched observations.
-    ``env_kwargs`` are the kwargs the env was built with (baselines may need its parameters).
+    The returned object is a :class:`Policy`: SB3's ``predict(observation, state=None, episode_start=None,
+    deterministic=False) -> (actions, state)``, for single or batched observations. ``env_kwargs`` are the
+    kwargs the env was built with (baselines read the env's parameters from them and ignore other keys).
     """
     module = importlib.import_module(_problem(env_id).module)
     names = list(module.BASELINES)

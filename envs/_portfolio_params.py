@@ -54,7 +54,9 @@ def make_params(**kwargs: Any) -> PortfolioParams:
         raise ValueError(f"time_cost must be in [0, 1), got {p['time_cost']!r}")
     drift, volatility = _vector("regime_drift", p["regime_drift"]), _vector("regime_volatility", p["regime_volatility"])
     if len(volatility) != len(drift) or min(volatility) <= 0:
-        raise ValueError(f"regime_volatility must hold {len(drift)} positive numbers (one per regime), got {p['regime_volatility']!r}")
+        raise ValueError(
+            f"regime_volatility must hold {len(drift)} positive numbers (one per regime), got {p['regime_volatility']!r}"
+        )
     try:
         transition = np.asarray(p["regime_transition"], dtype=float)
     except (TypeError, ValueError):
@@ -66,7 +68,9 @@ def make_params(**kwargs: Any) -> PortfolioParams:
         )
     vol = _vector("asset_volatility", p["asset_volatility"])
     if len(vol) != 2 or not 0 < vol[0] <= vol[1]:
-        raise ValueError(f"asset_volatility must be a range (low, high) with 0 < low <= high, got {p['asset_volatility']!r}")
+        raise ValueError(
+            f"asset_volatility must be a range (low, high) with 0 < low <= high, got {p['asset_volatility']!r}"
+        )
     correlation = real_at_least("correlation", p["correlation"])
     if correlation >= 1:
         raise ValueError(f"correlation must be in [0, 1), got {p['correlation']!r}")

@@ -15,6 +15,7 @@ import numpy as np
 
 from envs._portfolio_params import PortfolioParams
 
+
 def draw_prices(rng: np.random.Generator, p: PortfolioParams) -> np.ndarray:
     """Closing prices ``(days, n_assets)`` of one episode, starting at 1, from the regime-switching model.
 

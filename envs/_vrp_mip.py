@@ -48,30 +48,55 @@ def _order_key(d: dict[str, np.ndarray], k: int) -> tuple:
 
 
 class _Model:
-    """The MIP of one state (see the module docstring), built as ``milp`` arrays."""
+    """The MIP of one state (see the module docstring), built as ``milp`` arrays.
+
+    Each node has a time window ``[early, late]``: a pickup is reached no earlier than driving straight there
+    (after its own accept), a delivery no earlier than via its pickup, and no later than its order's deadline
+    (a pickup that much earlier). The windows bound ``B``, remove arcs that cannot be driven in time, and give
+    each arc's time constraint the smallest big-M that is still valid, which keeps HiGHS's relaxation tight.
+    """
 
     def __init__(
         self, p: VehicleRoutingParams, d: dict[str, np.ndarray], candidates: list[int], time_value: float = 0.0
     ) -> None:
-        status = d["status"]
-        self.p, self.orders, self.time_value = p, candidates, time_value
-        carried = [k for k in candidates if status[k] == CARRIED]
-        picking = [k for k in candidates if status[k] != CARRIED]
-        # nodes: 0 driver, pickups, deliveries (picking then carried orders), end restaurants
+        self.p, self.time_value, self.status, self.value = p, time_value, d["status"], d["value"]
+        self.load = int((d["status"] == CARRIED).sum())
+        accepts = sum(1 for k in candidates if d["status"][k] == OPEN)
+        restaurant = {k: d["restaurants"][d["restaurant_of"][k]] for k in candidates}
+
+        def steps(a: np.ndarray, b: np.ndarray) -> int:
+            return max(int(np.abs(a - b).sum()), 1)  # every stop takes at least a step
+
+        deadline = {k: p.order_promise - int(d["elapsed"][k]) for k in candidates}
+        early_delivery = {
+            k: steps(d["driver"], d["orders"][k])
+            if d["status"][k] == CARRIED
+            else int(d["status"][k] == OPEN) + steps(d["driver"], restaurant[k]) + steps(restaurant[k], d["orders"][k])
+            for k in candidates
+        }
+        # orders that cannot be delivered in time are left out (a committed one is lost whatever the route)
+        self.orders = [k for k in candidates if early_delivery[k] <= deadline[k]]
+        picking = [k for k in self.orders if d["status"][k] != CARRIED]
+        carried = [k for k in self.orders if d["status"][k] == CARRIED]
         self.kind = [("S", -1)] + [("P", k) for k in picking] + [("D", k) for k in picking + carried]
         self.kind += [("R", j) for j in range(p.n_restaurants)]
-        cell = [d["driver"]] + [d["restaurants"][d["restaurant_of"][k]] for k in picking]
-        cell += [d["orders"][k] for k in picking + carried] + list(d["restaurants"])
-        cell = np.asarray(cell)
+        cell = [d["driver"]] + [restaurant[k] for k in picking] + [d["orders"][k] for k in picking + carried]
+        cell = np.asarray(cell + list(d["restaurants"]))
         self.distance = np.abs(cell[:, None] - cell[None]).sum(-1)
+        self.steps = np.maximum(self.distance, 1)
         self.pickup_of = {k: 1 + i for i, k in enumerate(picking)}
         self.delivery_of = {k: 1 + len(picking) + i for i, k in enumerate(picking + carried)}
-        self.status = status
-        self.deadline = {k: p.order_promise - int(d["elapsed"][k]) for k in candidates}
-        self.value = d["value"]
-        self.load = len(carried)
+        nv = len(self.kind)
+        self.early, self.late = np.zeros(nv), np.zeros(nv)
+        self.late[0] = accepts
+        for k in self.orders:
+            delivery = self.delivery_of[k]
+            self.early[delivery], self.late[delivery] = early_delivery[k], deadline[k]
+            if k in self.pickup_of:
+                pickup = self.pickup_of[k]
+                self.early[pickup] = int(d["status"][k] == OPEN) + self.steps[0, pickup]
+                self.late[pickup] = deadline[k] - self.steps[pickup, delivery]
         self.arcs = self._arcs(picking)
-        self._steps = [max(int(self.distance[i, j]), 1) for i, j in self.arcs]  # a stop takes at least a step
 
     def _arcs(self, picking: list[int]) -> list[tuple[int, int]]:
         ends = {v for v, (kind, _) in enumerate(self.kind) if kind == "R"}
@@ -82,7 +107,12 @@ class _Model:
             (i, j)
             for i in nodes
             for j in nodes
-            if i != j and j != 0 and i not in ends and not (i in pickups and j in ends) and (i, j) not in bad
+            if i != j
+            and j != 0
+            and i not in ends
+            and not (i in pickups and j in ends)
+            and (i, j) not in bad
+            and (j in ends or self.early[i] + self.steps[i, j] <= self.late[j])
         ]
 
     def solve(self, time_limit: float, gap: float) -> tuple[list[int], list[tuple[str, int]], bool] | None:
@@ -90,7 +120,6 @@ class _Model:
         no feasible solution within ``time_limit`` seconds."""
         p, nv, na, no = self.p, len(self.kind), len(self.arcs), len(self.orders)
         ix, iy, ib, iq = 0, na, na + no, na + no + nv  # variable blocks: x, y, B, Q
-        horizon = float(p.order_promise + no)  # every served node is reached before its order's deadline
         rows: list[tuple[dict[int, float], float, float]] = []
         out_of: list[dict[int, float]] = [{} for _ in range(nv)]
         into: list[dict[int, float]] = [{} for _ in range(nv)]
@@ -98,7 +127,7 @@ class _Model:
             out_of[i][ix + a] = 1.0
             into[j][ix + a] = 1.0
         rows.append((out_of[0], 1.0, 1.0))
-        ends = {}
+        ends: dict[int, float] = {}
         for v, (kind, _) in enumerate(self.kind):
             if kind == "R":
                 ends.update(into[v])
@@ -108,24 +137,26 @@ class _Model:
                 if v is not None:
                     rows.append(({**out_of[v], iy + o: -1.0}, 0.0, 0.0))  # left once iff served
                     rows.append(({**into[v], iy + o: -1.0}, 0.0, 0.0))  # entered once iff served
+        capacity_binds = self.load + len(self.pickup_of) > p.driver_capacity  # else no route can overfill
         for a, (i, j) in enumerate(self.arcs):
             if self.kind[j][0] == "R":
                 continue  # the end's time and load constrain nothing
-            step = max(int(self.distance[i, j]), 1)
-            big = horizon + step
-            rows.append(({ib + j: 1.0, ib + i: -1.0, ix + a: -big}, step - big, np.inf))
-            q = 1.0 if self.kind[j][0] == "P" else -1.0
-            rows.append(({iq + j: 1.0, iq + i: -1.0, ix + a: -(p.driver_capacity + 1)}, q - p.driver_capacity - 1, np.inf))
+            step, big = self.steps[i, j], self.late[i] + self.steps[i, j] - self.early[j]
+            if big > 0:  # B[j] >= B[i] + step whenever the arc is driven
+                rows.append(({ib + j: 1.0, ib + i: -1.0, ix + a: -big}, step - big, np.inf))
+            if capacity_binds:
+                q, big = (1.0 if self.kind[j][0] == "P" else -1.0), p.driver_capacity + 1
+                rows.append(({iq + j: 1.0, iq + i: -1.0, ix + a: -big}, q - big, np.inf))
         newly = {iy + o: -1.0 for o, k in enumerate(self.orders) if self.status[k] == OPEN}
         rows.append(({ib + 0: 1.0, **newly}, 0.0, 0.0))  # one step per accept before the route starts
         for o, k in enumerate(self.orders):
-            delivery, big = self.delivery_of[k], horizon
-            rows.append(({ib + delivery: 1.0, iy + o: big}, -np.inf, self.deadline[k] + big))
-            if k in self.pickup_of:
-                pickup = self.pickup_of[k]
-                step = max(int(self.distance[pickup, delivery]), 1)
-                rows.append(({ib + delivery: 1.0, ib + pickup: -1.0, iy + o: -big}, step - big, np.inf))
-        return self._run(rows, time_limit, gap, horizon)
+            if k in self.pickup_of:  # the delivery follows the pickup
+                pickup, delivery = self.pickup_of[k], self.delivery_of[k]
+                step = self.steps[pickup, delivery]
+                big = self.late[pickup] + step - self.early[delivery]
+                if big > 0:
+                    rows.append(({ib + delivery: 1.0, ib + pickup: -1.0, iy + o: -big}, step - big, np.inf))
+        return self._run(rows, time_limit, gap)
 
     def _objective(self) -> np.ndarray:
         p, na, no, nv = self.p, len(self.arcs), len(self.orders), len(self.kind)
@@ -133,7 +164,7 @@ class _Model:
         # driving costs penalty_per_move a cell; until the route ends, each step also costs the driver's time
         c[:na] = [
             p.penalty_per_move * self.distance[i, j] + (0.0 if self.kind[j][0] == "R" else self.time_value * step)
-            for (i, j), step in zip(self.arcs, self._steps, strict=True)
+            for (i, j), step in ((arc, self.steps[arc]) for arc in self.arcs)
         ]
         for o, k in enumerate(self.orders):
             value, status = float(self.value[k]), self.status[k]
@@ -144,7 +175,7 @@ class _Model:
         c[na + no : na + no + nv] = 1e-4
         return c
 
-    def _run(self, rows: list, time_limit: float, gap: float, horizon: float) -> tuple | None:
+    def _run(self, rows: list, time_limit: float, gap: float) -> tuple | None:
         p, na, no, nv = self.p, len(self.arcs), len(self.orders), len(self.kind)
         n_vars = na + no + 2 * nv
         r, cidx, vals = [], [], []
@@ -156,7 +187,7 @@ class _Model:
         lower = np.array([lo for _, lo, _ in rows])
         upper = np.array([hi for _, _, hi in rows])
         lb, ub = np.zeros(n_vars), np.ones(n_vars)
-        ub[na + no : na + no + nv] = horizon
+        lb[na + no : na + no + nv], ub[na + no : na + no + nv] = self.early, self.late
         lb[na + no + nv :] = [1.0 if kind == "P" else 0.0 for kind, _ in self.kind]
         ub[na + no + nv :] = [p.driver_capacity - (1 if kind == "D" else 0) for kind, _ in self.kind]
         lb[na + no + nv], ub[na + no + nv] = self.load, self.load
@@ -169,7 +200,7 @@ class _Model:
             constraints=LinearConstraint(matrix, lower, upper),
             integrality=integrality,
             bounds=Bounds(lb, ub),
-            options={"time_limit": time_limit, "disp": False, "presolve": False, "mip_rel_gap": gap},
+            options={"time_limit": time_limit, "disp": False, "mip_rel_gap": gap},
         )
         if result.x is None:
             return None
@@ -206,10 +237,10 @@ class OrderAcceptanceMIPPolicy(BaselinePolicy):
 
     def __init__(
         self,
-        time_limit: float = 0.05,
+        time_limit: float = 0.1,
         max_candidates: int = 3,
-        mip_gap: float = 0.01,
-        time_value: float = 0.5,
+        mip_gap: float = 0.05,
+        time_value: float = 0.3,
         **env_kwargs: object,
     ) -> None:
         fields = VehicleRoutingParams.__dataclass_fields__

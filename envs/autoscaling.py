@@ -173,51 +173,63 @@ class _Servers:
 class AutoscalingEnv(ScalarTwinEnv):
     """Scale a fleet of web servers ahead of a periodic, noisy, spiky load; new machines boot slowly.
 
-    **Source.** ``SimpleScalableWebserviceSim`` and ``LoadSimulator`` of the SageMaker example
-    ``rl_predictive_autoscaling_coach_customEnv`` (``src/autoscalesim.py``, trained there by
-    ``preset-autoscale-ppo.py``; the README: "10000 time steps in one episode").
+    ## Description
+    One step is one minute. Each step the fleet changes (see the action), then the minute's load arrives and
+    is served up to the fleet's capacity; the operator earns per transaction served and pays per machine and
+    for downtime.
 
-    **Time step** one minute. Each step the fleet changes (see action), then the minute's load arrives.
+    ## Observation Space
+    ``Box(0, 1, (20 + warmup_latency,), float32)``: for each EMA factor alpha in (1, 0.1, 0.01, 0.001,
+    0.0001) (alpha-major), the exponential moving averages of: load / max_tpm, failed / load, downtime (0/1),
+    active machines / max_machines (alpha 1 = this minute's value); then the warm-up queue /
+    max_machine_delta (entry k: machines that become active in k + 1 minutes).
 
-    **Action** ``Discrete(2 * max_machine_delta + 1)`` = 21: ``a - max_machine_delta`` machines, i.e.
-    -10..+10. A positive change boots that many machines, active after ``warmup_latency`` minutes
-    (5); a negative change shuts machines down at once (never below 0). The fleet is capped at
-    ``max_machines = int(2.5 * max_tpm / tpm_per_machine)`` = 833. No action is invalid (as in the
-    example, over-removal and the cap clamp), so there is no action mask.
+    ## Action Space
+    ``Discrete(2 * max_machine_delta + 1)`` = 21: ``a - max_machine_delta`` machines, i.e. -10..+10. A positive
+    change boots that many machines, active after ``warmup_latency`` minutes (5); a negative change shuts
+    machines down at once (never below 0). The fleet is capped at ``max_machines = int(2.5 * max_tpm /
+    tpm_per_machine)`` = 833. No action is invalid (as in the example, over-removal and the cap clamp), so
+    there is no action mask.
 
-    **Observation** ``Box(0, 1, (20 + warmup_latency,), float32)``: for each EMA factor alpha in
-    (1, 0.1, 0.01, 0.001, 0.0001) (alpha-major), the exponential moving averages of: load / max_tpm,
-    failed / load, downtime (0/1), active machines / max_machines (alpha 1 = this minute's value);
-    then the warm-up queue / max_machine_delta (entry k: machines that become active in k + 1 minutes).
+    ## Rewards
+    Per minute, in dollars: ``served * transaction_val / 1000 - active * machine_cost - downtime_cost *
+    [served / load < downtime_percent %]``, with ``served = min(load, capacity)`` and ``capacity = int(active
+    * c)``, ``c ~ N(tpm_per_machine, tpm_sigma)`` drawn once per minute for the whole fleet. ``info`` holds
+    load, capacity, failed, down, active_machines.
 
-    **Reward** per minute, in dollars: ``served * transaction_val / 1000 - active * machine_cost -
-    downtime_cost * [served / load < downtime_percent %]``, with ``served = min(load, capacity)`` and
-    ``capacity = int(active * c)``, ``c ~ N(tpm_per_machine, tpm_sigma)`` drawn once per minute for the
-    whole fleet. ``info`` holds load, capacity, failed, down, active_machines.
+    ## Starting State
+    ``initial_machines`` (50) active, empty warm-up queue, EMAs at 0 updated with the reset state. Load per
+    episode: daily cycle min ~ U(1000, 2000) tpm, max = min + U(5000, 7000), noise factor ~ N(1, U(0.01,
+    0.05)), a 2-5-day modulation of +-10-20%, spikes of 10-20% of the max every U(100, 1000) minutes decaying
+    over 5 + LogNormal(3, 2) minutes; clipped to [0, max_tpm].
 
-    **Start** ``initial_machines`` (50) active, empty warm-up queue, EMAs at 0 updated with the reset
-    state. Load per episode: daily cycle min ~ U(1000, 2000) tpm, max = min + U(5000, 7000), noise
-    factor ~ N(1, U(0.01, 0.05)), a 2-5-day modulation of +-10-20%, spikes of 10-20% of the max every
-    U(100, 1000) minutes decaying over 5 + LogNormal(3, 2) minutes; clipped to [0, max_tpm].
+    ## Episode End
+    Truncated after ``max_time_steps`` (10000) minutes; no termination (the observation has no clock, so the
+    time limit is a truncation).
 
-    **Episode end** truncated after ``max_time_steps`` (10000) minutes; no termination (the
-    observation has no clock, so the time limit is a truncation).
-
-    **Parameters** ``warmup_latency`` 5, ``tpm_per_machine`` 300, ``tpm_sigma`` 30, ``machine_cost`` 0.05,
+    ## Arguments
+    ``warmup_latency`` 5, ``tpm_per_machine`` 300, ``tpm_sigma`` 30, ``machine_cost`` 0.05,
     ``transaction_val`` 0.90, ``downtime_cost`` 200, ``downtime_percent`` 99.5, ``initial_machines`` 50,
     ``max_time_steps`` 10000, ``max_tpm`` 1e5, ``max_machine_delta`` 10.
 
-    **Deviations** (1) The example's action is ``Box(0, 10, (2,), int8)`` (add *and* remove at once);
-    here it is one discrete net change, so DQN and MaskablePPO apply. Adding and removing in the same
-    minute only wastes money, so no useful policy is lost. (2) The episode is ``max_time_steps`` steps
-    (the example's ``t > max_time_steps`` ran one more). (3) EMAs restart at each reset (the example
-    carried them across episodes) and the reset state counts as "not down" (the example's 0/0 at
-    reset flagged downtime). (4) Observation bounds are [0, 1], the range of the scaled values (the
-    example declared unscaled bounds). (5) Randomness comes from the env's seeded generator and each
-    episode's load and per-minute machine capacity are drawn at reset (same laws), so the vector twin
-    is exact.
+    ## Source
+    ``SimpleScalableWebserviceSim`` and ``LoadSimulator`` of the SageMaker example
+    ``rl_predictive_autoscaling_coach_customEnv`` (``src/autoscalesim.py``, trained there by
+    ``preset-autoscale-ppo.py``; the README: "10000 time steps in one episode").
 
-    **Baseline** ``reactive_threshold`` (:class:`ReactiveThresholdPolicy`).
+    ## Deviations
+    (1) The example's action is ``Box(0, 10, (2,), int8)`` (add *and* remove at once); here it is one discrete
+    net change, so DQN and MaskablePPO apply. Adding and removing in the same minute only wastes money, so no
+    useful policy is lost. (2) The episode is ``max_time_steps`` steps (the example's ``t > max_time_steps``
+    ran one more). (3) EMAs restart at each reset (the example carried them across episodes) and the reset
+    state counts as "not down" (the example's 0/0 at reset flagged downtime). (4) Observation bounds are
+    [0, 1], the range of the scaled values (the example declared unscaled bounds). (5) Randomness comes from
+    the env's seeded generator and each episode's load and per-minute machine capacity are drawn at reset
+    (same laws), so the vector twin is exact.
+
+    ## Baselines
+    ``reactive_threshold`` (:class:`ReactiveThresholdPolicy`, step/threshold scaling), the only and so the
+    strongest shipped.
     """
 
     metadata: dict[str, Any] = {"render_modes": []}

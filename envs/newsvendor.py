@@ -118,35 +118,47 @@ class _Stores:
 class NewsvendorEnv(ScalarTwinEnv):
     """Multi-period newsvendor with lead time and lost sales.
 
-    Each period the vendor orders stock that arrives ``lead_time`` periods later, then a Poisson demand
-    is realized: sales earn the price, unsold stock costs holding, unmet demand costs a goodwill penalty,
-    and leftover stock carries over. Each episode draws new economics (price, cost, holding cost,
-    penalty, mean demand), so a policy must read them from the observation.
+    ## Description
+    Each period the vendor orders stock that arrives ``lead_time`` periods later, then a Poisson demand is
+    realized: sales earn the price, unsold stock costs holding, unmet demand costs a goodwill penalty, and
+    leftover stock carries over. Each episode draws new economics (price, cost, holding cost, penalty, mean
+    demand), so a policy must read them from the observation.
 
-    **Source.** The SageMaker example ``rl_resource_allocation_ray_customEnv`` (``news_vendor_env.py``,
-    ``NewsVendorGymEnvironmentNormalized``, the variant it trains) and the ORL paper (Balaji et al. 2019).
+    ## Observation Space
+    ``Box(float32, max(lead_time, 1) + 5)``: the pipeline (entry 0: on-hand stock plus what arrives now; entry
+    i: what arrives in i periods), then price, unit cost, holding cost, lost-sale penalty, mean demand.
 
-    **Observation** ``Box(float32, max(lead_time, 1) + 5)``: the pipeline (entry 0: on-hand stock plus
-    what arrives now; entry i: what arrives in i periods), then price, unit cost, holding cost, lost-sale
-    penalty, mean demand.
+    ## Action Space
+    ``Box([0, 1])``: the order quantity as a fraction of ``max_action`` (2000 units), clipped so that stock in
+    the pipeline stays below ``max_level``.
 
-    **Action** ``Box([0, 1])``: the order quantity as a fraction of ``max_action`` (2000 units), clipped so
-    that stock in the pipeline stays below ``max_level``.
+    ## Rewards
+    ``price * sales - discount**lead_time * cost * ordered - holding * leftover - penalty * unmet``.
 
-    **Reward** ``price * sales - discount**lead_time * cost * ordered - holding * leftover - penalty * unmet``.
+    ## Starting State
+    Empty pipeline; price ~ U(0, 100), cost ~ U(0, price), holding ~ U(0, min(cost, 5)), penalty ~ U(0, 10),
+    mean demand ~ U(0, 200).
 
-    **Start** empty pipeline; price ~ U(0, 100), cost ~ U(0, price), holding ~ U(0, min(cost, 5)),
-    penalty ~ U(0, 10), mean demand ~ U(0, 200). **Termination** after ``max_steps`` periods (40).
+    ## Episode End
+    Terminated after ``max_steps`` periods (40); no truncation.
 
-    **Parameters** ``lead_time`` (5), ``discount`` (1.0), ``max_steps`` (40), ``max_level`` (4000),
-    ``max_action`` (2000), and the bounds of the sampled economics.
+    ## Arguments
+    ``lead_time`` (5), ``discount`` (1.0), ``max_steps`` (40), ``max_level`` (4000), ``max_action`` (2000),
+    ``max_price`` (100), ``max_holding_cost`` (5), ``max_lost_sale_penalty`` (10), ``max_mean_demand`` (200).
 
-    **Deviations** The demand sequence of an episode is drawn at reset from the env's generator (same
-    Poisson law; it makes the vector twin exact). The example's state kept float64; observations here are
-    float32. The example's second clip of the order (``min(max_level - on_hand, buys)``) after costing it
-    is kept as is.
+    ## Source
+    The SageMaker example ``rl_resource_allocation_ray_customEnv`` (``news_vendor_env.py``,
+    ``NewsVendorGymEnvironmentNormalized``, the variant it trains) and the ORL paper (Balaji et al. 2019); the
+    authors' baseline is awslabs/or-rl-benchmarks ``News Vendor/src/heuristic_baseline.py``.
 
-    **Baseline** ``base_stock``: the critical-ratio order-up-to policy the paper compares against.
+    ## Deviations
+    The demand sequence of an episode is drawn at reset from the env's generator (same Poisson law; it makes
+    the vector twin exact). The example's state kept float64; observations here are float32. The example's
+    second clip of the order (``min(max_level - on_hand, buys)``) after costing it is kept as is.
+
+    ## Baselines
+    ``base_stock`` (:class:`BaseStockPolicy`): the critical-ratio order-up-to policy the paper compares against,
+    the only and so the strongest shipped (69,093 mean return, ``benchmarks/RESULTS.md``).
     """
 
     metadata: dict[str, Any] = {"render_modes": []}

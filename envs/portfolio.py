@@ -128,47 +128,60 @@ class _Books:
 class PortfolioEnv(ScalarTwinEnv):
     """Reallocate a fund among ``n_assets`` stocks and cash every trading day.
 
-    **Source.** Jiang, Xu & Liang, "A deep reinforcement learning framework for the financial portfolio
-    management problem" (arXiv:1706.10059, 2017), as set up by the SageMaker example
-    ``rl_portfolio_management_coach_customEnv`` (``src/portfolio_env.py``, ``PortfolioEnv``: 16 NASDAQ
-    stocks, 730-step episodes, 7-day window, 0.25% trading cost, reward = 1000/steps * log return).
+    ## Description
+    Each day the agent sets target portfolio weights; rebalancing costs ``trading_cost`` per unit of turnover,
+    then the next day's prices move the holdings. The goal is the highest average daily log growth.
 
-    **Observation** ``Box(float32, n_assets * window_length + n_assets + 1)``: for each asset (asset-major)
-    the closing prices of the last ``window_length`` days divided by today's close (Jiang's normalized
-    price tensor; the last entry of each asset is 1), then the current portfolio weights (cash first,
-    after today's price move; they sum to 1).
+    ## Observation Space
+    ``Box(float32, n_assets * window_length + n_assets + 1)``: for each asset (asset-major) the closing prices
+    of the last ``window_length`` days divided by today's close (Jiang's normalized price tensor; the last
+    entry of each asset is 1), then the current portfolio weights (cash first, after today's price move; they
+    sum to 1).
 
-    **Action** ``Box(-1, 1, (n_assets + 1,), float32)``: logits, cash first. The new weights are
-    ``softmax(action_scale * a)``; ``a = 0`` is the uniform portfolio over cash and assets, and the
-    largest-to-smallest weight ratio is at most ``exp(2 * action_scale)``.
+    ## Action Space
+    ``Box(-1, 1, (n_assets + 1,), float32)``: logits, cash first. The new weights are ``softmax(action_scale *
+    a)``; ``a = 0`` is the uniform portfolio over cash and assets, and the largest-to-smallest weight ratio is
+    at most ``exp(2 * action_scale)``.
 
-    **Reward** ``1000 / steps * ln(p_t / p_{t-1})`` with ``p_t = p_{t-1} (1 - mu) (y . w) (1 - time_cost)``,
-    ``mu = trading_cost * sum|w - w'|`` (Jiang's eq. 16 approximation), ``w'`` the weights before
-    rebalancing and ``y = (1, close_t+1 / close_t)`` the price relatives of the next day. The episode's
-    return is thus 1000 times the average daily log growth. ``info``: portfolio_value, log_return, cost,
-    market_return (mean price relative).
+    ## Rewards
+    ``1000 / steps * ln(p_t / p_{t-1})`` with ``p_t = p_{t-1} (1 - mu) (y . w) (1 - time_cost)``, ``mu =
+    trading_cost * sum|w - w'|`` (Jiang's eq. 16 approximation), ``w'`` the weights before rebalancing and
+    ``y = (1, close_t+1 / close_t)`` the price relatives of the next day. The episode's return is thus 1000
+    times the average daily log growth. ``info``: portfolio_value, log_return, cost, market_return (mean price
+    relative).
 
-    **Start** value 1, all in cash. Prices: the synthetic model of :func:`draw_prices` (regime-switching
-    correlated geometric Brownian motion), a new path per episode, shipped with the package (no data).
+    ## Starting State
+    Value 1, all in cash. Prices: the synthetic model of :func:`envs._portfolio_prices.draw_prices`
+    (regime-switching correlated geometric Brownian motion), a new path per episode, shipped with the package
+    (no data).
 
-    **Episode end** truncated after ``steps`` days (730); never terminated (value stays > 0 because
-    ``trading_cost < 0.5``).
+    ## Episode End
+    Truncated after ``steps`` days (730); never terminated (value stays > 0 because ``trading_cost < 0.5``).
 
-    **Parameters** ``n_assets`` 16, ``steps`` 730, ``window_length`` 7, ``trading_cost`` 0.0025,
-    ``time_cost`` 0, ``action_scale`` 10; price model: ``regime_drift`` (0.0008, -0.0015) per day (bull,
-    bear), ``regime_volatility`` (1, 2) multipliers, ``regime_transition`` ((0.99, 0.01), (0.04, 0.96)),
+    ## Arguments
+    ``n_assets`` 16, ``steps`` 730, ``window_length`` 7, ``trading_cost`` 0.0025, ``time_cost`` 0,
+    ``action_scale`` 10; price model: ``regime_drift`` (0.0008, -0.0015) per day (bull, bear),
+    ``regime_volatility`` (1, 2) multipliers, ``regime_transition`` ((0.99, 0.01), (0.04, 0.96)),
     ``asset_volatility`` U(0.01, 0.03) per day, ``asset_drift_sigma`` 0.0003, ``correlation`` 0.4.
 
-    **Deviations** (1) Prices are synthetic (the example read 2012-2017 OHLC history of 16 stocks from an
-    HDF5 file), so only closing prices exist: the observation has Jiang's close channel, not high/low,
-    and the return is close-to-close as in the paper and the example's notebook (its code used the
-    day's close/open). (2) The action is a softmax of logits in [-1, 1] rather than the example's
-    ``Box(0, 1)`` renormalized, so PPO's Gaussian actions map to valid portfolios. (3) The cost compares
-    the new weights with the weights drifted by the *previous* day's prices (the example drifted them
-    with the coming day's), and the episode is ``steps`` days (the example ran one more). (4) The
-    observation includes the current weights, which Jiang's state has and the example's omitted.
+    ## Source
+    Jiang, Xu & Liang, "A deep reinforcement learning framework for the financial portfolio management problem"
+    (arXiv:1706.10059, 2017), as set up by the SageMaker example ``rl_portfolio_management_coach_customEnv``
+    (``src/portfolio_env.py``, ``PortfolioEnv``: 16 NASDAQ stocks, 730-step episodes, 7-day window, 0.25%
+    trading cost, reward = 1000/steps * log return).
 
-    **Baseline** ``equal_weight`` (:class:`EqualWeightPolicy`).
+    ## Deviations
+    (1) Prices are synthetic (the example read 2012-2017 OHLC history of 16 stocks from an HDF5 file), so only
+    closing prices exist: the observation has Jiang's close channel, not high/low, and the return is
+    close-to-close as in the paper and the example's notebook (its code used the day's close/open). (2) The
+    action is a softmax of logits in [-1, 1] rather than the example's ``Box(0, 1)`` renormalized, so PPO's
+    Gaussian actions map to valid portfolios. (3) The cost compares the new weights with the weights drifted by
+    the *previous* day's prices (the example drifted them with the coming day's), and the episode is ``steps``
+    days (the example ran one more). (4) The observation includes the current weights, which Jiang's state has
+    and the example's omitted.
+
+    ## Baselines
+    ``equal_weight`` (:class:`EqualWeightPolicy`, Jiang et al.'s UCRP), the only and so the strongest shipped.
     """
 
     metadata: dict[str, Any] = {"render_modes": []}

@@ -9,7 +9,6 @@ import gymnasium as gym
 import numpy as np
 import pytest
 from gymnasium.vector import AutoresetMode, SyncVectorEnv
-
 from scipy.special import softmax
 
 import envs  # noqa: F401  (registers the environments)
