@@ -69,7 +69,9 @@ def compare_env(groups: list[Group], label: str, *, reps: int = DEFAULT_REPS, se
     comparison = EnvComparison(label, groups, statistics)
     for agent in (g for g in groups if not g.is_baseline):
         for other in (g for g in groups if g is not agent):
-            interval = probability_of_improvement(finals(agent), finals(other), reps=min(reps, IMPROVEMENT_REPS), seed=seed)
+            interval = probability_of_improvement(
+                finals(agent), finals(other), reps=min(reps, IMPROVEMENT_REPS), seed=seed
+            )
             comparison.improvements.append({"x": agent.label, "y": other.label, "probability": interval})
     random, best, comparison.note = _references(groups)
     if random is None or best is None:
@@ -139,19 +141,27 @@ def cross_env(comparisons: list[EnvComparison], *, reps: int = DEFAULT_REPS, see
             if len(labels) == 1:
                 placed[method][comparison.label] = labels[0]
             else:
-                notes.append(f"{comparison.label}: {len(labels)} groups of {method} ({', '.join(labels)}); none is counted")
+                notes.append(
+                    f"{comparison.label}: {len(labels)} groups of {method} ({', '.join(labels)}); none is counted"
+                )
     env_labels = [c.label for c in normalized]
     methods = {m: envs for m, envs in placed.items() if set(envs) == set(env_labels)}
-    notes += [f"{m} is left out: measured on {len(e)} of {len(env_labels)} envs" for m, e in placed.items() if m not in methods]
+    notes += [
+        f"{m} is left out: measured on {len(e)} of {len(env_labels)} envs"
+        for m, e in placed.items()
+        if m not in methods
+    ]
     if not methods:
         return None
     scores = {c.label: c.normalized_scores for c in normalized}
     runs = min(len(scores[env][label]) for envs in methods.values() for env, label in envs.items())
     matrices = {
-        method: np.column_stack([scores[env][envs[env]][:runs] for env in env_labels]) for method, envs in methods.items()
+        method: np.column_stack([scores[env][envs[env]][:runs] for env in env_labels])
+        for method, envs in methods.items()
     }
     aggregates = {
-        m: aggregate_intervals(x, ("iqm", "median", "mean", "optimality_gap"), reps=reps, seed=seed) for m, x in matrices.items()
+        m: aggregate_intervals(x, ("iqm", "median", "mean", "optimality_gap"), reps=reps, seed=seed)
+        for m, x in matrices.items()
     }
     every = np.concatenate([x.ravel() for x in matrices.values()])
     thresholds = np.linspace(min(0.0, float(every.min())), max(1.0, float(every.max())), PROFILE_POINTS)

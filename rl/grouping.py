@@ -153,7 +153,9 @@ def group_runs(runs: list[RunRecord]) -> list[Group]:
         for label, key, members in zip(_labels(base, keys), keys, buckets_of_base, strict=True):
             kept, repeated = _one_per_seed(members)
             first = kept[0]
-            groups.append(Group(label, first.config_name, first.algo, first.env_id, key, env_key(first), kept, repeated))
+            groups.append(
+                Group(label, first.config_name, first.algo, first.env_id, key, env_key(first), kept, repeated)
+            )
     return sorted(groups, key=lambda g: (canonical(g.env), g.is_baseline, g.label))
 
 

@@ -33,7 +33,13 @@ from rl.plots import (
     save_figure,
 )
 from rl.runs import LOOKED_FOR, RunRecord, UnfinishedRun, find_runs
-from rl.stats import DEFAULT_CONFIDENCE, DEFAULT_REPS, IMPROVEMENT_REPS, Interval, curve_band
+from rl.stats import (
+    DEFAULT_CONFIDENCE,
+    DEFAULT_REPS,
+    IMPROVEMENT_REPS,
+    Interval,
+    curve_band,
+)
 
 SUMMARY_FILE = "summary.json"
 BAND_REPS = 500  # per learning-curve band: a visual guide, drawn at every evaluation step
@@ -92,17 +98,25 @@ def report_figures(
                 panel.levels.append(_level(f"{group.label} (final)", comparison.statistics[group.label]["iqm"]))
         panels.append(panel)
     finals_panels = {
-        c.label: [_level(f"{g.label} (n={len(g.runs)})", c.statistics[g.label]["iqm"]) for g in c.groups] for c in comparisons
+        c.label: [_level(f"{g.label} (n={len(g.runs)})", c.statistics[g.label]["iqm"]) for g in c.groups]
+        for c in comparisons
     }
     figures = {"learning_curves": learning_curves_figure(panels), "final_returns": final_returns_figure(finals_panels)}
     if cross is not None:
         names = ["iqm", "median", "mean", "optimality_gap"]
         estimates = {m: np.array([a[n].estimate for n in names]) for m, a in cross.aggregates.items()}
-        intervals = {m: np.array([[a[n].low for n in names], [a[n].high for n in names]]) for m, a in cross.aggregates.items()}
+        intervals = {
+            m: np.array([[a[n].low for n in names], [a[n].high for n in names]]) for m, a in cross.aggregates.items()
+        }
         figures["normalized_aggregates"] = aggregates_figure(
-            estimates, intervals, ["IQM", "Median", "Mean", "Optimality gap"], "normalized score (0 random, 1 best baseline)"
+            estimates,
+            intervals,
+            ["IQM", "Median", "Mean", "Optimality gap"],
+            "normalized score (0 random, 1 best baseline)",
         )
-        figures["performance_profiles"] = performance_profile_figure(cross.thresholds, cross.profiles, cross.profile_bands)
+        figures["performance_profiles"] = performance_profile_figure(
+            cross.thresholds, cross.profiles, cross.profile_bands
+        )
     return figures, notes
 
 
@@ -165,7 +179,13 @@ def _repeated_seed_warnings(groups: list[Group]) -> list[str]:
 
 
 def build_summary(
-    directory: Path, comparisons: list[EnvComparison], cross: CrossEnv | None, unfinished: list[UnfinishedRun], *, reps: int, seed: int
+    directory: Path,
+    comparisons: list[EnvComparison],
+    cross: CrossEnv | None,
+    unfinished: list[UnfinishedRun],
+    *,
+    reps: int,
+    seed: int,
 ) -> dict[str, Any]:
     """The content of summary.json."""
     groups = [g for c in comparisons for g in c.groups]
@@ -181,8 +201,14 @@ def build_summary(
         "envs": [_env_entry(c) for c in comparisons],
         "cross_env": _cross_entry(cross),
         "unfinished": [
-            {"path": str(u.path), "status": u.status, "reason": u.reason, "config_name": u.config_name, "seed": u.seed,
-             "last_timestep": u.last_timestep}
+            {
+                "path": str(u.path),
+                "status": u.status,
+                "reason": u.reason,
+                "config_name": u.config_name,
+                "seed": u.seed,
+                "last_timestep": u.last_timestep,
+            }
             for u in unfinished
         ],
         "warnings": _repeated_seed_warnings(groups),
@@ -190,7 +216,12 @@ def build_summary(
 
 
 def write_report(
-    directory: str | Path, *, reps: int = DEFAULT_REPS, seed: int = 0, formats: tuple[str, ...] = ("png",), dpi: int = 150
+    directory: str | Path,
+    *,
+    reps: int = DEFAULT_REPS,
+    seed: int = 0,
+    formats: tuple[str, ...] = ("png",),
+    dpi: int = 150,
 ) -> ReportResult:
     """Summarize every run under ``directory`` into summary.json and figures there.
 
@@ -205,7 +236,9 @@ def write_report(
     runs, unfinished = find_runs(directory)
     if not runs:
         reasons = "".join(f"\n  - {u.status} {u.path}: {u.reason}" for u in unfinished)
-        raise FileNotFoundError(f"no RL jobs under {directory} with a final evaluation: looked for {LOOKED_FOR}{reasons}")
+        raise FileNotFoundError(
+            f"no RL jobs under {directory} with a final evaluation: looked for {LOOKED_FOR}{reasons}"
+        )
     groups = group_runs(runs)
     comparisons = compare_envs(groups, reps=reps, seed=seed)
     cross = cross_env(comparisons, reps=reps, seed=seed)

@@ -95,10 +95,14 @@ def job_directories(directory: Path) -> list[Path]:
         for output in directory.rglob("output")
         if (output / "data").is_dir() or (output / ARCHIVE).is_file() or (output / FAILURE).is_file()
     }
-    if (directory / "output").is_dir() and any((directory / "output" / name).exists() for name in ("data", ARCHIVE, FAILURE)):
+    if (directory / "output").is_dir() and any(
+        (directory / "output" / name).exists() for name in ("data", ARCHIVE, FAILURE)
+    ):
         found.add(directory)
     # a folder named "output" inside a job's own outputs (e.g. a TensorBoard subdirectory) is not a job
-    return sorted(job for job in found if not any(job.is_relative_to(other / "output") for other in found if other != job))
+    return sorted(
+        job for job in found if not any(job.is_relative_to(other / "output") for other in found if other != job)
+    )
 
 
 def _archive_member(archive: tarfile.TarFile, name: str) -> IO[bytes] | None:
@@ -123,7 +127,11 @@ def _read_outputs(job: Path) -> tuple[Any, pd.DataFrame | None]:
         evaluation_file = _archive_member(archive, EVALUATION)
         evaluation = json.load(evaluation_file) if evaluation_file is not None else None
         curve_file = _archive_member(archive, CURVE)
-        curve = read_curve(io.BytesIO(curve_file.read()), name=f"{archive_path}:{CURVE}") if curve_file is not None else None
+        curve = (
+            read_curve(io.BytesIO(curve_file.read()), name=f"{archive_path}:{CURVE}")
+            if curve_file is not None
+            else None
+        )
     return evaluation, curve
 
 

@@ -75,7 +75,9 @@ def as_matrix(scores: np.ndarray | Sequence[float]) -> np.ndarray:
     if matrix.ndim != 2 or matrix.shape[0] == 0 or matrix.shape[1] == 0:
         raise ValueError(f"scores must be a non-empty (runs,) or (runs, tasks) array, got shape {np.shape(scores)}")
     if not np.all(np.isfinite(matrix)):
-        raise ValueError(f"scores contain NaN or infinite values at (run, task) {np.argwhere(~np.isfinite(matrix))[0].tolist()}")
+        raise ValueError(
+            f"scores contain NaN or infinite values at (run, task) {np.argwhere(~np.isfinite(matrix))[0].tolist()}"
+        )
     return matrix
 
 
@@ -227,7 +229,9 @@ def normalize(scores: np.ndarray, random_score: float, best_score: float) -> np.
     :raises ValueError: when the two references coincide, so the scale is undefined.
     """
     if not np.isfinite(random_score) or not np.isfinite(best_score) or best_score == random_score:
-        raise ValueError(f"cannot normalize: the best baseline ({best_score}) and the random policy ({random_score}) tie")
+        raise ValueError(
+            f"cannot normalize: the best baseline ({best_score}) and the random policy ({random_score}) tie"
+        )
     return (np.asarray(scores, dtype=float) - random_score) / (best_score - random_score)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 from experiments.config import RLJob, load_job_config
 from experiments.errors import UserError
@@ -74,7 +75,7 @@ def _evaluate_model(source: Path, episodes: int | None, seed: int | None, determ
         "seed": config.seed,
         "timesteps": int(trained.model.num_timesteps),
         **evaluation.to_dict(),
-        "config": config.model_dump(mode="json"),
+        "config": _as_evaluated(config, evaluation),
     }
 
 
@@ -112,8 +113,14 @@ def _evaluate_baseline(config_name: str, baseline: str, episodes: int | None, se
         "timesteps": 0,
         "wall_seconds": 0.0,
         **evaluation.to_dict(),
-        "config": config.model_dump(mode="json"),
+        "config": _as_evaluated(config, evaluation),
     }
+
+
+def _as_evaluated(config: Any, evaluation: Any) -> dict:
+    """The config with the evaluation protocol this evaluation used (episodes, determinism, seed): its experiment."""
+    protocol = {"episodes": evaluation.episodes, "deterministic": evaluation.deterministic, "seed": evaluation.eval_seed}
+    return config.model_copy(update={"evaluation": config.evaluation.model_copy(update=protocol)}).model_dump(mode="json")
 
 
 def _write_job_shaped(output_dir: Path, record: dict) -> Path:

@@ -21,12 +21,19 @@ from experiments.progress import console, stdout
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("report", help="statistics and plots over the jobs in a directory", description=__doc__)
+    parser = subparsers.add_parser(
+        "report", help="statistics and plots over the jobs in a directory", description=__doc__
+    )
     parser.add_argument("directory", type=Path, help="directory holding job directories (any depth)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap resampling (default: 0)")
     parser.add_argument("--reps", type=int, default=2000, help="bootstrap replicates per interval (default: 2000)")
-    parser.add_argument("--format", dest="formats", action="append", choices=("png", "pdf", "svg"),
-                        help="figure format; repeat for several (default: png)")
+    parser.add_argument(
+        "--format",
+        dest="formats",
+        action="append",
+        choices=("png", "pdf", "svg"),
+        help="figure format; repeat for several (default: png)",
+    )
     parser.add_argument("--dpi", type=int, default=150, help="resolution of PNG figures (default: 150)")
     parser.add_argument("--json", action="store_true", help="print summary.json instead of the tables")
     parser.set_defaults(func=report_command)
@@ -40,7 +47,9 @@ def report_command(args: argparse.Namespace) -> int:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the summary's warnings are printed below
-            result = write_report(args.directory, seed=args.seed, reps=args.reps, formats=tuple(args.formats or ["png"]), dpi=args.dpi)
+            result = write_report(
+                args.directory, seed=args.seed, reps=args.reps, formats=tuple(args.formats or ["png"]), dpi=args.dpi
+            )
     except FileNotFoundError as error:
         raise UserError(str(error)) from None
     if args.json:
@@ -54,7 +63,9 @@ def report_command(args: argparse.Namespace) -> int:
         stdout.print(unfinished_table(result.summary["unfinished"]))
     for message in result.summary["warnings"]:
         console.print(f"[yellow]warning[/yellow] {message}", markup=True, highlight=False)
-    stdout.print("wrote " + ", ".join(str(p) for p in [result.summary_path, *result.figures]), soft_wrap=True, highlight=False)
+    stdout.print(
+        "wrote " + ", ".join(str(p) for p in [result.summary_path, *result.figures]), soft_wrap=True, highlight=False
+    )
     return 0
 
 
@@ -78,12 +89,20 @@ def env_table(env: dict[str, Any], groups: list[dict[str, Any]]) -> Table:
     for g in groups:
         normalized = _interval((g["normalized"] or {}).get("iqm"))
         budget = f"{max(g['timesteps']):,}" if max(g["timesteps"]) else ""
-        table.add_row(g["label"], str(g["n_runs"]), _interval(g["iqm"]), _interval(g["median"]), _interval(g["mean"]),
-                      normalized, budget)
+        table.add_row(
+            g["label"],
+            str(g["n_runs"]),
+            _interval(g["iqm"]),
+            _interval(g["median"]),
+            _interval(g["mean"]),
+            normalized,
+            budget,
+        )
     improvements = [f"P({i['x']} > {i['y']}) = {_interval(i)}" for i in env["probability_of_improvement"]]
     references = (
         f"normalized: 0 = random ({_number(env['random_score'])}), 1 = {env['best_baseline']} ({_number(env['best_score'])})"
-        if env["best_baseline"] else env["note"]
+        if env["best_baseline"]
+        else env["note"]
     )
     table.caption = "\n".join([*improvements, references or ""])
     table.caption_justify = "left"
@@ -111,5 +130,11 @@ def unfinished_table(unfinished: list[dict[str, Any]]) -> Table:
     for column in ("job", "config", "seed", "status", "reason"):
         table.add_column(column)
     for u in unfinished:
-        table.add_row(str(u["path"]), u["config_name"] or "", "" if u["seed"] is None else str(u["seed"]), u["status"], u["reason"])
+        table.add_row(
+            str(u["path"]),
+            u["config_name"] or "",
+            "" if u["seed"] is None else str(u["seed"]),
+            u["status"],
+            u["reason"],
+        )
     return table

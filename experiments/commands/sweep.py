@@ -20,6 +20,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override a config field (search_space.* too, e.g. search_space.trials=20)")
     parser.add_argument("--backend", choices=("local", "sagemaker"), default="local")
+    parser.add_argument("--quiet", action="store_true", help="local: no progress bar")
     parser.add_argument("--no-validate-role", action="store_true",
                         help="sagemaker: skip the SDK's IAM role check (sets SAGEMAKER_VALIDATE_ROLE=false)")
     parser.set_defaults(func=sweep_command)
@@ -40,13 +41,13 @@ def sweep_command(args: argparse.Namespace) -> int:
         stdout.print(f"created tuning job {name}\n  {url}", soft_wrap=True, highlight=False)
         return 0
 
-    from experiments.sweeps.local import run_local_sweep
+    from experiments.sweeps.local import STUDY_FILE, SWEEP_FILE, run_local_sweep
 
     raw, _ = load_raw_config(args.config, args.overrides)
     # each trial runs the job without the sweep and launch sections
     for key in ("search_space", "sagemaker"):
         raw.pop(key, None)
-    result = run_local_sweep(raw, job.search_space, args.output_dir, name=args.name or f"{job.name}-sweep")
+    result = run_local_sweep(raw, job.search_space, args.output_dir, name=args.name or f"{job.name}-sweep", show_progress=not args.quiet)
     table = Table(title=f"sweep {result.directory.name}: {job.search_space.objective.metric} ({job.search_space.objective.direction})")
     table.add_column("trial", justify="right")
     table.add_column("state")
@@ -57,6 +58,11 @@ def sweep_command(args: argparse.Namespace) -> int:
         table.add_row(str(trial["number"]), trial["state"], value, ", ".join(f"{k}={v}" for k, v in trial["params"].items()))
     stdout.print(table)
     stdout.print(f"best: {result.best_value:.4g} with {result.best_params}", highlight=False)
-    stdout.print(f"wrote {result.directory / 'sweep.json'}; `sagelab report {result.directory}` compares the trials",
+    written = [result.directory / SWEEP_FILE, *result.plots]
+    stdout.print(f"wrote {', '.join(str(p) for p in written)}", soft_wrap=True, highlight=False)
+    for reason in result.plots_not_drawn:
+        stdout.print(f"not drawn: {reason}", soft_wrap=True, highlight=False)
+    stdout.print(f"`sagelab report {result.directory}` compares the trials (one group each); "
+                 f"`optuna-dashboard sqlite:///{result.directory / STUDY_FILE}` browses the study",
                  soft_wrap=True, highlight=False)
     return 0

@@ -1,8 +1,10 @@
 """A local sweep with Optuna: each trial is a local job (the same job contract), pruned on its evaluations.
 
 Trials are jobs under ``<output-dir>/<sweep-name>/trial-NNN/``, so ``sagelab report`` reads them like
-any jobs. The Optuna study lives in ``study.db`` (SQLite) beside them: running the same sweep again
-continues it. Pruning uses the ``eval_mean_reward=`` lines a trial prints while it trains: when
+any jobs (each trial its own group: trials differ in their config). The Optuna study lives in ``study.db``
+(SQLite) beside them: running the same sweep again continues it, and ``optuna-dashboard
+sqlite:///<sweep-dir>/study.db`` opens it. A finished sweep writes sweep.json and Optuna's figures
+(optimization history, parameter importances, parallel coordinates) beside it. Pruning uses the ``eval_mean_reward=`` lines a trial prints while it trains: when
 Optuna's median pruner says a trial is behind, the trial gets SIGTERM (it checkpoints and stops).
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,8 @@ from experiments.config import FeaturesJob, RLJob, apply_overrides, validate
 from experiments.contract import parse_metrics
 from experiments.errors import UserError
 from experiments.local import execute_job, prepare_job
+from experiments.sweeps.plots import write_study_plots
+from experiments.sweeps.progress import SweepProgress
 from experiments.sweeps.ranges import as_overrides, corner_points, suggest
 from experiments.sweeps.space import Categorical, SearchSpace
 
@@ -34,6 +38,8 @@ class SweepResult:
     best_params: dict[str, Any]
     best_value: float
     trials: list[dict[str, Any]]
+    plots: list[Path] = field(default_factory=list)
+    plots_not_drawn: list[str] = field(default_factory=list)
 
 
 def check_space(raw: Mapping[str, Any], space: SearchSpace, source: str) -> None:
@@ -63,9 +69,13 @@ def config_point(raw: Mapping[str, Any], space: SearchSpace) -> dict[str, Any] |
 
 
 def run_local_sweep(
-    raw: Mapping[str, Any], space: SearchSpace, output_dir: Path, *, name: str, quiet: bool = True
+    raw: Mapping[str, Any], space: SearchSpace, output_dir: Path, *, name: str, quiet: bool = True, show_progress: bool = False
 ) -> SweepResult:
-    """Run (or continue) the sweep ``name`` of the config mapping ``raw`` over ``space``."""
+    """Run (or continue) the sweep ``name`` of the config mapping ``raw`` over ``space``.
+
+    :param quiet: silence Optuna's own log lines.
+    :param show_progress: draw a progress bar (trials done, pruned, running, best value so far) on stderr.
+    """
     import optuna
 
     check_space(raw, space, name)
@@ -89,8 +99,10 @@ def run_local_sweep(
             # the config as written is trial 0: a sweep never reports worse than not sweeping
             study.enqueue_trial(baseline, user_attrs={"baseline": True})
     lock = threading.Lock()
+    progress = SweepProgress(name, space.trials, objective_name, quiet=not show_progress)
 
     def objective(trial: optuna.Trial) -> float:
+        progress.refresh(study)
         values = suggest(trial, space)
         job: RLJob | FeaturesJob = validate(apply_overrides(raw, as_overrides(values)), f"trial {trial.number}")
         with lock:  # prepare_job creates directories; keep trial numbering and layout race-free
@@ -115,12 +127,16 @@ def run_local_sweep(
         return outcome.metrics[objective_name]
 
     waiting = [t for t in study.trials if t.state == optuna.trial.TrialState.WAITING]
-    if waiting:
-        # enqueued trials alone: with several workers, SQLite storage can hand one enqueued trial to two
-        study.optimize(objective, n_trials=len(waiting), n_jobs=1, catch=(RuntimeError,))
-    remaining = space.trials - len([t for t in study.trials if t.state.is_finished()])
-    if remaining > 0:
-        study.optimize(objective, n_trials=remaining, n_jobs=space.parallel, catch=(RuntimeError,))
+    with progress.running():
+        progress.refresh(study)
+        if waiting:
+            # enqueued trials alone: with several workers, SQLite storage can hand one enqueued trial to two
+            study.optimize(objective, n_trials=len(waiting), n_jobs=1, catch=(RuntimeError,), callbacks=[progress.refresh])
+        remaining = space.trials - len([t for t in study.trials if t.state.is_finished()])
+        if remaining > 0:
+            study.optimize(
+                objective, n_trials=remaining, n_jobs=space.parallel, catch=(RuntimeError,), callbacks=[progress.refresh]
+            )
     finished = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     if not finished:
         raise UserError(f"sweep {name}: no trial completed; see the job logs under {directory}")
@@ -137,11 +153,13 @@ def run_local_sweep(
         }
         for t in study.trials
     ]
-    result = SweepResult(directory, best_params, float(best.value), trials)
+    plots, not_drawn = write_study_plots(study, directory)
+    result = SweepResult(directory, best_params, float(best.value), trials, plots, not_drawn)
     (directory / SWEEP_FILE).write_text(
         json.dumps(
             {"name": name, "objective": space.objective.model_dump(), "best_params": best_params,
-             "best_value": result.best_value, "best_trial": best.number, "trials": trials},
+             "best_value": result.best_value, "best_trial": best.number, "trials": trials,
+             "study": str(directory / STUDY_FILE), "plots": [p.name for p in plots], "plots_not_drawn": not_drawn},
             indent=2,
         )
     )

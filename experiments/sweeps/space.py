@@ -65,6 +65,23 @@ class Categorical(_Range):
 
 ParameterRange = Annotated[IntRange | FloatRange | LogFloatRange | Categorical, Field(discriminator="type")]
 
+# What a user may write for each range type, shown whenever a range has no or an unknown ``type``.
+RANGE_TYPES: dict[str, str] = {
+    "int": "{type: int, low: 2, high: 10} (add log: true for a log scale)",
+    "float": "{type: float, low: 0.9, high: 0.999}",
+    "log_float": "{type: log_float, low: 0.00001, high: 0.01}",
+    "categorical": "{type: categorical, values: [64, 128, 256]}",
+}
+
+
+def _check_range_type(key: str, spec: Any) -> None:
+    allowed = "; ".join(f"{name}: {example}" for name, example in RANGE_TYPES.items())
+    if not isinstance(spec, dict):
+        raise ValueError(f"{key}: a range is a mapping with a 'type', got {spec!r}; the types are {allowed}")
+    if spec.get("type") not in RANGE_TYPES:
+        seen = f"type {spec['type']!r} is not a range type" if "type" in spec else "the range has no 'type'"
+        raise ValueError(f"{key}: {seen}; expected one of {', '.join(RANGE_TYPES)}, e.g. {allowed}")
+
 
 class Objective(BaseModel):
     """The metric a sweep optimizes: a name from the metric log lines."""
@@ -92,6 +109,15 @@ class SearchSpace(BaseModel):
     trials: int = Field(10, ge=1, le=500)
     parallel: int = Field(1, ge=1, le=100, description="trials run at the same time")
     pruning: bool = Field(True, description="stop unpromising trials early on their evaluation reports (local)")
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _known_types(cls, parameters: Any) -> Any:
+        # before pydantic's tagged union, whose messages ("Unable to extract tag using discriminator") name no type
+        if isinstance(parameters, dict):
+            for key, spec in parameters.items():
+                _check_range_type(key, spec)
+        return parameters
 
     @field_validator("parameters")
     @classmethod

@@ -45,7 +45,9 @@ def series(label: str, offset: float) -> CurveSeries:
 
 def test_one_panel_per_env_with_each_agents_curve_and_each_baselines_level() -> None:
     panels = [
-        Panel("envs/Knapsack-v0", [series("ppo", 0.0), series("dqn", 20.0)], [Level("baseline:greedy", 60.0, 55.0, 65.0)]),
+        Panel(
+            "envs/Knapsack-v0", [series("ppo", 0.0), series("dqn", 20.0)], [Level("baseline:greedy", 60.0, 55.0, 65.0)]
+        ),
         Panel("CartPole-v1", [series("ppo", 3.0)]),
     ]
     figure = learning_curves_figure(panels)
@@ -61,7 +63,9 @@ def test_one_panel_per_env_with_each_agents_curve_and_each_baselines_level() -> 
 
 
 def test_final_returns_have_a_bar_and_a_tick_per_group_on_each_env() -> None:
-    figure = final_returns_figure({"A": [Level("x", 1.0, 0.5, 1.5), Level("y", 2.0, 1.0, 3.0)], "B": [Level("z", 5.0, 4.0, 6.0)]})
+    figure = final_returns_figure(
+        {"A": [Level("x", 1.0, 0.5, 1.5), Level("y", 2.0, 1.0, 3.0)], "B": [Level("z", 5.0, 4.0, 6.0)]}
+    )
     first, second = figure.axes
     assert [t.get_text() for t in first.get_yticklabels()] == ["x", "y"]
     assert [list(line.get_xdata()) for line in first.get_lines()] == [[0.5, 1.5], [1.0], [1.0, 3.0], [2.0]]

@@ -60,9 +60,13 @@ def test_failed_and_interrupted_runs_are_listed_with_their_reason(tmp_path: Path
     assert result.groups[0].seeds == [0]
 
 
-def rliable_intervals(scores: np.ndarray, functions: list, seed: int, reps: int = REPS) -> tuple[np.ndarray, np.ndarray]:
+def rliable_intervals(
+    scores: np.ndarray, functions: list, seed: int, reps: int = REPS
+) -> tuple[np.ndarray, np.ndarray]:
     np.random.seed(seed)
-    estimates, intervals = rly.get_interval_estimates({"x": scores}, lambda s: np.array([f(s) for f in functions]), reps=reps)
+    estimates, intervals = rly.get_interval_estimates(
+        {"x": scores}, lambda s: np.array([f(s) for f in functions]), reps=reps
+    )
     return estimates["x"], intervals["x"]
 
 
@@ -88,7 +92,9 @@ def test_the_reports_numbers_are_rliables(two_envs: Path) -> None:
     result = write_report(two_envs, reps=REPS, seed=5)
     knapsack = next(g for g in result.summary["groups"] if g["label"] == "knapsack")
     finals = np.array(knapsack["final_returns"])
-    estimates, intervals = rliable_intervals(finals[:, None], [metrics.aggregate_iqm, np.median, metrics.aggregate_mean], 5)
+    estimates, intervals = rliable_intervals(
+        finals[:, None], [metrics.aggregate_iqm, np.median, metrics.aggregate_mean], 5
+    )
     for i, name in enumerate(("iqm", "median", "mean")):
         assert knapsack[name] == {"estimate": estimates[i], "low": intervals[0, i], "high": intervals[1, i]}
 
@@ -100,15 +106,25 @@ def test_the_reports_numbers_are_rliables(two_envs: Path) -> None:
     for env in cross["envs"]:
         entry = env_entries[env]
         agent = next(g for g in result.summary["groups"] if g["env"] == env and g["algo"] == "ppo")
-        columns.append((np.array(agent["final_returns"]) - entry["random_score"]) / (entry["best_score"] - entry["random_score"]))
-    functions = [metrics.aggregate_iqm, metrics.aggregate_median, metrics.aggregate_mean,
-                 lambda s: metrics.aggregate_optimality_gap(s, 1.0)]
+        columns.append(
+            (np.array(agent["final_returns"]) - entry["random_score"]) / (entry["best_score"] - entry["random_score"])
+        )
+    functions = [
+        metrics.aggregate_iqm,
+        metrics.aggregate_median,
+        metrics.aggregate_mean,
+        lambda s: metrics.aggregate_optimality_gap(s, 1.0),
+    ]
     estimates, intervals = rliable_intervals(np.column_stack(columns), functions, 5)
     for i, name in enumerate(("iqm", "median", "mean", "optimality_gap")):
         assert cross["aggregates"]["ppo"][name] == pytest.approx(
-            {"estimate": estimates[i], "low": intervals[0, i], "high": intervals[1, i]}, rel=1e-12)
+            {"estimate": estimates[i], "low": intervals[0, i], "high": intervals[1, i]}, rel=1e-12
+        )
     improvement = env_entries["envs/Knapsack-v0"]["probability_of_improvement"]
-    assert {(i["x"], i["y"]) for i in improvement} == {("knapsack", "baseline:random"), ("knapsack", "baseline:value_weight_threshold")}
+    assert {(i["x"], i["y"]) for i in improvement} == {
+        ("knapsack", "baseline:random"),
+        ("knapsack", "baseline:value_weight_threshold"),
+    }
 
 
 def test_a_report_over_two_envs_has_one_panel_per_env_with_its_agents_and_baselines(two_envs: Path) -> None:
@@ -130,8 +146,13 @@ def test_a_report_over_two_envs_has_one_panel_per_env_with_its_agents_and_baseli
     profile = figures["performance_profiles"]
     assert {line.get_label() for line in profile.axes[0].get_lines()} >= {"ppo", "best baseline", "random"}
     written = {Path(p).name for p in result.summary["figures"]}
-    assert {"learning_curves.png", "learning_curves.svg", "final_returns.png", "performance_profiles.svg",
-            "normalized_aggregates.png"} <= written
+    assert {
+        "learning_curves.png",
+        "learning_curves.svg",
+        "final_returns.png",
+        "performance_profiles.svg",
+        "normalized_aggregates.png",
+    } <= written
     assert json.loads(result.summary_path.read_text()) == result.summary
 
 
@@ -153,7 +174,9 @@ def test_reports_what_the_rl_job_really_writes(tmp_path: Path) -> None:
     from rl.archives import pack_directory
     from tests.rl.test_job import tiny
 
-    results = [train(tiny(seed=seed), tmp_path / f"tiny-{seed}", progress_bar=False, log=lambda line: None) for seed in (0, 1)]
+    results = [
+        train(tiny(seed=seed), tmp_path / f"tiny-{seed}", progress_bar=False, log=lambda line: None) for seed in (0, 1)
+    ]
     fetched = ContainerPaths(tmp_path / "tiny-1")
     pack_directory(results[1].output_data_dir, fetched.output_archive)
     shutil.rmtree(results[1].output_data_dir)

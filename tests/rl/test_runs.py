@@ -59,13 +59,19 @@ def test_the_directory_itself_may_be_one_job(tmp_path: Path) -> None:
 
 def test_failed_and_interrupted_jobs_are_listed_with_their_reason_or_last_timestep(tmp_path: Path) -> None:
     finished_run(tmp_path, "good", rl_config(), 1.0)
-    unfinished_run(tmp_path, "crashed", rl_config(seed=4), failure="RuntimeError: the env returned NaN observations", reached=400)
+    unfinished_run(
+        tmp_path, "crashed", rl_config(seed=4), failure="RuntimeError: the env returned NaN observations", reached=400
+    )
     unfinished_run(tmp_path, "stopped", rl_config(seed=5, budget=2000), reached=1200)
     runs, unfinished = find_runs(tmp_path)
     assert [r.path.name for r in runs] == ["good"]
     crashed, stopped = sorted(unfinished, key=lambda u: u.path.name)
     assert (crashed.status, crashed.reason, crashed.config_name, crashed.seed) == (
-        "failed", "RuntimeError: the env returned NaN observations", "cp", 4)
+        "failed",
+        "RuntimeError: the env returned NaN observations",
+        "cp",
+        4,
+    )
     assert (stopped.status, stopped.seed, stopped.last_timestep) == ("interrupted", 5, 1200)
     assert "last timestep 1,200 of 2,000" in stopped.reason
 
@@ -74,9 +80,13 @@ def test_unreadable_jobs_are_reported_with_the_reason(tmp_path: Path) -> None:
     finished_run(tmp_path, "good", rl_config(), 1.0)
     broken = ContainerPaths(finished_run(tmp_path, "broken-json", rl_config(seed=1), 1.0))
     (broken.output_data_dir / EVALUATION_FILE).write_text("{not json")
-    diverged = ContainerPaths(finished_run(tmp_path, "diverged", rl_config(seed=2), 1.0)).output_data_dir / EVALUATION_FILE
+    diverged = (
+        ContainerPaths(finished_run(tmp_path, "diverged", rl_config(seed=2), 1.0)).output_data_dir / EVALUATION_FILE
+    )
     diverged.write_text(json.dumps({**json.loads(diverged.read_text()), "mean_reward": float("nan")}))
-    no_config = ContainerPaths(finished_run(tmp_path, "no-config", rl_config(seed=3), 1.0)).output_data_dir / EVALUATION_FILE
+    no_config = (
+        ContainerPaths(finished_run(tmp_path, "no-config", rl_config(seed=3), 1.0)).output_data_dir / EVALUATION_FILE
+    )
     no_config.write_text(json.dumps({k: v for k, v in json.loads(no_config.read_text()).items() if k != "config"}))
     truncated = ContainerPaths(tmp_path / "truncated")
     truncated.output_dir.mkdir(parents=True)

@@ -76,7 +76,9 @@ def test_probability_of_improvement_is_rliables() -> None:
     assert interval.estimate == pytest.approx(14 / 16)
     np.random.seed(2)
     _, direct = rly.get_interval_estimates(
-        {"p": [better[:, None], worse[:, None]]}, lambda x, y: np.array([metrics.probability_of_improvement(x, y)]), reps=300
+        {"p": [better[:, None], worse[:, None]]},
+        lambda x, y: np.array([metrics.probability_of_improvement(x, y)]),
+        reps=300,
     )
     assert (interval.low, interval.high) == (direct["p"][0, 0], direct["p"][1, 0])
     assert probability_of_improvement(worse, worse, reps=10).estimate == 0.5
@@ -91,7 +93,9 @@ def test_performance_profiles_count_the_runs_above_each_threshold() -> None:
 
 
 def test_normalize_puts_random_at_zero_and_the_best_baseline_at_one() -> None:
-    np.testing.assert_allclose(normalize(np.array([-10.0, 40.0, 90.0]), random_score=-10.0, best_score=40.0), [0.0, 1.0, 2.0])
+    np.testing.assert_allclose(
+        normalize(np.array([-10.0, 40.0, 90.0]), random_score=-10.0, best_score=40.0), [0.0, 1.0, 2.0]
+    )
     with pytest.raises(ValueError, match="tie"):
         normalize(np.ones(2), random_score=3.0, best_score=3.0)
 

@@ -39,13 +39,23 @@ def test_sweep_is_at_least_as_good_as_the_defaults_and_feeds_the_report(tmp_path
     assert baseline["baseline"] and baseline["params"] == {"algo.hyperparameters.learning_rate": 0.0003, "algo.hyperparameters.n_epochs": 4}
     # trial 0 is the config as written, with the same seed: the same job as `sagelab run`
     assert baseline["value"] == pytest.approx(default_value)
-    assert result["best_value"] >= default_value
+    completed = [t for t in result["trials"] if t["state"] == "COMPLETE"]
+    assert result["best_value"] == max(t["value"] for t in completed)
     for trial in result["trials"]:
         assert Path(trial["job_dir"]).is_dir()
         assert trial["state"] in ("COMPLETE", "PRUNED")
+    # Optuna's own figures beside sweep.json, and the progress bar's counts on stderr
+    assert set(result["plots"]) == {"optimization_history.png", "param_importances.png", "parallel_coordinate.png"}
+    assert all((tmp_path / "lr-sweep" / name).stat().st_size > 10_000 for name in result["plots"])
+    assert "sweep lr-sweep" in done.stderr and "4/4" in done.stderr and "best final_mean_reward" in done.stderr
 
-    report = sagelab("report", tmp_path / "lr-sweep")
-    assert report.returncode == 0 and "tiny-ppo" in report.stdout
+    report = sagelab("report", tmp_path / "lr-sweep", "--json")
+    assert report.returncode == 0, report.stderr
+    summary = json.loads(report.stdout[report.stdout.index("{"):])
+    # each completed trial is its own group, named by the parameters it was given; pruned trials are listed
+    assert len(summary["groups"]) == len(completed)
+    assert all("learning_rate=" in g["label"] and g["n_runs"] == 1 for g in summary["groups"])
+    assert len(summary["unfinished"]) == len(result["trials"]) - len(completed)
 
     # the same sweep again continues the study instead of starting over
     again = sagelab("sweep", swept, "--output-dir", tmp_path, "--name", "lr-sweep", "--set", "search_space.trials=5", timeout=600)
@@ -67,3 +77,14 @@ def test_search_space_mistakes_are_config_errors(tmp_path: Path, write_config) -
     done = sagelab("validate", write_config({**tiny_rl_config(), "search_space": space}))
     assert done.returncode == 2
     assert "a log range needs low > 0" in done.stderr and "unknown metric 'accuracy'" in done.stderr
+
+
+def test_a_range_with_a_wrong_or_missing_type_lists_the_allowed_types(tmp_path: Path, write_config) -> None:
+    space = {"parameters": {"algo.hyperparameters.learning_rate": {"type": "loguniform", "low": 0.0001, "high": 0.01}}}
+    done = sagelab("validate", write_config({**tiny_rl_config(), "search_space": space}))
+    assert done.returncode == 2
+    assert "type 'loguniform' is not a range type; expected one of int, float, log_float, categorical" in done.stderr
+    assert "{type: log_float, low: 0.00001, high: 0.01}" in done.stderr and "discriminator" not in done.stderr
+    space = {"parameters": {"algo.hyperparameters.n_epochs": {"low": 2, "high": 10}}}
+    done = sagelab("validate", write_config({**tiny_rl_config(), "search_space": space}))
+    assert done.returncode == 2 and "n_epochs: the range has no 'type'" in done.stderr and "tag" not in done.stderr
