@@ -28,7 +28,7 @@ def main() -> None:
 
     trained = load_trained(args.job)
     env_config = trained.config.env
-    agent = evaluate_policy_on(trained.model, env_config, episodes=args.episodes, seed=args.seed, stats_path=trained.stats_path, n_envs=args.n_envs)
+    agent = evaluate_policy_on(trained.model, env_config, episodes=args.episodes, seed=args.seed, statistics=trained.statistics, n_envs=args.n_envs)
     agent_returns = np.array(agent.episode_rewards)
     interval = stratified_bootstrap_ci(agent_returns, "mean")
     print(f"{env_config.id}, {args.episodes} episodes (eval seed {args.seed}); mean return [95% bootstrap CI]")

@@ -4,9 +4,11 @@ Runs as ``python -m experiments.entry`` both under the local runner and inside a
 container. It reads nothing but the contract (hyperparameters.json, the SM_* layout, the input
 channels), so the two places give the same results.
 
-Exit codes: 0 done (or stopped by SIGTERM after saving a checkpoint), 1 the job failed, 2 the job
-config is invalid. On failure the reason is in ``output/failure`` and everything already written
-(checkpoints, logs, partial outputs) stays where it is.
+Exit codes: 0 done (or stopped by SIGINT/SIGTERM after saving a checkpoint), 1 the job failed, 2 the
+job config is invalid. On failure the reason is in ``output/failure`` (written first, into space reserved
+at the start, so that it arrives even on a full disk) and everything already written (checkpoints, logs,
+partial outputs) stays where it is. Stop signals are caught from the first line on (see
+:mod:`rl.signals`): a Ctrl-C to the process group never kills the job between two files.
 """
 
 from __future__ import annotations
@@ -14,14 +16,15 @@ from __future__ import annotations
 import sys
 import traceback
 
+from experiments import failure
 from experiments.config import ConfigError, FeaturesJob, validate
 from experiments.contract import (
     ContainerPaths,
     decode_hyperparameters,
     read_channels,
     read_hyperparameters,
-    write_failure,
 )
+from rl.signals import GUARD, Interrupted
 
 
 def _log(line: str) -> None:
@@ -30,23 +33,34 @@ def _log(line: str) -> None:
 
 def run_from_contract(paths: ContainerPaths) -> int:
     """Run the job laid out at ``paths``; returns the process exit code."""
+    with GUARD.installed():
+        failure.reserve(paths)
+        code = _run(paths)
+        if code == 0:
+            failure.release(paths)
+        return code
+
+
+def _run(paths: ContainerPaths) -> int:
     try:
         job = validate(decode_hyperparameters(read_hyperparameters(paths)), source=str(paths.hyperparameters_file))
     except (ConfigError, FileNotFoundError) as error:
-        write_failure(paths, f"invalid job config: {error}")
+        failure.record(paths, f"invalid job config: {error}")
         print(error, file=sys.stderr, flush=True)
         return 2
+    _log(f"setting up the {job.kind} job")  # signals are caught from here on (the marker tests wait for)
     try:
         if isinstance(job, FeaturesJob):
             from features.job import run as run_features
 
-            run_features(
-                job.job_config(),
-                channels=read_channels(paths),
-                model_dir=paths.model_dir,
-                output_data_dir=paths.output_data_dir,
-                log=_log,
-            )
+            with GUARD.interruptible():  # a features job has no checkpoint to stop at: it stops at once
+                run_features(
+                    job.job_config(),
+                    channels=read_channels(paths),
+                    model_dir=paths.model_dir,
+                    output_data_dir=paths.output_data_dir,
+                    log=_log,
+                )
         else:
             from rl.job import run as run_rl
 
@@ -59,9 +73,12 @@ def run_from_contract(paths: ContainerPaths) -> int:
             )
             if result.interrupted:
                 _log(f"stopped at {result.timesteps} of {job.total_timesteps} timesteps; rerun the job to resume")
+    except Interrupted as error:
+        failure.record(paths, f"{error} before the features job finished; run it again to start over")
+        return 1
     except Exception as error:  # noqa: BLE001  (any failure must reach the failure file)
+        failure.record(paths, f"{type(error).__name__}: {error}")  # first: the traceback may not fit on a full disk
         traceback.print_exc()
-        write_failure(paths, f"{type(error).__name__}: {error}")
         return 1
     return 0
 

@@ -1,4 +1,4 @@
-"""Build, save and load SB3 algorithms from an ``AlgoConfig``."""
+"""Build SB3 algorithms from an ``AlgoConfig`` (saving and loading them: :mod:`rl.saved_model`)."""
 
 from __future__ import annotations
 
@@ -49,11 +49,6 @@ def build_algorithm(
         tensorboard_log=str(tensorboard_log) if tensorboard_log else None,
         **sb3_kwargs(config),
     )
-
-
-def load_algorithm(name: str, path: Path, *, env: VecEnv | None = None, device: str = "auto") -> BaseAlgorithm:
-    """Reload a saved model of algorithm ``name`` (optionally attached to ``env`` to continue training)."""
-    return algorithm_class(name).load(str(path), env=env, device=device)
 
 
 def gamma_of(config: AlgoConfig) -> float:

@@ -1,7 +1,7 @@
 """The best evaluated model of a run (``evaluation.keep_best``), as RL Zoo keeps ``best_model``.
 
 Whenever an evaluation during training beats every earlier one, the model is saved, through the same
-:func:`rl.evaluation.save_model_dir` as the final model (with its normalization statistics of that
+:func:`rl.saved_model.save_model_dir` as the final model (with its normalization statistics of that
 moment), into ``<checkpoint_dir>/best/``: the checkpoint directory is what SageMaker syncs and what a
 resumed job reads, so the best model and its score survive a spot interruption. At the end of the job
 the final policy and the best model are both evaluated on the job's evaluation episodes; the best model
@@ -22,7 +22,8 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, EvalCallback
 
 from rl.config import RLConfig
-from rl.evaluation import Evaluation, evaluate, save_model_dir
+from rl.evaluation import Evaluation, evaluate
+from rl.saved_model import save_model_dir
 
 BEST_DIR = "best"
 BEST_STATE_FILE = "best.json"

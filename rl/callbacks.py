@@ -1,12 +1,9 @@
-"""SB3 callbacks of a job: metric log lines, learning-curve rows, periodic checkpoints, stop on SIGTERM."""
+"""SB3 callbacks of a job: metric log lines, learning-curve rows, periodic checkpoints, stop on a signal."""
 
 from __future__ import annotations
 
-import signal
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import numpy as np
 from sb3_contrib.common.maskable.callbacks import MaskableEvalCallback
@@ -14,6 +11,7 @@ from stable_baselines3.common.callbacks import BaseCallback, EvalCallback
 
 from rl.curve import LearningCurve
 from rl.metrics import format_metrics
+from rl.signals import GUARD, SignalGuard
 
 
 class _EveryNTimesteps(BaseCallback):
@@ -116,41 +114,26 @@ class TrainingStopped(Exception):
 
 
 class StopOnSignal(BaseCallback):
-    """Ends ``learn`` at the next step after SIGTERM, so the job can checkpoint and exit cleanly.
+    """Ends ``learn`` at the next step after SIGINT or SIGTERM, so the job can checkpoint and exit cleanly.
 
     SageMaker sends SIGTERM to stop a job or on spot interruption and allows it 120 seconds before
-    SIGKILL; stopping at the next environment step leaves ample time to write a checkpoint.
+    SIGKILL; stopping at the next environment step leaves ample time to write a checkpoint. The signal
+    itself is caught by :data:`rl.signals.GUARD`, which the job installs for its whole run.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, guard: SignalGuard = GUARD) -> None:
         super().__init__()
-        self.received: int | None = None
+        self.guard = guard
+
+    @property
+    def received(self) -> int | None:
+        return self.guard.received
 
     def _on_step(self) -> bool:
-        return self.received is None
+        return self.guard.received is None
 
     def _on_rollout_start(self) -> None:
         # every algorithm but ARS ends learn() when _on_step says False, before another rollout starts;
         # ARS ignores it, so it is stopped here, between two updates, where its state is whole
-        if self.received is not None:
-            raise TrainingStopped(f"signal {self.received}")
-
-    @contextmanager
-    def handling(self, *signals: signal.Signals) -> Iterator[StopOnSignal]:
-        """Install the handler for ``signals`` (default SIGTERM) while training, then restore the old one."""
-        signals = signals or (signal.SIGTERM,)
-        if threading.current_thread() is not threading.main_thread():
-            yield self  # signal handlers can only be installed from the main thread
-            return
-        previous = {sig: signal.getsignal(sig) for sig in signals}
-
-        def _handler(signum: int, _frame: object) -> None:
-            self.received = signum
-
-        for sig in signals:
-            signal.signal(sig, _handler)
-        try:
-            yield self
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+        if self.guard.received is not None:
+            raise TrainingStopped(f"signal {self.guard.received}")

@@ -1,11 +1,14 @@
 """Checkpoints: everything needed to continue a run where it stopped.
 
-A checkpoint is a directory ``step_<timesteps>/`` holding the SB3 model, the DQN replay buffer, the
-VecNormalize statistics, the job's config (so ``sagelab evaluate`` takes a checkpoint as it takes a model
-directory) and ``state.json`` (timesteps, learning-curve rows, wall time so far). It is
-written to a temporary directory and renamed into place, so a spot interruption in the middle of a
-write never leaves a half checkpoint that a resumed job would load. (SB3's CheckpointCallback writes
-files in place and keeps them all, hence this module.)
+A checkpoint is a directory ``step_<timesteps>/`` holding a saved model (see :mod:`rl.saved_model`:
+tensors, counters, normalization statistics, the config, so ``sagelab evaluate`` takes a checkpoint as it
+takes a model directory), the replay buffer of off-policy algorithms, and ``state.json`` (timesteps,
+learning-curve rows, wall time so far). Nothing in it is unpickled when a job resumes.
+
+It is written to ``.staging-<pid>-<timesteps>/`` with ``state.json`` last and renamed into place, so a
+kill in the middle of a write never leaves a half checkpoint that a resumed job would load; what such a
+kill leaves behind is cleaned (or, if complete, put in place) by :func:`clean_staging` on the next run.
+(SB3's CheckpointCallback writes files in place and keeps them all, hence this module.)
 """
 
 from __future__ import annotations
@@ -18,15 +21,19 @@ from pathlib import Path
 from typing import Any
 
 from stable_baselines3.common.base_class import BaseAlgorithm
-from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 
-from rl.algorithms import CONFIG_FILE, MODEL_FILE
+from rl.arrays import REPLAY_BUFFER_FILE
 from rl.config import RLConfig
-from rl.env_factory import VECNORMALIZE_FILE
+from rl.saved_model import is_saved_model, save_model_dir
 
 _PREFIX = "step_"
+_STAGING = ".staging-"
+_RETIRED = ".retired-"  # a checkpoint being replaced or pruned, renamed away before it is deleted
 STATE_FILE = "state.json"
-REPLAY_BUFFER_FILE = "replay_buffer.pkl"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint directory that cannot be resumed from (damaged, or not written by this sagelab)."""
 
 
 @dataclass(frozen=True)
@@ -38,45 +45,58 @@ class Checkpoint:
     state: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def model_path(self) -> Path:
-        return self.path / MODEL_FILE
-
-    @property
     def replay_buffer_path(self) -> Path:
+        """The replay buffer's arrays (present for off-policy algorithms)."""
         return self.path / REPLAY_BUFFER_FILE
 
-    @property
-    def vecnormalize_path(self) -> Path:
-        return self.path / VECNORMALIZE_FILE
+
+def _step_dir(directory: Path, timesteps: int) -> Path:
+    return directory / f"{_PREFIX}{timesteps:012d}"
 
 
-def save_checkpoint(
-    directory: Path, model: BaseAlgorithm, *, state: dict[str, Any], keep: int, config: RLConfig | None = None
-) -> Checkpoint:
+def save_checkpoint(directory: Path, model: BaseAlgorithm, *, state: dict[str, Any], keep: int, config: RLConfig) -> Checkpoint:
     """Write a checkpoint of ``model`` (trained by ``config``) at its current timestep; prune all but the newest ``keep``."""
     directory.mkdir(parents=True, exist_ok=True)
     timesteps = int(model.num_timesteps)
-    target = directory / f"{_PREFIX}{timesteps:012d}"
-    staging = directory / f".staging-{os.getpid()}-{timesteps}"
+    target = _step_dir(directory, timesteps)
+    staging = directory / f"{_STAGING}{os.getpid()}-{timesteps}"
     shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    model.save(staging / MODEL_FILE)
-    if isinstance(model, OffPolicyAlgorithm) and model.replay_buffer is not None:
-        model.save_replay_buffer(staging / REPLAY_BUFFER_FILE)
-    normalizer = model.get_vec_normalize_env()
-    if normalizer is not None:
-        normalizer.save(str(staging / VECNORMALIZE_FILE))
-    if config is not None:
-        (staging / CONFIG_FILE).write_text(json.dumps(config.model_dump(mode="json"), indent=2))
-    full_state = {**state, "timesteps": timesteps}
-    # state.json last: its presence marks the staging directory complete
-    (staging / STATE_FILE).write_text(json.dumps(full_state, indent=2))
+    try:
+        save_model_dir(model, config, staging, replay_buffer=True)
+        full_state = {**state, "timesteps": timesteps}
+        # state.json last: its presence marks the staging directory complete
+        (staging / STATE_FILE).write_text(json.dumps(full_state, indent=2))
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)  # a failed write (a full disk) leaves nothing behind
+        raise
     if target.exists():
-        shutil.rmtree(target)
+        _retire(target)
     os.replace(staging, target)
     for old in list_checkpoints(directory)[:-keep]:
-        shutil.rmtree(old.path, ignore_errors=True)
+        _retire(old.path)
     return Checkpoint(target, timesteps, full_state)
+
+
+def _retire(path: Path) -> None:
+    # renamed first, so that a kill during the deletion leaves nothing that looks like a checkpoint
+    retired = path.with_name(f"{_RETIRED}{os.getpid()}-{path.name}")
+    os.replace(path, retired)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def _read_state(path: Path) -> dict[str, Any]:
+    state_file = path / STATE_FILE
+    try:
+        state = json.loads(state_file.read_text(encoding="utf-8"))
+        int(state["timesteps"])
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
+        raise CheckpointError(
+            f"checkpoint {path} is damaged or was not written by sagelab ({state_file.name}: {error}); "
+            "move it away to resume from the one before"
+        ) from None
+    if not isinstance(state, dict):
+        raise CheckpointError(f"checkpoint {path}: {state_file.name} is not a mapping")
+    return state
 
 
 def list_checkpoints(directory: Path) -> list[Checkpoint]:
@@ -85,10 +105,15 @@ def list_checkpoints(directory: Path) -> list[Checkpoint]:
         return []
     found = []
     for path in directory.glob(f"{_PREFIX}*"):
-        state_file = path / STATE_FILE
-        if path.is_dir() and state_file.is_file() and (path / MODEL_FILE).is_file():
-            state = json.loads(state_file.read_text())
-            found.append(Checkpoint(path, int(state["timesteps"]), state))
+        if not (path.is_dir() and (path / STATE_FILE).is_file()):
+            continue
+        if not is_saved_model(path):
+            raise CheckpointError(
+                f"checkpoint {path} has no sagelab model files (parameters.pt, model_state.json, config.json): it was "
+                "written by an older sagelab, whose pickled checkpoints are no longer loaded; start a new job"
+            )
+        state = _read_state(path)
+        found.append(Checkpoint(path, int(state["timesteps"]), state))
     return sorted(found, key=lambda c: c.timesteps)
 
 
@@ -96,3 +121,31 @@ def latest_checkpoint(directory: Path) -> Checkpoint | None:
     """The newest complete checkpoint in ``directory``, if any."""
     checkpoints = list_checkpoints(directory)
     return checkpoints[-1] if checkpoints else None
+
+
+def clean_staging(directory: Path) -> list[Path]:
+    """Deal with what a killed writer left in ``directory``; returns the paths removed or put in place.
+
+    Call it with the job directory to oneself (the job's lock held): a complete staging directory whose
+    checkpoint is missing (killed between replacing an old checkpoint and renaming the new one) is put in
+    place, everything else half-written is removed.
+    """
+    if not directory.is_dir():
+        return []
+    handled = []
+    for path in sorted(directory.glob(f"{_STAGING}*")) + sorted(directory.glob(f"{_RETIRED}*")):
+        if path.name.startswith(_STAGING) and path.is_dir() and (path / STATE_FILE).is_file() and is_saved_model(path):
+            try:
+                target = _step_dir(directory, int(_read_state(path)["timesteps"]))
+            except CheckpointError:
+                target = None
+            if target is not None and not target.exists():
+                os.replace(path, target)
+                handled.append(path)
+                continue
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        handled.append(path)
+    return handled

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import functools
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import gymnasium as gym
+import numpy as np
 from stable_baselines3.common.env_util import make_vec_env
-from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv, VecFrameStack, VecNormalize
+from stable_baselines3.common.vec_env import (
+    DummyVecEnv,
+    SubprocVecEnv,
+    VecEnv,
+    VecFrameStack,
+    VecNormalize,
+)
 
 import envs  # noqa: F401  (registers the sagelab environments)
+from rl.arrays import apply_statistics
 from rl.config import EnvConfig
-
-VECNORMALIZE_FILE = "vecnormalize.pkl"
 
 
 def _apply_wrappers(env: gym.Env, specs: list[tuple[type, dict[str, Any]]]) -> gym.Env:
@@ -46,17 +52,15 @@ def make_env(config: EnvConfig, *, n_envs: int, seed: int) -> VecEnv:
     return venv
 
 
-def make_training_env(config: EnvConfig, *, seed: int, gamma: float, stats_path: Path | None = None) -> VecEnv:
-    """The training env; with normalization, statistics are resumed from ``stats_path`` when given."""
+def make_training_env(
+    config: EnvConfig, *, seed: int, gamma: float, statistics: Mapping[str, np.ndarray] | None = None
+) -> VecEnv:
+    """The training env; with normalization, saved ``statistics`` (see :mod:`rl.arrays`) are resumed when given."""
     venv = make_env(config, n_envs=config.n_envs, seed=seed)
     norm = config.normalization
     if norm is None:
         return venv
-    if stats_path is not None and stats_path.exists():
-        venv = VecNormalize.load(str(stats_path), venv)
-        venv.training = True
-        return venv
-    return VecNormalize(
+    normalizer = VecNormalize(
         venv,
         norm_obs=norm.norm_obs,
         norm_reward=norm.norm_reward,
@@ -64,20 +68,23 @@ def make_training_env(config: EnvConfig, *, seed: int, gamma: float, stats_path:
         clip_reward=norm.clip_reward,
         gamma=gamma,
     )
+    if statistics is not None:
+        apply_statistics(normalizer, statistics)
+    return normalizer
 
 
-def make_evaluation_env(config: EnvConfig, *, seed: int, stats_path: Path | None = None, n_envs: int = 1) -> VecEnv:
+def make_evaluation_env(
+    config: EnvConfig, *, seed: int, statistics: Mapping[str, np.ndarray] | None = None, n_envs: int = 1
+) -> VecEnv:
     """An evaluation env of ``n_envs`` sub-envs (seeded ``seed + i``): frozen normalization statistics, raw rewards."""
     # the same wrapper stack as training (a vector twin when vectorized), so that SB3 can sync
     # normalization statistics wrapper by wrapper; a twin's sub-env steps exactly like the scalar env
     venv = make_env(config.model_copy(update={"vec_env": "dummy"}), n_envs=n_envs, seed=seed)
     if config.normalization is None:
         return venv
-    if stats_path is not None and stats_path.exists():
-        venv = VecNormalize.load(str(stats_path), venv)
-    else:
-        norm = config.normalization
-        venv = VecNormalize(venv, norm_obs=norm.norm_obs, norm_reward=False, clip_obs=norm.clip_obs)
-    venv.training = False
-    venv.norm_reward = False
-    return venv
+    norm = config.normalization
+    normalizer = VecNormalize(venv, norm_obs=norm.norm_obs, norm_reward=False, clip_obs=norm.clip_obs)
+    if statistics is not None:
+        apply_statistics(normalizer, statistics)
+    normalizer.training = False
+    return normalizer

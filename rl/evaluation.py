@@ -6,9 +6,8 @@ with the same evaluation seed, so re-evaluating a saved model reproduces the job
 
 from __future__ import annotations
 
-import json
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -17,16 +16,19 @@ from typing import Any
 import numpy as np
 import torch
 from sb3_contrib import MaskablePPO
-from sb3_contrib.common.maskable.evaluation import evaluate_policy as evaluate_masked_policy
+from sb3_contrib.common.maskable.evaluation import (
+    evaluate_policy as evaluate_masked_policy,
+)
 from sb3_contrib.common.maskable.utils import get_action_masks
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.evaluation import evaluate_policy
 from stable_baselines3.common.vec_env import VecEnv
 
-from rl.algorithms import CONFIG_FILE, MODEL_FILE, load_algorithm
 from rl.archives import extract_safely
+from rl.arrays import Arrays, statistics_arrays
 from rl.config import EnvConfig, RLConfig
-from rl.env_factory import VECNORMALIZE_FILE, make_evaluation_env
+from rl.env_factory import make_evaluation_env
+from rl.saved_model import is_saved_model, load_saved_model
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ def evaluate_policy_on(
     episodes: int,
     seed: int,
     deterministic: bool = True,
-    stats_path: Path | None = None,
+    statistics: Mapping[str, np.ndarray] | None = None,
     torch_threads: int = 1,
     n_envs: int = 1,
 ) -> Evaluation:
@@ -71,7 +73,7 @@ def evaluate_policy_on(
     if n_envs < 1:
         raise ValueError(f"n_envs must be >= 1, got {n_envs}")
     n_envs = min(n_envs, episodes)
-    env = make_evaluation_env(env_config, seed=seed, stats_path=stats_path, n_envs=n_envs)
+    env = make_evaluation_env(env_config, seed=seed, statistics=statistics, n_envs=n_envs)
     # a masked policy must be given the masks, or it picks invalid actions
     masked = isinstance(policy, MaskablePPO) or bool(getattr(policy, "uses_action_masks", False))
     try:
@@ -137,52 +139,59 @@ def _torch_threads(count: int) -> Iterator[None]:
 
 @dataclass
 class TrainedModel:
-    """A saved model with what is needed to use it: its config and normalization statistics."""
+    """A trained model with what is needed to use it: its config and normalization statistics."""
 
     model: BaseAlgorithm
     config: RLConfig
-    model_dir: Path
+    statistics: Arrays | None = None
+    source: Path | None = None  # where it was loaded from
 
-    @property
-    def stats_path(self) -> Path | None:
-        path = self.model_dir / VECNORMALIZE_FILE
-        return path if path.exists() else None
-
-
-def save_model_dir(model: BaseAlgorithm, config: RLConfig, model_dir: Path) -> None:
-    """Write the model, its normalization statistics and the resolved config into ``model_dir``."""
-    model_dir.mkdir(parents=True, exist_ok=True)
-    model.save(model_dir / MODEL_FILE)
-    normalizer = model.get_vec_normalize_env()
-    if normalizer is not None:
-        normalizer.save(str(model_dir / VECNORMALIZE_FILE))
-    (model_dir / CONFIG_FILE).write_text(json.dumps(config.model_dump(mode="json"), indent=2))
+    @classmethod
+    def of(cls, model: BaseAlgorithm, config: RLConfig) -> TrainedModel:
+        """A model in memory, with the statistics of its own normalization wrapper."""
+        normalizer = model.get_vec_normalize_env()
+        return cls(model, config, statistics_arrays(normalizer) if normalizer is not None else None)
 
 
-def _find_model_dir(source: Path, scratch: Path) -> Path:
+_NO_MODEL = (
+    "{source} holds no trained model: expected a model or checkpoint directory (config.json, parameters.pt, "
+    "model_state.json), a job directory with one in model/ or output/model.tar.gz, or a model.tar.gz"
+)
+
+
+def _locate(source: Path) -> tuple[Path | None, Path | None]:
+    """(archive, directory): the model.tar.gz or the model directory that ``source`` is or holds."""
     if source.is_file():
-        return extract_safely(source, scratch)
-    for candidate in (source, source / "model"):
-        if (candidate / MODEL_FILE).is_file() and (candidate / CONFIG_FILE).is_file():
-            return candidate
-    archive = source / "output" / "model.tar.gz"
-    if archive.is_file():
-        return extract_safely(archive, scratch)
-    raise FileNotFoundError(
-        f"{source} holds no trained model: expected {MODEL_FILE} and {CONFIG_FILE} in it (a model or checkpoint "
-        "directory) or in its model/ directory, or output/model.tar.gz"
-    )
+        return source, None
+    candidates = [source, source / "model"]
+    for candidate in candidates:
+        if is_saved_model(candidate):
+            return None, candidate
+    if (source / "output" / "model.tar.gz").is_file():
+        return source / "output" / "model.tar.gz", None
+    for candidate in candidates:
+        if (candidate / "config.json").is_file() or (candidate / "model.zip").is_file():
+            return None, candidate  # a partial or SB3-only directory: load_saved_model says what is missing
+    raise FileNotFoundError(_NO_MODEL.format(source=source))
 
 
 def load_trained(source: str | Path, *, device: str = "auto") -> TrainedModel:
-    """Load a model from a model directory, a checkpoint directory, a job directory or a ``model.tar.gz``."""
+    """Load a model from a model directory, a checkpoint directory, a job directory or a ``model.tar.gz``.
+
+    Nothing is unpickled (see :mod:`rl.saved_model`); an archive is unpacked into a temporary directory
+    that is removed before this returns.
+    """
     source = Path(source)
     if not source.exists():
         raise FileNotFoundError(f"{source} does not exist; expected a job directory, model or checkpoint directory, or model.tar.gz")
-    model_dir = _find_model_dir(source, Path(tempfile.mkdtemp(prefix="sagelab-model-")))
-    config = RLConfig.model_validate(json.loads((model_dir / CONFIG_FILE).read_text()))
-    model = load_algorithm(config.algo.name, model_dir / MODEL_FILE, device=device)
-    return TrainedModel(model=model, config=config, model_dir=model_dir)
+    archive, directory = _locate(source)
+    if archive is not None:
+        with tempfile.TemporaryDirectory(prefix="sagelab-model-") as scratch:
+            saved = load_saved_model(extract_safely(archive, Path(scratch)), device=device)
+    else:
+        assert directory is not None
+        saved = load_saved_model(directory, device=device)
+    return TrainedModel(saved.model, saved.config, saved.statistics, source)
 
 
 def evaluate(
@@ -205,6 +214,6 @@ def evaluate(
         episodes=episodes or config.evaluation.episodes,
         seed=config.eval_seed if seed is None else seed,
         deterministic=config.evaluation.deterministic if deterministic is None else deterministic,
-        stats_path=trained.stats_path,
+        statistics=trained.statistics,
         n_envs=n_envs,
     )

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ import torch
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import CallbackList
 
-from rl.algorithms import build_algorithm, gamma_of, load_algorithm
+from rl.algorithms import build_algorithm, gamma_of
 from rl.best import SaveBestModel, restore_best_score, ship_best
 from rl.callbacks import (
     MetricLogger,
@@ -36,13 +35,21 @@ from rl.callbacks import (
     StopOnSignal,
     TrainingStopped,
 )
-from rl.checkpoints import Checkpoint, latest_checkpoint, save_checkpoint
+from rl.checkpoints import Checkpoint, clean_staging, latest_checkpoint, save_checkpoint
 from rl.config import RLConfig
 from rl.curve import LearningCurve
 from rl.env_factory import make_evaluation_env, make_training_env
-from rl.evaluation import Evaluation, TrainedModel, evaluate, save_model_dir
+from rl.evaluation import Evaluation, TrainedModel, evaluate
 from rl.metrics import format_metrics
 from rl.plots import plot_learning_curve
+from rl.saved_model import (
+    is_saved_model,
+    load_saved_model,
+    read_statistics,
+    restore_for_training,
+    save_model_dir,
+)
+from rl.signals import GUARD, Interrupted
 
 EVALUATION_FILE = "evaluation.json"
 CURVE_FILE = "learning_curve.csv"
@@ -78,15 +85,56 @@ def run(
 ) -> TrainResult:
     """Train ``config`` to its total timesteps (resuming from ``checkpoint_dir`` if it holds a checkpoint).
 
-    On SIGTERM, training stops at the next step, a checkpoint and the current model are saved and the
-    result comes back with ``interrupted`` set; running the job again continues from there.
+    On SIGINT or SIGTERM (at any point: set-up, training, a checkpoint write, the final evaluation) the job
+    stops at the next safe point, saves a checkpoint and the current model and returns with ``interrupted``
+    set; running the job again continues from there. A job that already finished is left as it is.
     """
+    with GUARD.installed():
+        completed = _completed(config, model_dir, output_data_dir, checkpoint_dir, log)
+        if completed is not None:
+            return completed
+        return _train(config, model_dir, output_data_dir, checkpoint_dir, log, progress_bar)
+
+
+def _completed(
+    config: RLConfig, model_dir: Path, output_data_dir: Path, checkpoint_dir: Path, log: Callable[[str], None]
+) -> TrainResult | None:
+    """The result of a job that already finished (its evaluation written last), read back untouched.
+
+    A finished job given a larger ``total_timesteps`` (in-process, e.g. a notebook) is not finished: it
+    continues from its last checkpoint.
+    """
+    record_file = output_data_dir / EVALUATION_FILE
+    if not (record_file.is_file() and is_saved_model(model_dir)):
+        return None
+    record = json.loads(record_file.read_text(encoding="utf-8"))
+    if int(record.get("timesteps", 0)) < config.total_timesteps:
+        return None
+    evaluation = Evaluation(**{name: record[name] for name in Evaluation.__dataclass_fields__ if name in record})
+    model = load_saved_model(model_dir, device=config.device).model
+    log(f"the job already finished ({record['timesteps']} timesteps, {record_file.name} written); nothing to do")
+    return TrainResult(
+        model, config, evaluation, int(record["timesteps"]), float(record["wall_seconds"]), model_dir, output_data_dir, checkpoint_dir
+    )
+
+
+def _train(
+    config: RLConfig,
+    model_dir: Path,
+    output_data_dir: Path,
+    checkpoint_dir: Path,
+    log: Callable[[str], None],
+    progress_bar: bool,
+) -> TrainResult:
     started = time.perf_counter()
     if config.torch_threads:
         torch.set_num_threads(config.torch_threads)
     for directory in (model_dir, output_data_dir, checkpoint_dir):
         directory.mkdir(parents=True, exist_ok=True)
 
+    (output_data_dir / f".{EVALUATION_FILE}.partial").unlink(missing_ok=True)
+    for path in clean_staging(checkpoint_dir):
+        log(f"cleaned {path.name}, left by an interrupted checkpoint write")
     resumed = latest_checkpoint(checkpoint_dir)
     previous_wall = float(resumed.state.get("wall_seconds", 0.0)) if resumed else 0.0
     curve = LearningCurve(output_data_dir / CURVE_FILE, rows=[tuple(r) for r in resumed.state.get("curve", [])] if resumed else [])
@@ -102,11 +150,10 @@ def run(
             checkpoint_dir, model, state={"curve": curve.rows, "wall_seconds": elapsed()}, keep=config.checkpoint.keep, config=config
         )
 
-    stop = StopOnSignal()
     remaining = config.total_timesteps - model.num_timesteps
-    if remaining > 0:
-        callbacks = _callbacks(config, curve, checkpoint, stop, log, output_data_dir, checkpoint_dir)
-        with stop.handling(signal.SIGTERM), contextlib.suppress(TrainingStopped):
+    if remaining > 0 and GUARD.received is None:
+        callbacks = _callbacks(config, curve, checkpoint, StopOnSignal(GUARD), log, output_data_dir, checkpoint_dir)
+        with contextlib.suppress(TrainingStopped):
             model.learn(
                 remaining,
                 callback=callbacks,
@@ -116,15 +163,26 @@ def run(
             )
 
     save_model_dir(model, config, model_dir)
-    if stop.received is not None:
-        saved = checkpoint()
-        log(f"received signal {stop.received}: checkpoint {saved.path.name} saved at {model.num_timesteps} timesteps")
+    evaluation = None
+    if GUARD.received is None:
+        log(f"final evaluation: {config.evaluation.episodes} episodes")
+        try:
+            with GUARD.interruptible():  # a long evaluation is abandoned, not waited for: it is rerun on resume
+                evaluation = evaluate(TrainedModel.of(model, config))
+        except Interrupted:
+            pass
+    if evaluation is None:
+        if resumed is not None and model.num_timesteps == resumed.timesteps:
+            kept = f"checkpoint {resumed.path.name} kept"  # nothing new to save
+        else:
+            kept = f"checkpoint {checkpoint().path.name} saved"
+        log(f"received {GUARD.name}: {kept} at {model.num_timesteps} timesteps")
         log(format_metrics(timesteps=int(model.num_timesteps)))
         return TrainResult(model, config, None, int(model.num_timesteps), elapsed(), model_dir, output_data_dir, checkpoint_dir)
 
-    evaluation = evaluate(TrainedModel(model=model, config=config, model_dir=model_dir))
     extra: dict[str, Any] = {}
     if config.evaluation.keep_best:
+        # not interruptible: it rewrites model/, which must hold one whole model when the job stops
         evaluation, extra = ship_best(evaluation, int(model.num_timesteps), checkpoint_dir, model_dir)
     wall = elapsed()
     log(
@@ -145,11 +203,8 @@ def _build_or_resume(
     if resumed is None:
         env = make_training_env(config.env, seed=config.seed, gamma=gamma)
         return build_algorithm(config.algo, env, seed=config.seed, device=config.device, tensorboard_log=tensorboard_dir)
-    env = make_training_env(config.env, seed=config.seed, gamma=gamma, stats_path=resumed.vecnormalize_path)
-    model = load_algorithm(config.algo.name, resumed.model_path, env=env, device=config.device)
-    model.tensorboard_log = str(tensorboard_dir)
-    if resumed.replay_buffer_path.exists():
-        model.load_replay_buffer(resumed.replay_buffer_path)
+    env = make_training_env(config.env, seed=config.seed, gamma=gamma, statistics=read_statistics(resumed.path))
+    model = restore_for_training(config, resumed.path, env, tensorboard_log=tensorboard_dir)
     log(f"resuming from checkpoint {resumed.path.name} at {model.num_timesteps} of {config.total_timesteps} timesteps")
     return model
 
@@ -212,6 +267,9 @@ def _write_outputs(
         **extra,
         "config": config.model_dump(mode="json"),  # the experiment the run belongs to (sagelab report groups by it)
     }
-    (output_data_dir / EVALUATION_FILE).write_text(json.dumps(record, indent=2))
     if curve.rows:
         plot_learning_curve(curve.path, output_data_dir / CURVE_PLOT_FILE, title=f"{config.name} (seed {config.seed})")
+    # last, and renamed into place: its presence marks the job finished (a resume then changes nothing)
+    staging = output_data_dir / f".{EVALUATION_FILE}.partial"
+    staging.write_text(json.dumps(record, indent=2))
+    staging.replace(output_data_dir / EVALUATION_FILE)

@@ -44,16 +44,16 @@ def test_train_returns_model_evaluation_and_paths(tmp_path: Path) -> None:
 
 def test_normalization_statistics_travel_with_the_model(tmp_path: Path) -> None:
     result = train(tiny(env={"id": "CartPole-v1", "n_envs": 2, "normalize": True}), tmp_path, progress_bar=False)
-    assert (result.model_dir / "vecnormalize.pkl").is_file()
+    assert (result.model_dir / "vecnormalize.npz").is_file() and (result.model_dir / "vecnormalize.pkl").is_file()
     trained = load_trained(result.model_dir)
-    assert trained.stats_path is not None
+    assert trained.statistics is not None
     assert evaluate(trained).episode_rewards == result.evaluation.episode_rewards
 
 
 def test_dqn_checkpoint_holds_the_replay_buffer_and_resume_continues(tmp_path: Path) -> None:
     first = train(tiny("dqn", total_timesteps=300), tmp_path, progress_bar=False)
     [checkpoint] = list_checkpoints(first.checkpoint_dir)
-    assert checkpoint.timesteps == 256 and checkpoint.replay_buffer_path.is_file()
+    assert checkpoint.timesteps == 256 and (checkpoint.path / "replay_buffer.npz").is_file()
 
     lines: list[str] = []
     resumed = train(tiny("dqn", total_timesteps=600), tmp_path, progress_bar=False, log=lines.append)
