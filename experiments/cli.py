@@ -32,6 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as error:
         print(f"sagelab {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # a read-only or full disk, a vanished directory: say which path, not a traceback
+        where = f" ({error.filename})" if error.filename else ""
+        print(f"sagelab {args.command}: error: {error.strerror or error}{where}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"sagelab {args.command}: interrupted", file=sys.stderr)
         return 130

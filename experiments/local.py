@@ -36,6 +36,8 @@ from experiments.contract import (
     write_input_config,
 )
 from experiments.errors import UserError
+from experiments.joblog import JobLog
+from experiments.lock import holding
 from rl.archives import pack_directory
 
 Job = RLJob | FeaturesJob
@@ -52,6 +54,7 @@ class JobOutcome:
     kind: str = "rl"
     metrics: dict[str, float] = field(default_factory=dict)
     wall_seconds: float = 0.0
+    log_error: str | None = None  # why job.log stopped short, when it did
 
     @property
     def failure(self) -> str | None:
@@ -88,10 +91,14 @@ def prepare_job(job: Job, output_dir: Path, name: str | None = None) -> Containe
     if paths.root.exists():
         raise UserError(f"job directory {paths.root} already exists; use --resume {paths.root} to continue it")
     _check_inputs(job)
-    paths.create()
-    for channel, location in job.inputs.items():
-        _fill_channel(paths.channel_dir(channel), location)
-    write_input_config(paths, encode_hyperparameters(hyperparameter_view(job)), list(job.inputs))
+    try:
+        paths.create()
+        for channel, location in job.inputs.items():
+            _fill_channel(paths.channel_dir(channel), location)
+        write_input_config(paths, encode_hyperparameters(hyperparameter_view(job)), list(job.inputs))
+    except OSError as error:
+        shutil.rmtree(paths.root, ignore_errors=True)  # a job that never started leaves no directory behind
+        raise UserError(f"cannot create job directory {paths.root}: {error.strerror or error} ({error.filename or paths.root})") from None
     return paths
 
 
@@ -173,6 +180,18 @@ def execute_job(
     ``should_stop`` is asked after every line the job prints; once it says yes the job gets SIGTERM,
     exactly as SageMaker stops a job (it checkpoints and exits cleanly).
     """
+    with holding(paths.root) as lock:  # one runner per job directory, held by the job process too
+        return _execute(paths, lock.fd, on_line, num_cpus, should_stop, lock.record)
+
+
+def _execute(
+    paths: ContainerPaths,
+    lock_fd: int,
+    on_line: Callable[[str], None],
+    num_cpus: int | None,
+    should_stop: Callable[[], bool],
+    record_pid: Callable[..., None],
+) -> JobOutcome:
     started = time.perf_counter()
     paths.failure_file.unlink(missing_ok=True)  # a rerun starts without the previous attempt's failure
     environment = {
@@ -181,7 +200,7 @@ def execute_job(
         "PYTHONUNBUFFERED": "1",
     }
     metrics: dict[str, float] = {}
-    with open(paths.log_file, "a", encoding="utf-8") as log:
+    with JobLog(paths.log_file) as log:
         process = subprocess.Popen(
             [sys.executable, "-m", ENTRY_MODULE],
             env=environment,
@@ -190,14 +209,15 @@ def execute_job(
             stderr=subprocess.STDOUT,
             text=True,
             bufsize=1,
+            pass_fds=(lock_fd,),  # the job keeps the directory locked even if the runner dies
         )
+        record_pid(job=process.pid)
         CHILDREN.add(process)
         try:
             assert process.stdout is not None
             for raw in process.stdout:
                 line = raw.rstrip("\n")
                 log.write(raw)
-                log.flush()
                 metrics.update(parse_metrics(line))
                 on_line(line)
                 if process.poll() is None and should_stop():
@@ -206,12 +226,13 @@ def execute_job(
             exit_code = process.wait()
         finally:
             CHILDREN.discard(process)
-    _pack_outputs(paths)
+    pack_outputs(paths)
     kind = read_hyperparameters(paths).get("kind", "rl")
-    return JobOutcome(paths.root.name, paths, exit_code, kind, metrics, time.perf_counter() - started)
+    return JobOutcome(paths.root.name, paths, exit_code, kind, metrics, time.perf_counter() - started, log.error)
 
 
-def _pack_outputs(paths: ContainerPaths) -> None:
+def pack_outputs(paths: ContainerPaths) -> None:
+    """Pack model.tar.gz and output.tar.gz from the job's model/ and output/data/ (as SageMaker uploads them)."""
     # SageMaker uploads what the job left, success or not: keep both archives whenever there is content.
     if paths.model_dir.is_dir() and any(paths.model_dir.iterdir()):
         pack_directory(paths.model_dir, paths.model_archive)

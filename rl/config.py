@@ -146,10 +146,13 @@ class EnvConfig(StrictModel):
     @field_validator("wrappers")
     @classmethod
     def _trusted_wrappers(cls, wrappers: list) -> list:
+        from rl.wrapper_paths import check_wrapper_paths
+
         for spec in wrappers:
             if isinstance(spec, dict) and len(spec) != 1:
                 raise ValueError(f"each wrapper is one 'dotted.path: {{kwargs}}' mapping, got {spec!r}")
-            resolve_wrapper(next(iter(spec)) if isinstance(spec, dict) else spec)
+            path, kwargs = next(iter(spec.items())) if isinstance(spec, dict) else (spec, None)
+            check_wrapper_paths(path, resolve_wrapper(path), dict(kwargs or {}))
         return wrappers
 
     @property

@@ -20,6 +20,7 @@ from stable_baselines3.common.vec_env import (
 import envs  # noqa: F401  (registers the sagelab environments)
 from rl.arrays import apply_statistics
 from rl.config import EnvConfig
+from rl.wrapper_paths import anchored
 
 
 def _apply_wrappers(env: gym.Env, specs: list[tuple[type, dict[str, Any]]]) -> gym.Env:
@@ -28,10 +29,15 @@ def _apply_wrappers(env: gym.Env, specs: list[tuple[type, dict[str, Any]]]) -> g
     return env
 
 
-def make_env(config: EnvConfig, *, n_envs: int, seed: int) -> VecEnv:
+def _anchored_specs(config: EnvConfig, files_under: str) -> list[tuple[type, dict[str, Any]]]:
+    return [(wrapper, anchored(wrapper, kwargs, files_under)) for wrapper, kwargs in config.wrapper_specs()]
+
+
+def make_env(config: EnvConfig, *, n_envs: int, seed: int, files_under: str = "") -> VecEnv:
     """N seeded copies of the env (or its vector twin) with the configured wrappers and episode monitor.
 
     Normalization is not applied here: see :func:`make_training_env` and :func:`make_evaluation_env`.
+    Files the wrappers write go under the directory :func:`rl.wrapper_paths.inside` names, in ``files_under``.
     """
     if config.vectorized:
         from rl.vector_env import make_sb3_vec_env
@@ -44,7 +50,7 @@ def make_env(config: EnvConfig, *, n_envs: int, seed: int) -> VecEnv:
             seed=seed,
             env_kwargs=dict(config.kwargs),
             # partial of a module-level function so SubprocVecEnv can pickle it
-            wrapper_class=functools.partial(_apply_wrappers, specs=config.wrapper_specs()) if config.wrappers else None,
+            wrapper_class=functools.partial(_apply_wrappers, specs=_anchored_specs(config, files_under)) if config.wrappers else None,
             vec_env_cls=SubprocVecEnv if config.vec_env == "subproc" else DummyVecEnv,
         )
     if config.frame_stack:
@@ -79,7 +85,7 @@ def make_evaluation_env(
     """An evaluation env of ``n_envs`` sub-envs (seeded ``seed + i``): frozen normalization statistics, raw rewards."""
     # the same wrapper stack as training (a vector twin when vectorized), so that SB3 can sync
     # normalization statistics wrapper by wrapper; a twin's sub-env steps exactly like the scalar env
-    venv = make_env(config.model_copy(update={"vec_env": "dummy"}), n_envs=n_envs, seed=seed)
+    venv = make_env(config.model_copy(update={"vec_env": "dummy"}), n_envs=n_envs, seed=seed, files_under="evaluation")
     if config.normalization is None:
         return venv
     norm = config.normalization

@@ -12,8 +12,17 @@ from rich.table import Table
 from experiments.config import FeaturesJob, RLJob, load_job_config
 from experiments.contract import ContainerPaths
 from experiments.errors import UserError
-from experiments.local import JobOutcome, check_resumable, execute_job, forward_signals, prepare_job
+from experiments.local import (
+    JobOutcome,
+    check_resumable,
+    execute_job,
+    forward_signals,
+    pack_outputs,
+    prepare_job,
+)
+from experiments.lock import holding
 from experiments.progress import JobProgress, stdout
+from experiments.resume import finished, packed
 
 DEMO_CONFIG = "cartpole_ppo"
 
@@ -58,16 +67,31 @@ def run_command(args: argparse.Namespace) -> int:
         raise UserError("--job-name names one job; drop --seeds")
 
     if args.resume:
-        paths = ContainerPaths(args.resume.resolve())
-        check_resumable(jobs[0], paths)
-        prepared = [(jobs[0], paths)]
-    else:
-        prepared = [(job, prepare_job(job, args.output_dir, args.job_name)) for job in jobs]
+        return _resume(jobs[0], ContainerPaths(args.resume.resolve()), parallel=args.parallel or 1, quiet=args.quiet)
+    prepared = [(job, prepare_job(job, args.output_dir, args.job_name)) for job in jobs]
     outcomes = _run_all(prepared, parallel=args.parallel or _default_parallel(jobs), quiet=args.quiet)
     _print_outcomes(outcomes)
     if any(not o.succeeded for o in outcomes):
         return 1
     return 0
+
+
+def _resume(job: RLJob | FeaturesJob, paths: ContainerPaths, *, parallel: int, quiet: bool) -> int:
+    """Continue a stopped job; a finished one is left byte for byte as it is (its archives packed if they are not)."""
+    if not paths.root.is_dir():
+        raise UserError(f"--resume {paths.root}: no such job directory")
+    with holding(paths.root):  # refused, naming the PIDs, while another runner has the job
+        check_resumable(job, paths)
+        if finished(paths):
+            if packed(paths):
+                stdout.print(f"job {paths.root} already finished; nothing to resume, nothing changed", soft_wrap=True, highlight=False)
+            else:
+                pack_outputs(paths)  # the runner that finished it was stopped before it packed the archives
+                stdout.print(f"job {paths.root} already finished; packed its archives, nothing else changed", soft_wrap=True, highlight=False)
+            return 0
+        outcomes = _run_all([(job, paths)], parallel=parallel, quiet=quiet)
+    _print_outcomes(outcomes)
+    return 0 if all(o.succeeded for o in outcomes) else 1
 
 
 def _default_parallel(jobs: list[RLJob | FeaturesJob]) -> int:
@@ -109,6 +133,8 @@ def _print_outcomes(outcomes: list[JobOutcome]) -> None:
                 if "mean_reward" in evaluation
                 else ", ".join(f"{k}={v:.4g}" for k, v in outcome.metrics.items())
             )
+        if outcome.log_error:
+            result += f" (warning: {outcome.log_error})"
         table.add_row(outcome.name, status, result, f"{outcome.wall_seconds:.1f}")
     stdout.print(table)
     for outcome in outcomes:
