@@ -13,6 +13,7 @@ partial outputs) stays where it is. Stop signals are caught from the first line 
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 
@@ -28,7 +29,13 @@ from rl.signals import GUARD, Interrupted
 
 
 def _log(line: str) -> None:
-    print(line, flush=True)
+    try:
+        print(line, flush=True)
+    except BrokenPipeError:
+        # the runner reading our output died (kill -9): keep the job going, its output goes nowhere
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, sys.stderr.fileno())
 
 
 def run_from_contract(paths: ContainerPaths) -> int:

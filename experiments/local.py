@@ -91,15 +91,33 @@ def prepare_job(job: Job, output_dir: Path, name: str | None = None) -> Containe
     if paths.root.exists():
         raise UserError(f"job directory {paths.root} already exists; use --resume {paths.root} to continue it")
     _check_inputs(job)
+    # laid out beside and renamed into place: a job directory is whole or absent, whatever kills the runner
+    staging = ContainerPaths(paths.root.with_name(f".preparing-{name}-{os.getpid()}"))
     try:
-        paths.create()
+        _remove_stale_layouts(paths.root.parent)
+        staging.create()
         for channel, location in job.inputs.items():
-            _fill_channel(paths.channel_dir(channel), location)
-        write_input_config(paths, encode_hyperparameters(hyperparameter_view(job)), list(job.inputs))
+            _fill_channel(staging.channel_dir(channel), location)
+        write_input_config(staging, encode_hyperparameters(hyperparameter_view(job)), list(job.inputs))
+        os.rename(staging.root, paths.root)
     except OSError as error:
-        shutil.rmtree(paths.root, ignore_errors=True)  # a job that never started leaves no directory behind
+        shutil.rmtree(staging.root, ignore_errors=True)  # a job that never started leaves no directory behind
         raise UserError(f"cannot create job directory {paths.root}: {error.strerror or error} ({error.filename or paths.root})") from None
     return paths
+
+
+def _remove_stale_layouts(output_dir: Path) -> None:
+    """Remove job layouts whose runner died before renaming them into place."""
+    if not output_dir.is_dir():
+        return
+    for stale in output_dir.glob(".preparing-*"):
+        pid = stale.name.rsplit("-", 1)[-1]
+        try:
+            os.kill(int(pid), 0)  # still preparing it
+        except (ValueError, ProcessLookupError):
+            shutil.rmtree(stale, ignore_errors=True)
+        except PermissionError:
+            pass  # another user's live process
 
 
 def _check_inputs(job: Job) -> None:
@@ -234,10 +252,12 @@ def _execute(
 def pack_outputs(paths: ContainerPaths) -> None:
     """Pack model.tar.gz and output.tar.gz from the job's model/ and output/data/ (as SageMaker uploads them)."""
     # SageMaker uploads what the job left, success or not: keep both archives whenever there is content.
-    if paths.model_dir.is_dir() and any(paths.model_dir.iterdir()):
-        pack_directory(paths.model_dir, paths.model_archive)
-    if paths.output_data_dir.is_dir() and any(paths.output_data_dir.iterdir()):
-        pack_directory(paths.output_data_dir, paths.output_archive)
+    for source, archive in ((paths.model_dir, paths.model_archive), (paths.output_data_dir, paths.output_archive)):
+        if source.is_dir() and any(source.iterdir()):
+            try:
+                pack_directory(source, archive)
+            except OSError as error:  # a full disk: the job's own outcome still gets reported
+                print(f"sagelab: warning: could not pack {archive}: {error.strerror or error}", file=sys.stderr, flush=True)
 
 
 def forward_signals() -> None:

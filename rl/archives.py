@@ -17,6 +17,8 @@ def pack_directory(source: Path, archive: Path) -> Path:
     Written beside it and renamed into place: a kill or a full disk never leaves a truncated archive.
     """
     archive.parent.mkdir(parents=True, exist_ok=True)
+    for stale in archive.parent.glob(f".{archive.name}.*.partial"):
+        stale.unlink(missing_ok=True)  # left by a packer killed mid-write (one runner per job: none is live)
     partial = archive.with_name(f".{archive.name}.{os.getpid()}.partial")
     try:
         with tarfile.open(partial, "w:gz") as tar:

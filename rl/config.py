@@ -136,7 +136,11 @@ class EnvConfig(StrictModel):
     def facts(self) -> EnvFacts:
         """The env's spaces after the wrappers (built once per process), or a field error."""
         try:
-            return inspect_env(self.id, self.entry_point, dict(self.kwargs), self.wrapper_specs())
+            from rl.wrapper_paths import anchored, validation_scratch
+
+            # the env built to validate writes its wrappers' files (Monitor's) into a scratch directory, never the cwd
+            specs = [(w, anchored(w, k, root=validation_scratch())) for w, k in self.wrapper_specs()]
+            return inspect_env(self.id, self.entry_point, dict(self.kwargs), specs)
         except EnvProblem as problem:
             value = {"env.entry_point": self.entry_point, "env.kwargs": self.kwargs, "env.wrappers": self.wrappers}.get(
                 problem.field, self.id

@@ -29,6 +29,7 @@ from rl.arrays import Arrays, statistics_arrays
 from rl.config import EnvConfig, RLConfig
 from rl.env_factory import make_evaluation_env
 from rl.saved_model import is_saved_model, load_saved_model
+from rl.wrapper_paths import inside_scratch_unless_set
 
 
 @dataclass(frozen=True)
@@ -185,12 +186,13 @@ def load_trained(source: str | Path, *, device: str = "auto") -> TrainedModel:
     if not source.exists():
         raise FileNotFoundError(f"{source} does not exist; expected a job directory, model or checkpoint directory, or model.tar.gz")
     archive, directory = _locate(source)
-    if archive is not None:
-        with tempfile.TemporaryDirectory(prefix="sagelab-model-") as scratch:
-            saved = load_saved_model(extract_safely(archive, Path(scratch)), device=device)
-    else:
-        assert directory is not None
-        saved = load_saved_model(directory, device=device)
+    with inside_scratch_unless_set():  # the env built for the model's spaces writes no wrapper files here
+        if archive is not None:
+            with tempfile.TemporaryDirectory(prefix="sagelab-model-") as scratch:
+                saved = load_saved_model(extract_safely(archive, Path(scratch)), device=device)
+        else:
+            assert directory is not None
+            saved = load_saved_model(directory, device=device)
     return TrainedModel(saved.model, saved.config, saved.statistics, source)
 
 
@@ -208,12 +210,13 @@ def evaluate(
     """
     trained = source if isinstance(source, TrainedModel) else load_trained(source)
     config = trained.config
-    return evaluate_policy_on(
-        trained.model,
-        config.env,
-        episodes=episodes or config.evaluation.episodes,
-        seed=config.eval_seed if seed is None else seed,
-        deterministic=config.evaluation.deterministic if deterministic is None else deterministic,
-        statistics=trained.statistics,
-        n_envs=n_envs,
-    )
+    with inside_scratch_unless_set():
+        return evaluate_policy_on(
+            trained.model,
+            config.env,
+            episodes=episodes or config.evaluation.episodes,
+            seed=config.eval_seed if seed is None else seed,
+            deterministic=config.evaluation.deterministic if deterministic is None else deterministic,
+            statistics=trained.statistics,
+            n_envs=n_envs,
+        )

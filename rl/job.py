@@ -50,6 +50,7 @@ from rl.saved_model import (
     save_model_dir,
 )
 from rl.signals import GUARD, Interrupted
+from rl.wrapper_paths import inside
 
 EVALUATION_FILE = "evaluation.json"
 CURVE_FILE = "learning_curve.csv"
@@ -89,7 +90,7 @@ def run(
     stops at the next safe point, saves a checkpoint and the current model and returns with ``interrupted``
     set; running the job again continues from there. A job that already finished is left as it is.
     """
-    with GUARD.installed():
+    with GUARD.installed(), inside(output_data_dir):  # files of wrappers (Monitor) land in output/data
         completed = _completed(config, model_dir, output_data_dir, checkpoint_dir, log)
         if completed is not None:
             return completed

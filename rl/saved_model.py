@@ -13,11 +13,13 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from gymnasium import spaces
 from pydantic import ValidationError
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 from stable_baselines3.common.vec_env import VecEnv
 
+from rl.algorithm_specs import default_policy
 from rl.algorithms import CONFIG_FILE, build_algorithm, sb3_kwargs
 from rl.arrays import (
     REPLAY_BUFFER_FILE,
@@ -106,19 +108,23 @@ def restore_for_training(
 
 
 def _without_env(config: RLConfig, device: str) -> BaseAlgorithm:
-    """The algorithm ``config`` builds, set up for the env's spaces but without an env (as SB3's load does)."""
+    """The algorithm ``config`` builds, set up for the env's spaces but with no env kept (as SB3's load does)."""
     cls: type[BaseAlgorithm] = algorithm_class(config.algo.name)
     probe = make_env(config.env.model_copy(update={"vec_env": "dummy"}), n_envs=1, seed=config.eval_seed)
     try:
         wrapped = cls._wrap_env(probe, verbose=0)  # the spaces training saw (e.g. image observations transposed)
-        observation_space, action_space = wrapped.observation_space, wrapped.action_space
+        spaces_seen = wrapped.observation_space, wrapped.action_space
+        policy = config.algo.policy or default_policy(config.algo.name, dict_observations=isinstance(spaces_seen[0], spaces.Dict))
+        model = cls(
+            policy, env=None, seed=config.seed, device=device, verbose=0, _init_setup_model=False, **sb3_kwargs(config.algo)  # type: ignore[call-arg]
+        )
+        model.observation_space, model.action_space = spaces_seen
+        model.n_envs = config.env.n_envs  # buffers are shaped as in training
+        model.env = wrapped  # SAC, TQC and CrossQ read the action space from the env while setting up
+        model._setup_model()
+        model.env = None
     finally:
         probe.close()
-    model = cls(
-        config.algo.policy, env=None, seed=config.seed, device=device, verbose=0, _init_setup_model=False, **sb3_kwargs(config.algo)  # type: ignore[call-arg]
-    )
-    model.observation_space, model.action_space, model.n_envs = observation_space, action_space, config.env.n_envs
-    model._setup_model()
     return model
 
 

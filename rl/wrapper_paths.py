@@ -10,8 +10,12 @@ files travel in output.tar.gz; ``sagelab evaluate`` uses a temporary directory),
 
 from __future__ import annotations
 
+import atexit
+import functools
 import inspect
 import re
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -57,13 +61,35 @@ def inside(root: Path) -> Iterator[Path]:
         _ROOT.reset(token)
 
 
-def anchored(wrapper: type, kwargs: dict[str, Any], subdir: str = "") -> dict[str, Any]:
-    """``kwargs`` with every path joined onto the current root (the cwd when none is set) and ``subdir``."""
+@contextmanager
+def inside_scratch_unless_set() -> Iterator[Path]:
+    """Outside a job (``sagelab evaluate``, a notebook), wrapper files go to a temporary directory, then away."""
+    current = _ROOT.get()
+    if current is not None:
+        yield current
+        return
+    with tempfile.TemporaryDirectory(prefix="sagelab-wrapper-files-") as scratch, inside(Path(scratch)) as root:
+        yield root
+
+
+@functools.cache
+def validation_scratch() -> Path:
+    """Where the env built to validate a config writes its wrapper files: one directory per process, removed at exit.
+
+    One and the same per process, so that the validated env's cache key (its kwargs) stays the same.
+    """
+    scratch = Path(tempfile.mkdtemp(prefix="sagelab-validation-"))
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    return scratch
+
+
+def anchored(wrapper: type, kwargs: dict[str, Any], subdir: str = "", root: Path | None = None) -> dict[str, Any]:
+    """``kwargs`` with every path joined onto ``root`` (default: the current root, else the cwd) and ``subdir``."""
     # a *_prefix (RecordVideo's name_prefix) is a file name inside another path kwarg: checked, not moved
     names = [n for n in path_parameters(wrapper, kwargs) if isinstance(kwargs[n], str) and not n.endswith("prefix")]
     if not names:
         return kwargs
-    root = (_ROOT.get() or Path.cwd()) / subdir
+    root = (root or _ROOT.get() or Path.cwd()) / subdir
     placed = {**kwargs, **{n: str(root / kwargs[n]) for n in names}}
     for name in names:
         Path(placed[name]).parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,51 @@
+"""Helpers for the reliability tests: real ``sagelab run`` processes, started, watched, signalled and killed."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.experiments.conftest import REPO
+
+
+def start(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """``sagelab ARGS`` in its own session (process group), as from a terminal: signals to the group reach both."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "experiments.cli", *map(str, args)],
+        cwd=REPO,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def wait_for_line(log: Path, text: str, process: subprocess.Popen, timeout: float = 240) -> None:
+    """Wait until ``text`` appears in the job log (or fail if the runner ends first)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if log.is_file() and text in log.read_text(encoding="utf-8", errors="replace"):
+            return
+        if process.poll() is not None:
+            raise AssertionError(f"the runner ended ({process.returncode}) before the job printed {text!r}: {process.communicate()}")
+        time.sleep(0.05)
+    raise AssertionError(f"the job did not print {text!r} within {timeout} s")
+
+
+def finish(process: subprocess.Popen, timeout: float = 300) -> tuple[int, str, str]:
+    out, err = process.communicate(timeout=timeout)
+    return process.returncode, out, err
+
+
+def tree_hashes(root: Path, skip: frozenset[str] = frozenset({".lock"})) -> dict[str, str]:
+    """SHA-256 of every file under ``root`` (by relative path), except the lock file."""
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and path.name not in skip
+    }
