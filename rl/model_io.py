@@ -19,6 +19,7 @@ for users who trust it (``PPO.load`` keeps working); sagelab never opens it.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import pickle
@@ -54,7 +55,10 @@ def save_model_files(model: BaseAlgorithm, directory: Path, *, sb3_zip: bool = T
         "state_dicts": model.get_parameters(),
         "variables": {name: recursive_getattr(model, name) for name in variable_names},
     }
-    torch.save(tensors, directory / PARAMETERS_FILE)
+    # serialized in memory, then written: on a full disk torch.save itself fails with an opaque RuntimeError
+    buffer = io.BytesIO()
+    torch.save(tensors, buffer)
+    (directory / PARAMETERS_FILE).write_bytes(buffer.getbuffer())
     (directory / MODEL_STATE_FILE).write_text(json.dumps(_plain_state(model), indent=1))
     if sb3_zip:
         model.save(directory / SB3_MODEL_FILE)

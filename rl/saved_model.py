@@ -52,14 +52,20 @@ class SavedModel:
 
 def save_model_dir(model: BaseAlgorithm, config: RLConfig, directory: Path, *, replay_buffer: bool = False) -> None:
     """Write ``model``, its statistics (and with ``replay_buffer`` its replay buffer) and ``config`` into ``directory``."""
-    directory.mkdir(parents=True, exist_ok=True)
-    save_model_files(model, directory)
-    normalizer = model.get_vec_normalize_env()
-    if normalizer is not None:
-        save_statistics(normalizer, directory)
-    if replay_buffer and isinstance(model, OffPolicyAlgorithm) and model.replay_buffer is not None:
-        save_replay_buffer(model.replay_buffer, directory)
-    (directory / CONFIG_FILE).write_text(json.dumps(config.model_dump(mode="json"), indent=2))
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        save_model_files(model, directory)
+        normalizer = model.get_vec_normalize_env()
+        if normalizer is not None:
+            save_statistics(normalizer, directory)
+        if replay_buffer and isinstance(model, OffPolicyAlgorithm) and model.replay_buffer is not None:
+            save_replay_buffer(model.replay_buffer, directory)
+        (directory / CONFIG_FILE).write_text(json.dumps(config.model_dump(mode="json"), indent=2))
+    except OSError as error:
+        if error.filename is not None:
+            raise
+        # a failed write (a full disk) says only "No space left on device": name the directory it was writing
+        raise OSError(error.errno, error.strerror or str(error), str(directory)) from error
 
 
 def is_saved_model(directory: Path) -> bool:
