@@ -78,8 +78,8 @@ def run_command(args: argparse.Namespace) -> int:
 
 def _resume(job: RLJob | FeaturesJob, paths: ContainerPaths, *, parallel: int, quiet: bool) -> int:
     """Continue a stopped job; a finished one is left byte for byte as it is (its archives packed if they are not)."""
-    if not paths.root.is_dir():
-        raise UserError(f"--resume {paths.root}: no such job directory")
+    if not paths.hyperparameters_file.is_file():
+        check_resumable(job, paths)  # says what is missing, before a lock file is put into a stranger's directory
     with holding(paths.root):  # refused, naming the PIDs, while another runner has the job
         check_resumable(job, paths)
         if finished(paths):

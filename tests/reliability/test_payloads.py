@@ -117,7 +117,8 @@ def test_the_cli_evaluates_and_resumes_safely_or_refuses(finished: tuple[Path, P
     scratch.mkdir()
     from_archive = sagelab("evaluate", job / "output" / "model.tar.gz", "--json", env={"TMPDIR": str(scratch)})
     assert from_archive.returncode == 0 and from_archive.stdout == reference.stdout, from_archive.stderr
-    assert list(scratch.iterdir()) == []
+    # (torch keeps its compiler cache there, on purpose and by that name)
+    assert [p.name for p in scratch.iterdir() if not p.name.startswith("torchinductor_")] == []
 
     # only the files kept for users are poisoned: sagelab never opens them, so it evaluates as before
     users = tmp_path / "users"
