@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-import envs
+from rl.baselines import baseline_names, baseline_policy
 from rl.evaluation import evaluate_policy_on, load_trained
 from rl.stats import paired_difference_ci, stratified_bootstrap_ci
 
@@ -31,10 +31,10 @@ def main() -> None:
     agent = evaluate_policy_on(trained.model, env_config, episodes=args.episodes, seed=args.seed, statistics=trained.statistics, n_envs=args.n_envs)
     agent_returns = np.array(agent.episode_rewards)
     interval = stratified_bootstrap_ci(agent_returns, "mean")
-    print(f"{env_config.id}, {args.episodes} episodes (eval seed {args.seed}); mean return [95% bootstrap CI]")
+    print(f"{env_config.name}, {args.episodes} episodes (eval seed {args.seed}); mean return [95% bootstrap CI]")
     print(f"  agent ({trained.config.algo.name}, {trained.model.num_timesteps:,} steps): {interval.estimate:.2f} [{interval.low:.2f}, {interval.high:.2f}]")
-    for name in envs.baseline_names(env_config.id):
-        policy = envs.baseline_policy(env_config.id, name, **env_config.kwargs)
+    for name in baseline_names(trained.config):  # the config's own baselines: first, then sagelab's
+        policy = baseline_policy(trained.config, name)
         baseline = evaluate_policy_on(policy, env_config.model_copy(update={"normalize": False}), episodes=args.episodes, seed=args.seed, n_envs=args.n_envs)
         returns = np.array(baseline.episode_rewards)
         own = stratified_bootstrap_ci(returns, "mean")

@@ -9,7 +9,7 @@ import warnings
 
 from experiments.errors import UserError
 
-COMMANDS: tuple[str, ...] = ("run", "evaluate", "report", "validate", "jobs", "fetch", "sweep")
+COMMANDS: tuple[str, ...] = ("run", "evaluate", "report", "validate", "jobs", "fetch", "sweep", "init", "configs")
 
 
 def build_parser() -> argparse.ArgumentParser:

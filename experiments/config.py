@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from experiments.aws.config import SageMakerConfig
+from experiments.code import CodeConfig, activate_code_section, resolve_code_section
 from experiments.errors import UserError
 from experiments.sweeps.space import SearchSpace
 from features.config import FeaturesConfig
@@ -24,7 +25,7 @@ from rl.config import ENVELOPE_KEYS, RLConfig
 
 CONFIG_DIR = Path(__file__).parent / "configs"
 # Sections about launching a job; they are not part of what the job does, so not hyperparameters.
-LAUNCH_KEYS: frozenset[str] = frozenset({"inputs", "sagemaker", "search_space"})
+LAUNCH_KEYS: frozenset[str] = frozenset({"inputs", "code", "sagemaker", "search_space"})
 
 
 class ConfigError(UserError, ValueError):
@@ -38,6 +39,7 @@ class ConfigError(UserError, ValueError):
 
 class _Envelope(BaseModel):
     inputs: dict[str, str] = Field(default_factory=dict, description="channel -> local path, s3:// URI or builtin:<name>")
+    code: CodeConfig | None = None
     sagemaker: SageMakerConfig | None = None
     search_space: SearchSpace | None = None
 
@@ -125,6 +127,7 @@ def validate(raw: Mapping[str, Any], source: str = "config") -> RLJob | Features
     data.setdefault("kind", "rl")
     if data["kind"] not in ("rl", "features"):
         raise ConfigError(source, [f"kind: {data['kind']!r} is not allowed; expected 'rl' or 'features'"])
+    activate_code_section(data)  # the user's env, wrappers and baselines import from code.source_dir
     try:
         return _ADAPTER.validate_python(data)
     except ValidationError as error:
@@ -144,6 +147,7 @@ def load_raw_config(
         inputs = raw.get("inputs")
         if isinstance(inputs, dict):
             raw["inputs"] = {k: _relative_to(path.parent, v) for k, v in inputs.items()}
+        resolve_code_section(raw, path.parent)
     raw = apply_overrides(raw, overrides)
     if seed is not None:
         raw["seed"] = seed

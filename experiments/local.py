@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from experiments.code import job_process_environment, write_code_record
 from experiments.config import FeaturesJob, RLJob, hyperparameter_view
 from experiments.contract import (
     ENTRY_MODULE,
@@ -99,6 +100,8 @@ def prepare_job(job: Job, output_dir: Path, name: str | None = None) -> Containe
         for channel, location in job.inputs.items():
             _fill_channel(staging.channel_dir(channel), location)
         write_input_config(staging, encode_hyperparameters(hyperparameter_view(job)), list(job.inputs))
+        if job.code is not None:
+            write_code_record(staging.root, job.code)
         os.rename(staging.root, paths.root)
     except OSError as error:
         shutil.rmtree(staging.root, ignore_errors=True)  # a job that never started leaves no directory behind
@@ -216,6 +219,7 @@ def _execute(
         **os.environ,
         **container_environment(paths, job_name=paths.root.name, num_cpus=num_cpus or os.cpu_count() or 1),
         "PYTHONUNBUFFERED": "1",
+        **job_process_environment(paths.root),  # the user's code.source_dir first on the job's Python path
     }
     metrics: dict[str, float] = {}
     with JobLog(paths.log_file) as log:

@@ -25,10 +25,11 @@ from pydantic_core import PydanticCustomError
 from rl.algorithm_specs import ALGORITHM_SPECS, ALGORITHMS, algorithm_spec, space_problems
 from rl.env_spec import EnvFacts, EnvProblem, check_env_id, inspect_env, load_entry_point
 from rl.schedules import check_schedule, is_schedule
+from rl.user_code import activate, is_user_module
 
 
 # Keys the job runner owns (where a job runs, not what it does); ignored when an RL config is loaded alone.
-ENVELOPE_KEYS: frozenset[str] = frozenset({"kind", "inputs", "sagemaker", "search_space"})
+ENVELOPE_KEYS: frozenset[str] = frozenset({"kind", "inputs", "code", "sagemaker", "search_space"})
 
 # Only wrappers from these modules may be named in a config: a dotted path is imported, never evaluated.
 TRUSTED_WRAPPER_MODULES: tuple[str, ...] = (
@@ -38,6 +39,7 @@ TRUSTED_WRAPPER_MODULES: tuple[str, ...] = (
     "sb3_contrib.common.wrappers",
     "envs",
 )
+TRUSTED_CALLBACK_MODULES: tuple[str, ...] = ("stable_baselines3.common.callbacks", "sb3_contrib.common.maskable.callbacks")
 
 ACTIVATION_FUNCTIONS: dict[str, str] = {
     "tanh": "Tanh",
@@ -152,11 +154,8 @@ class EnvConfig(StrictModel):
     def _trusted_wrappers(cls, wrappers: list) -> list:
         from rl.wrapper_paths import check_wrapper_paths
 
-        for spec in wrappers:
-            if isinstance(spec, dict) and len(spec) != 1:
-                raise ValueError(f"each wrapper is one 'dotted.path: {{kwargs}}' mapping, got {spec!r}")
-            path, kwargs = next(iter(spec.items())) if isinstance(spec, dict) else (spec, None)
-            check_wrapper_paths(path, resolve_wrapper(path), dict(kwargs or {}))
+        for spec, (wrapper, kwargs) in zip(wrappers, _class_specs(wrappers, resolve_wrapper), strict=True):
+            check_wrapper_paths(next(iter(spec)) if isinstance(spec, dict) else spec, wrapper, kwargs)
         return wrappers
 
     @property
@@ -168,25 +167,63 @@ class EnvConfig(StrictModel):
 
     def wrapper_specs(self) -> list[tuple[type, dict[str, Any]]]:
         """The wrappers as (class, kwargs) pairs, in the order they wrap the env."""
-        specs = []
-        for spec in self.wrappers:
-            path, kwargs = next(iter(spec.items())) if isinstance(spec, dict) else (spec, None)
-            specs.append((resolve_wrapper(path), dict(kwargs or {})))
-        return specs
+        return _class_specs(self.wrappers, resolve_wrapper)
 
 
 def resolve_wrapper(path: str) -> type:
-    """Import a wrapper class named by ``module.Class`` from a trusted module."""
+    """Import a wrapper class named by ``module.Class`` from a trusted module or the user's source directory."""
+    return _resolve_class(path, TRUSTED_WRAPPER_MODULES, "wrapper")
+
+
+def resolve_callback(path: str) -> type:
+    """Import an SB3 callback class named by ``module.Class`` from a trusted module or the user's source directory."""
+    found = _resolve_class(path, TRUSTED_CALLBACK_MODULES, "callback")
+    if not any(c.__name__ == "BaseCallback" and c.__module__.startswith("stable_baselines3") for c in found.__mro__):
+        raise ValueError(f"callback {path!r} is not a stable_baselines3 BaseCallback subclass")
+    return found
+
+
+def _resolve_class(path: str, trusted: tuple[str, ...], kind: str) -> type:
     module_name, _, class_name = path.rpartition(".")
-    if not any(module_name == m or module_name.startswith(m + ".") for m in TRUSTED_WRAPPER_MODULES):
-        raise ValueError(f"wrapper {path!r} is not from a trusted module; expected one of {', '.join(TRUSTED_WRAPPER_MODULES)}")
+    library = any(module_name == m or module_name.startswith(m + ".") for m in trusted)
+    if not module_name or not (library or is_user_module(module_name)):
+        raise ValueError(
+            f"{kind} {path!r} is not from a trusted module; expected one of {', '.join(trusted)} "
+            "or a module of code.source_dir"
+        )
     try:
-        wrapper = getattr(importlib.import_module(module_name), class_name)
+        found = getattr(importlib.import_module(module_name), class_name)
     except (ImportError, AttributeError):
-        raise ValueError(f"wrapper {path!r} does not exist") from None
-    if not inspect.isclass(wrapper):
-        raise ValueError(f"wrapper {path!r} is not a class")
-    return wrapper
+        raise ValueError(f"{kind} {path!r} does not exist") from None
+    if not inspect.isclass(found):
+        raise ValueError(f"{kind} {path!r} is not a class")
+    return found
+
+
+def _class_specs(specs: list, resolve: Any) -> list[tuple[type, dict[str, Any]]]:
+    """``['a.B', {'c.D': {kwargs}}]`` as (class, kwargs) pairs, RL-Zoo style."""
+    pairs = []
+    for spec in specs:
+        if isinstance(spec, dict) and len(spec) != 1:
+            raise ValueError(f"each entry is one 'dotted.path: {{kwargs}}' mapping, got {spec!r}")
+        path, kwargs = next(iter(spec.items())) if isinstance(spec, dict) else (spec, None)
+        pairs.append((resolve(path), dict(kwargs or {})))
+    return pairs
+
+
+def resolve_baseline(path: str) -> Any:
+    """The factory named by ``module:callable`` (called with the env's kwargs, returns a policy with ``predict``)."""
+    module_name, sep, name = path.partition(":")
+    if not sep or not module_name or not name.isidentifier():
+        raise ValueError(f"baseline {path!r} is not in the form module:callable")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError:
+        raise ValueError(f"baseline {path!r}: cannot import {module_name!r} (set code.source_dir, or install it)") from None
+    factory = getattr(module, name, None)
+    if not callable(factory):
+        raise ValueError(f"baseline {path!r}: {module_name} has no callable {name!r}")
+    return factory
 
 
 @functools.cache
@@ -325,10 +362,37 @@ class RLConfig(StrictModel):
     seed: int = Field(0, ge=0)
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
     checkpoint: CheckpointConfig = Field(default_factory=CheckpointConfig)
+    callbacks: list[str | dict[str, dict[str, Any] | None]] = Field(
+        default_factory=list,
+        description="extra SB3 callbacks, '- my_package.callbacks.LogGrads: {every: 100}' (trusted or code.source_dir modules)",
+    )
+    baselines: dict[str, str] = Field(
+        default_factory=dict,
+        description="baseline heuristics, name -> module:callable; called with env.kwargs, returns a policy with predict",
+    )
     device: Literal["auto", "cpu", "cuda"] = "auto"
     torch_threads: int | None = Field(
         1, ge=1, description="torch CPU threads; 1 is fastest for small MLPs and lets seeds run in parallel"
     )
+
+    @field_validator("callbacks")
+    @classmethod
+    def _trusted_callbacks(cls, callbacks: list) -> list:
+        _class_specs(callbacks, resolve_callback)
+        return callbacks
+
+    @field_validator("baselines")
+    @classmethod
+    def _importable_baselines(cls, baselines: dict[str, str]) -> dict[str, str]:
+        for name, path in baselines.items():
+            if not name.replace("-", "_").isidentifier():
+                raise ValueError(f"baseline name {name!r}: letters, digits, '_' and '-'")
+            resolve_baseline(path)
+        return baselines
+
+    def callback_specs(self) -> list[tuple[type, dict[str, Any]]]:
+        """The extra callbacks as (class, kwargs) pairs."""
+        return _class_specs(self.callbacks, resolve_callback)
 
     @model_validator(mode="after")
     def _algorithm_fits_env(self) -> RLConfig:
@@ -357,6 +421,9 @@ class RLConfig(StrictModel):
             raw = yaml.safe_load(stream)
         if not isinstance(raw, dict):
             raise ValueError(f"{path}: expected a YAML mapping at the top level, got {type(raw).__name__}")
+        code = raw.get("code")
+        if isinstance(code, dict):  # the user's modules must import before their env is checked
+            activate(Path(path).parent / str(code.get("source_dir", ".")))
         if raw.get("kind", "rl") != "rl":
             raise ValueError(f"{path}: kind is {raw['kind']!r}, expected 'rl'")
         return cls.model_validate({k: v for k, v in raw.items() if k not in ENVELOPE_KEYS})

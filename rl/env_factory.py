@@ -21,6 +21,7 @@ import envs  # noqa: F401  (registers the sagelab environments)
 from rl.arrays import apply_statistics
 from rl.config import EnvConfig
 from rl.wrapper_paths import anchored
+from rl.env_spec import env_maker
 
 
 def _apply_wrappers(env: gym.Env, specs: list[tuple[type, dict[str, Any]]]) -> gym.Env:
@@ -45,7 +46,8 @@ def make_env(config: EnvConfig, *, n_envs: int, seed: int, files_under: str = ""
         venv = make_sb3_vec_env(config.id, n_envs=n_envs, seed=seed, env_kwargs=dict(config.kwargs))
     else:
         venv = make_vec_env(
-            config.id,
+            # the id (gymnasium.make imports a module: prefix) or the env.entry_point class (pickles by reference)
+            env_maker(config.id, config.entry_point),
             n_envs=n_envs,
             seed=seed,
             env_kwargs=dict(config.kwargs),

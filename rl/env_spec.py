@@ -96,7 +96,7 @@ def load_entry_point(entry_point: str) -> type[gym.Env]:
     if found is None:
         raise EnvProblem("env.entry_point", f"module {module!r} has no attribute {name!r}")
     if not (inspect.isclass(found) and issubclass(found, gym.Env)):
-        raise EnvProblem("env.entry_point", f"{entry_point!r} is not a gymnasium.Env subclass (got {found!r})")
+        raise EnvProblem("env.entry_point", f"{entry_point!r} is not a gymnasium.Env subclass")
     return found
 
 

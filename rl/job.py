@@ -245,6 +245,7 @@ def _callbacks(
         callbacks.append(evaluation_callback)
     if config.checkpoint.frequency:
         callbacks.append(PeriodicCheckpoint(config.checkpoint.frequency, checkpoint))
+    callbacks.extend(callback(**kwargs) for callback, kwargs in config.callback_specs())  # the config's own
     return CallbackList(callbacks)
 
 

@@ -23,6 +23,7 @@ from experiments.aws.source import build_source_bundle
 from experiments.config import FeaturesJob, RLJob, hyperparameter_view
 from experiments.contract import CONTAINER_ROOT, ENTRY_MODULE, METRIC_DEFINITIONS, encode_hyperparameters
 from experiments.errors import UserError
+from rl.user_code import SOURCE_DIR_VARIABLE
 from experiments.progress import console, stdout
 
 Job = RLJob | FeaturesJob
@@ -142,7 +143,8 @@ def build_trainer(job: Job, source_dir: Path, *, session: Any = None) -> Any:
         # always on: SIGTERM and spot interruptions leave a checkpoint that a restart resumes from
         checkpoint_config=CheckpointConfig(s3_uri=checkpoint_uri, local_path=CHECKPOINT_LOCAL_PATH),
         hyperparameters=encode_hyperparameters(hyperparameter_view(job)),
-        environment=dict(settings.environment),
+        # the user's modules sit at the bundle's root (the working directory): they are the job's own code
+        environment={**settings.environment, **({SOURCE_DIR_VARIABLE: "."} if job.code is not None else {})},
         tags=[Tag(key=k, value=v) for k, v in tags.items()],
     )
     return trainer.with_metric_definitions([MetricDefinition(name=d["Name"], regex=d["Regex"]) for d in METRIC_DEFINITIONS])

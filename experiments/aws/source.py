@@ -1,25 +1,36 @@
-"""The source bundle a SageMaker job runs: the sagelab packages, pinned requirements, the resolved config.
+"""The source bundle a SageMaker job runs: the sagelab packages, the user's code, pinned requirements, the config.
 
 The training container (the PyTorch training image, which brings torch) installs
 ``requirements.txt`` and runs the same entry point as the local runner, ``python -m
 experiments.entry``, from the bundle directory, so the packages import from there.
+
+A job with ``code.source_dir`` ships that directory's files beside sagelab's packages (the files git would
+track, see :func:`rl.user_code.source_files`: never ``.env``, ``.git``, ``runs/`` or virtualenvs), its
+``code.requirements`` appended to the pinned ones (the SDK installs them before the entry point starts),
+and ``sagelab_code.json`` with the files' hash. A bundle over :data:`MAX_BUNDLE_BYTES` is refused.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import re
 import shutil
 from importlib import metadata
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import yaml
 
-from experiments.config import RLJob, FeaturesJob
+from experiments.code import CodeConfig
+from experiments.config import FeaturesJob, RLJob
+from experiments.errors import UserError
+from rl.user_code import content_hash, source_files
 
 PACKAGES: tuple[str, ...] = ("rl", "features", "envs", "experiments")
 REQUIREMENTS_FILE = "requirements.txt"
 CONFIG_FILE = "sagelab_job.yaml"
+CODE_FILE = "sagelab_code.json"
+MAX_BUNDLE_BYTES = 100 * 1024 * 1024
 # Provided by the training image; pinning the local build would replace the image's (GPU) torch.
 PROVIDED_BY_IMAGE: frozenset[str] = frozenset({"torch"})
 _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
@@ -47,12 +58,50 @@ def pinned_requirements() -> list[str]:
 
 def build_source_bundle(job: RLJob | FeaturesJob, directory: Path) -> Path:
     """Write the bundle for ``job`` into ``directory`` (created) and return it."""
+    user_files = _user_files(job.code) if job.code is not None else []
     directory.mkdir(parents=True, exist_ok=True)
     for package in PACKAGES:
         source = Path(importlib.import_module(package).__file__).parent  # type: ignore[arg-type]
         shutil.copytree(source, directory / package, ignore=_IGNORED, dirs_exist_ok=True)
-    (directory / REQUIREMENTS_FILE).write_text("\n".join(pinned_requirements()) + "\n")
+    requirements = pinned_requirements()
+    if job.code is not None:
+        for relative in user_files:
+            target = directory / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(job.code.path / relative, target)
+        if job.code.requirements is not None:
+            requirements += _requirement_lines(job.code.requirements_path)
+        record = {"source_dir": str(job.code.path), "sha256": content_hash(job.code.path),
+                  "files": [str(f) for f in user_files]}
+        (directory / CODE_FILE).write_text(json.dumps(record, indent=2))
+    (directory / REQUIREMENTS_FILE).write_text("\n".join(requirements) + "\n")
     # for people reading the job's code in S3: the job itself reads hyperparameters.json
-    resolved = job.model_dump(mode="json", exclude={"sagemaker", "search_space"}, exclude_none=True)
+    resolved = job.model_dump(mode="json", exclude={"sagemaker", "search_space", "code"}, exclude_none=True)
     (directory / CONFIG_FILE).write_text(yaml.safe_dump(resolved, sort_keys=False))
     return directory
+
+
+def _user_files(code: CodeConfig) -> list[PurePosixPath]:
+    """The files of ``code.source_dir`` that go into the bundle; a clear error for a clash or an oversized bundle."""
+    files = source_files(code.path)
+    reserved = {*PACKAGES, REQUIREMENTS_FILE, CONFIG_FILE, CODE_FILE}
+    clashes = sorted({f.parts[0] for f in files if f.parts[0] in reserved})
+    if clashes:
+        raise UserError(
+            f"code.source_dir {code.path}: {', '.join(clashes)} would overwrite sagelab's own part of the source bundle; "
+            "rename it (sagelab's packages are rl, envs, features, experiments)"
+        )
+    size = sum((code.path / f).stat().st_size for f in files)
+    if size > MAX_BUNDLE_BYTES:
+        biggest = sorted(files, key=lambda f: (code.path / f).stat().st_size, reverse=True)[:3]
+        raise UserError(
+            f"code.source_dir {code.path}: {size / 2**20:.0f} MB of files to ship, more than the "
+            f"{MAX_BUNDLE_BYTES // 2**20} MB a source bundle may hold (largest: {', '.join(map(str, biggest))}); "
+            "add data and outputs to .gitignore and pass data as inputs: channels"
+        )
+    return files
+
+
+def _requirement_lines(path: Path) -> list[str]:
+    lines = [line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    return [line for line in lines if line]

@@ -7,9 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from experiments.code import CODE_RECORD, load_recorded_code
 from experiments.config import RLJob, load_job_config
 from experiments.errors import UserError
 from experiments.progress import stdout
+from rl.user_code import activate
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -22,9 +24,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                              "other episodes than N=1, the same for every policy)")
     parser.add_argument("--stochastic", action="store_true", help="sample actions instead of the deterministic policy")
     parser.add_argument("--baseline", nargs="?", const="", metavar="NAME",
-                        help="evaluate the env's baseline heuristic NAME (default: the env's first; 'random': a uniformly "
-                             "random policy, over the valid actions where the env masks actions) on --config's env")
+                        help="evaluate the baseline NAME (the config's baselines:, then sagelab's; default: the first; "
+                             "'random': a uniformly random policy, over the valid actions where the env masks actions) "
+                             "on --config's env")
     parser.add_argument("--config", help="the job config whose env the baseline runs on (with --baseline)")
+    parser.add_argument("--source-dir", type=Path,
+                        help="import the env's code from here (default: the code.source_dir the job directory recorded)")
     parser.add_argument("--output-dir", type=Path, help="also write a job-shaped evaluation here, for `sagelab report`")
     parser.add_argument("--json", action="store_true", help="print the evaluation as JSON")
     parser.set_defaults(func=evaluate_command)
@@ -43,7 +48,7 @@ def evaluate_command(args: argparse.Namespace) -> int:
     else:
         if not args.source:
             raise UserError("give a SOURCE (job directory, model or checkpoint directory, or model.tar.gz), or --baseline with --config")
-        record = _evaluate_model(args.source, args.episodes, args.seed, deterministic, args.n_envs)
+        record = _evaluate_model(args.source, args.episodes, args.seed, deterministic, args.n_envs, args.source_dir)
     if args.output_dir:
         _write_job_shaped(args.output_dir, record)
     if args.json:
@@ -59,9 +64,27 @@ def evaluate_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _evaluate_model(source: Path, episodes: int | None, seed: int | None, deterministic: bool | None, n_envs: int = 1) -> dict:
+def _job_root_of(source: Path) -> Path | None:
+    """The job directory ``source`` belongs to (itself, its model/ directory or its output/model.tar.gz), if any."""
+    source = source.resolve()
+    for candidate in (source, source.parent, source.parent.parent):
+        if (candidate / CODE_RECORD).is_file():
+            return candidate
+    return None
+
+
+def _evaluate_model(
+    source: Path, episodes: int | None, seed: int | None, deterministic: bool | None, n_envs: int = 1,
+    source_dir: Path | None = None,
+) -> dict:
     from rl.evaluation import evaluate, load_trained
 
+    if source_dir is not None:
+        activate(source_dir)
+    else:
+        root = _job_root_of(source)
+        if root is not None:
+            load_recorded_code(root)  # the code the job trained with; warns when it changed since
     try:
         trained = load_trained(source)
     except (FileNotFoundError, ValueError) as error:
@@ -80,7 +103,7 @@ def _evaluate_model(source: Path, episodes: int | None, seed: int | None, determ
 
 
 def _evaluate_baseline(config_name: str, baseline: str, episodes: int | None, seed: int | None, n_envs: int = 1) -> dict:
-    import envs
+    from rl.baselines import baseline_names, baseline_policy
     from rl.evaluation import evaluate_policy_on
     from rl.random_policy import RANDOM_BASELINE, random_policy
 
@@ -90,11 +113,11 @@ def _evaluate_baseline(config_name: str, baseline: str, episodes: int | None, se
     config = job.job_config()
     eval_seed = config.eval_seed if seed is None else seed
     try:
-        baseline = baseline or envs.baseline_names(job.env.id)[0]
-        if baseline == RANDOM_BASELINE:
+        baseline = baseline or (baseline_names(config) or [RANDOM_BASELINE])[0]
+        if baseline == RANDOM_BASELINE and RANDOM_BASELINE not in config.baselines:
             policy = random_policy(config.env, seed=eval_seed)
         else:
-            policy = envs.baseline_policy(job.env.id, baseline, **job.env.kwargs)
+            policy = baseline_policy(config, baseline)
     except KeyError as error:
         raise UserError(str(error).strip("'\"")) from None
     evaluation = evaluate_policy_on(

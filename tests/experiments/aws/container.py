@@ -35,7 +35,8 @@ def run_like_sagemaker(job_name: str, root: Path) -> tuple[ContainerPaths, subpr
                 s3.download_file(bucket, item["Key"], str(target))
         channels.append(name)
     write_input_config(paths, job["HyperParameters"], channels)
-    environment = {**os.environ, **container_environment(paths, job_name=job_name, num_cpus=1)}
+    # the job's Environment, as SageMaker sets it in the container
+    environment = {**os.environ, **job.get("Environment", {}), **container_environment(paths, job_name=job_name, num_cpus=1)}
     done = subprocess.run(
         [sys.executable, "-m", "experiments.entry"],
         cwd=paths.channel_dir("code"),  # the bundle's packages import from here, as in the container
