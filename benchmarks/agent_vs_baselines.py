@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from experiments.code import job_root_of, load_recorded_code
 from rl.baselines import baseline_names, baseline_policy
 from rl.evaluation import evaluate_policy_on, load_trained
 from rl.stats import paired_difference_ci, stratified_bootstrap_ci
@@ -26,6 +27,9 @@ def main() -> None:
     parser.add_argument("--n-envs", type=int, default=1, help="spread the episodes over N envs seeded SEED+i (same episodes for every policy)")
     args = parser.parse_args()
 
+    root = job_root_of(args.job)
+    if root is not None:
+        load_recorded_code(root)  # a job trained on the user's own env imports the same code
     trained = load_trained(args.job)
     env_config = trained.config.env
     agent = evaluate_policy_on(trained.model, env_config, episodes=args.episodes, seed=args.seed, statistics=trained.statistics, n_envs=args.n_envs)

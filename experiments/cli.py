@@ -9,7 +9,7 @@ import warnings
 
 from experiments.errors import UserError
 
-COMMANDS: tuple[str, ...] = ("run", "evaluate", "report", "validate", "jobs", "fetch", "sweep", "init", "configs")
+COMMANDS: tuple[str, ...] = ("run", "evaluate", "report", "validate", "jobs", "fetch", "sweep", "init", "configs", "import_zoo")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -96,6 +96,15 @@ def job_process_environment(job_root: Path) -> dict[str, str]:
     return {"PYTHONPATH": path, SOURCE_DIR_VARIABLE: source}
 
 
+def job_root_of(source: Path) -> Path | None:
+    """The job directory with a code record that ``source`` belongs to (itself, its model/ or its output/model.tar.gz)."""
+    source = source.resolve()
+    for candidate in (source, source.parent, source.parent.parent):
+        if (candidate / CODE_RECORD).is_file():
+            return candidate
+    return None
+
+
 def load_recorded_code(job_root: Path, warn: Any = None) -> dict[str, str] | None:
     """Import from the code a job was trained with; warn (to stderr by default) when it changed since."""
     record = read_code_record(job_root)

@@ -109,11 +109,10 @@ def space_problems(name: str, policy: str | None, *, observation_space: str, act
     spec = algorithm_spec(name)
     problems = []
     if action_space not in spec.action_spaces:
-        problems.append(
-            ("algo.name", f"{spec.class_name} cannot act in a {action_space} action space; it supports "
-                          f"{', '.join(spec.action_spaces)} (algorithms for {action_space}: "
-                          f"{', '.join(n for n, s in ALGORITHM_SPECS.items() if action_space in s.action_spaces) or 'none'})")
-        )
+        fitting = ", ".join(n for n, s in ALGORITHM_SPECS.items() if action_space in s.action_spaces) or "none"
+        message = (f"{spec.class_name} cannot act in a {action_space} action space; it supports "
+                   f"{', '.join(spec.action_spaces)} (algorithms for {action_space}: {fitting})")
+        problems.append(("algo.name", message))
     dict_observations = observation_space == "Dict"
     chosen = policy or default_policy(name, dict_observations=dict_observations)
     if dict_observations and chosen != spec.dict_policy:
@@ -122,8 +121,7 @@ def space_problems(name: str, policy: str | None, *, observation_space: str, act
     elif not dict_observations and chosen == spec.dict_policy:
         problems.append(("algo.policy", f"{chosen} needs a Dict observation space; the env's is {observation_space}"))
     if spec.masked and not has_action_masks:
-        problems.append(
-            ("algo.name", f"{spec.class_name} needs an env with an action_masks() method (see sb3_contrib's "
-                          "ActionMasker wrapper); this env has none")
-        )
+        message = (f"{spec.class_name} needs an env with an action_masks() method (see sb3_contrib's "
+                   "ActionMasker wrapper); this env has none")
+        problems.append(("algo.name", message))
     return problems

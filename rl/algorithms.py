@@ -10,6 +10,7 @@ from gymnasium import spaces
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.vec_env import VecEnv
 
+from rl.action_noise import build_action_noise
 from rl.algorithm_specs import algorithm_spec, default_policy
 from rl.config import ACTIVATION_FUNCTIONS, OPTIMIZERS, AlgoConfig, algorithm_class
 from rl.schedules import resolve_schedules
@@ -40,6 +41,9 @@ def build_algorithm(
     """A new SB3 model for ``env``."""
     cls = algorithm_class(config.name)
     dict_observations = isinstance(env.observation_space, spaces.Dict)
+    kwargs = sb3_kwargs(config)
+    if isinstance(kwargs.get("action_noise"), dict):  # written as data; sized to the env's action space here
+        kwargs["action_noise"] = build_action_noise(kwargs["action_noise"], env.action_space)
     return cls(
         config.policy or default_policy(config.name, dict_observations=dict_observations),
         env,
@@ -47,7 +51,7 @@ def build_algorithm(
         device=device,
         verbose=0,
         tensorboard_log=str(tensorboard_log) if tensorboard_log else None,
-        **sb3_kwargs(config),
+        **kwargs,
     )
 
 

@@ -4,7 +4,7 @@ Validated once, at the boundary, with pydantic: a wrong field, type, algorithm, 
 hyperparameter is reported with the field path, the value and what is allowed before anything trains.
 Nothing in a config is ever ``eval``-ed: schedules are strings such as ``lin_0.001`` (as in RL Zoo),
 activation functions and optimizers are names from an allow-list, wrappers are dotted class paths
-restricted to trusted wrapper modules.
+restricted to trusted modules and the user's code.source_dir (see rl.dotted).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import difflib
 import functools
 import importlib
 import importlib.util
-import inspect
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,24 +21,15 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from rl.action_noise import check_action_noise
 from rl.algorithm_specs import ALGORITHM_SPECS, ALGORITHMS, algorithm_spec, space_problems
+from rl.dotted import class_specs, resolve_baseline, resolve_callback, resolve_wrapper
 from rl.env_spec import EnvFacts, EnvProblem, check_env_id, inspect_env, load_entry_point
 from rl.schedules import check_schedule, is_schedule
-from rl.user_code import activate, is_user_module
-
+from rl.user_code import activate
 
 # Keys the job runner owns (where a job runs, not what it does); ignored when an RL config is loaded alone.
 ENVELOPE_KEYS: frozenset[str] = frozenset({"kind", "inputs", "code", "sagemaker", "search_space"})
-
-# Only wrappers from these modules may be named in a config: a dotted path is imported, never evaluated.
-TRUSTED_WRAPPER_MODULES: tuple[str, ...] = (
-    "gymnasium.wrappers",
-    "stable_baselines3.common.atari_wrappers",
-    "stable_baselines3.common.monitor",
-    "sb3_contrib.common.wrappers",
-    "envs",
-)
-TRUSTED_CALLBACK_MODULES: tuple[str, ...] = ("stable_baselines3.common.callbacks", "sb3_contrib.common.maskable.callbacks")
 
 ACTIVATION_FUNCTIONS: dict[str, str] = {
     "tanh": "Tanh",
@@ -154,7 +144,7 @@ class EnvConfig(StrictModel):
     def _trusted_wrappers(cls, wrappers: list) -> list:
         from rl.wrapper_paths import check_wrapper_paths
 
-        for spec, (wrapper, kwargs) in zip(wrappers, _class_specs(wrappers, resolve_wrapper), strict=True):
+        for spec, (wrapper, kwargs) in zip(wrappers, class_specs(wrappers, resolve_wrapper), strict=True):
             check_wrapper_paths(next(iter(spec)) if isinstance(spec, dict) else spec, wrapper, kwargs)
         return wrappers
 
@@ -167,63 +157,7 @@ class EnvConfig(StrictModel):
 
     def wrapper_specs(self) -> list[tuple[type, dict[str, Any]]]:
         """The wrappers as (class, kwargs) pairs, in the order they wrap the env."""
-        return _class_specs(self.wrappers, resolve_wrapper)
-
-
-def resolve_wrapper(path: str) -> type:
-    """Import a wrapper class named by ``module.Class`` from a trusted module or the user's source directory."""
-    return _resolve_class(path, TRUSTED_WRAPPER_MODULES, "wrapper")
-
-
-def resolve_callback(path: str) -> type:
-    """Import an SB3 callback class named by ``module.Class`` from a trusted module or the user's source directory."""
-    found = _resolve_class(path, TRUSTED_CALLBACK_MODULES, "callback")
-    if not any(c.__name__ == "BaseCallback" and c.__module__.startswith("stable_baselines3") for c in found.__mro__):
-        raise ValueError(f"callback {path!r} is not a stable_baselines3 BaseCallback subclass")
-    return found
-
-
-def _resolve_class(path: str, trusted: tuple[str, ...], kind: str) -> type:
-    module_name, _, class_name = path.rpartition(".")
-    library = any(module_name == m or module_name.startswith(m + ".") for m in trusted)
-    if not module_name or not (library or is_user_module(module_name)):
-        raise ValueError(
-            f"{kind} {path!r} is not from a trusted module; expected one of {', '.join(trusted)} "
-            "or a module of code.source_dir"
-        )
-    try:
-        found = getattr(importlib.import_module(module_name), class_name)
-    except (ImportError, AttributeError):
-        raise ValueError(f"{kind} {path!r} does not exist") from None
-    if not inspect.isclass(found):
-        raise ValueError(f"{kind} {path!r} is not a class")
-    return found
-
-
-def _class_specs(specs: list, resolve: Any) -> list[tuple[type, dict[str, Any]]]:
-    """``['a.B', {'c.D': {kwargs}}]`` as (class, kwargs) pairs, RL-Zoo style."""
-    pairs = []
-    for spec in specs:
-        if isinstance(spec, dict) and len(spec) != 1:
-            raise ValueError(f"each entry is one 'dotted.path: {{kwargs}}' mapping, got {spec!r}")
-        path, kwargs = next(iter(spec.items())) if isinstance(spec, dict) else (spec, None)
-        pairs.append((resolve(path), dict(kwargs or {})))
-    return pairs
-
-
-def resolve_baseline(path: str) -> Any:
-    """The factory named by ``module:callable`` (called with the env's kwargs, returns a policy with ``predict``)."""
-    module_name, sep, name = path.partition(":")
-    if not sep or not module_name or not name.isidentifier():
-        raise ValueError(f"baseline {path!r} is not in the form module:callable")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError:
-        raise ValueError(f"baseline {path!r}: cannot import {module_name!r} (set code.source_dir, or install it)") from None
-    factory = getattr(module, name, None)
-    if not callable(factory):
-        raise ValueError(f"baseline {path!r}: {module_name} has no callable {name!r}")
-    return factory
+        return class_specs(self.wrappers, resolve_wrapper)
 
 
 @functools.cache
@@ -306,6 +240,8 @@ class AlgoConfig(StrictModel):
                 raise ValueError(f"{class_name} has no hyperparameter {key!r}{hint}")
             if isinstance(value, str) and is_schedule(value):
                 check_schedule(value)  # raises a clear error for a malformed schedule
+            if key == "action_noise" and value is not None:
+                check_action_noise(value)
         policy_kwargs = self.hyperparameters.get("policy_kwargs") or {}
         if not isinstance(policy_kwargs, dict):
             raise ValueError(f"policy_kwargs must be a mapping, got {policy_kwargs!r}")
@@ -378,7 +314,7 @@ class RLConfig(StrictModel):
     @field_validator("callbacks")
     @classmethod
     def _trusted_callbacks(cls, callbacks: list) -> list:
-        _class_specs(callbacks, resolve_callback)
+        class_specs(callbacks, resolve_callback)
         return callbacks
 
     @field_validator("baselines")
@@ -392,7 +328,7 @@ class RLConfig(StrictModel):
 
     def callback_specs(self) -> list[tuple[type, dict[str, Any]]]:
         """The extra callbacks as (class, kwargs) pairs."""
-        return _class_specs(self.callbacks, resolve_callback)
+        return class_specs(self.callbacks, resolve_callback)
 
     @model_validator(mode="after")
     def _algorithm_fits_env(self) -> RLConfig:

@@ -73,7 +73,7 @@ def check_env_id(env_id: str) -> None:
     """Raise :class:`EnvProblem` unless ``env_id`` (plain or ``module:EnvId``) is registered once its module is imported."""
     from gymnasium.envs.registration import registry
 
-    import envs  # noqa: F401  (registers the sagelab environments)
+    import envs
 
     module, _, name = env_id.rpartition(":")
     if module:

@@ -94,14 +94,14 @@ def _git_files(source_dir: Path) -> list[PurePosixPath] | None:
 def _walked_files(source_dir: Path) -> list[PurePosixPath]:
     import pathspec
 
-    found = []
-    ignores: list[tuple[PurePosixPath, pathspec.PathSpec]] = []
+    found: list[PurePosixPath] = []
+    ignores: list[tuple[PurePosixPath, pathspec.GitIgnoreSpec]] = []
     for root, dirs, files in os.walk(source_dir):
         here = Path(root)
         relative_root = PurePosixPath(here.relative_to(source_dir).as_posix())
         if (here / ".gitignore").is_file():
             lines = (here / ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
-            ignores.append((relative_root, pathspec.PathSpec.from_lines("gitwildmatch", lines)))
+            ignores.append((relative_root, pathspec.GitIgnoreSpec.from_lines(lines)))
 
         def ignored(relative: PurePosixPath, is_dir: bool) -> bool:
             for base, spec in ignores:

@@ -18,9 +18,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def _summary(raw: dict) -> tuple[str, str, str]:
     if raw.get("kind") == "features":
-        return "features", str(raw.get("target", {}).get("column", "") if isinstance(raw.get("target"), dict) else ""), ""
-    env = raw.get("env") if isinstance(raw.get("env"), dict) else {}
-    algo = raw.get("algo") if isinstance(raw.get("algo"), dict) else {}
+        target = raw.get("target")
+        return "features", str(target.get("column", "")) if isinstance(target, dict) else "", ""
+    env, algo = raw.get("env"), raw.get("algo")
+    env = env if isinstance(env, dict) else {}
+    algo = algo if isinstance(algo, dict) else {}
     return "rl", str(env.get("id") or env.get("entry_point") or ""), str(algo.get("name", ""))
 
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from experiments.code import CODE_RECORD, load_recorded_code
+from experiments.code import job_root_of, load_recorded_code
 from experiments.config import RLJob, load_job_config
 from experiments.errors import UserError
 from experiments.progress import stdout
@@ -64,15 +64,6 @@ def evaluate_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _job_root_of(source: Path) -> Path | None:
-    """The job directory ``source`` belongs to (itself, its model/ directory or its output/model.tar.gz), if any."""
-    source = source.resolve()
-    for candidate in (source, source.parent, source.parent.parent):
-        if (candidate / CODE_RECORD).is_file():
-            return candidate
-    return None
-
-
 def _evaluate_model(
     source: Path, episodes: int | None, seed: int | None, deterministic: bool | None, n_envs: int = 1,
     source_dir: Path | None = None,
@@ -82,7 +73,7 @@ def _evaluate_model(
     if source_dir is not None:
         activate(source_dir)
     else:
-        root = _job_root_of(source)
+        root = job_root_of(source)
         if root is not None:
             load_recorded_code(root)  # the code the job trained with; warns when it changed since
     try:

@@ -27,7 +27,12 @@ def test_spec_policies_are_the_class_policy_aliases(name: str) -> None:
 
 @pytest.mark.parametrize("name", ALGORITHMS)
 def test_spec_action_spaces_are_those_the_class_accepts(name: str) -> None:
-    from stable_baselines3.common.envs import IdentityEnv, IdentityEnvBox, IdentityEnvMultiBinary, IdentityEnvMultiDiscrete
+    from stable_baselines3.common.envs import (
+        IdentityEnv,
+        IdentityEnvBox,
+        IdentityEnvMultiBinary,
+        IdentityEnvMultiDiscrete,
+    )
 
     accepted = set()
     for env in (IdentityEnvBox(), IdentityEnv(3), IdentityEnvMultiDiscrete(3), IdentityEnvMultiBinary(3)):

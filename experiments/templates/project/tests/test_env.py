@@ -1,11 +1,10 @@
 """The env passes both env checkers: Gymnasium's (the API contract) and Stable-Baselines3's (what SB3 needs)."""
 
 import gymnasium as gym
-from gymnasium.utils.env_checker import check_env as gymnasium_check_env
-from stable_baselines3.common.env_checker import check_env as sb3_check_env
-
 import my_env
+from gymnasium.utils.env_checker import check_env as gymnasium_check_env
 from my_env.corridor import CorridorEnv
+from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 
 def test_gymnasium_env_checker() -> None:
