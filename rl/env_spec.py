@@ -77,7 +77,7 @@ def check_env_id(env_id: str) -> None:
 
     module, _, name = env_id.rpartition(":")
     if module:
-        if not module or not name:
+        if not name:
             raise EnvProblem("env.id", f"{env_id!r} is not in the form module:EnvId")
         _import(module, "env.id", env_id)
     if name not in registry:

@@ -32,7 +32,7 @@ def error_text(raw: dict) -> str:
     return str(info.value)
 
 
-@pytest.mark.parametrize("name", ["cartpole_ppo", "cartpole_dqn"])
+@pytest.mark.parametrize("name", ["cartpole_ppo", "cartpole_dqn", "pendulum_sac"])
 def test_shipped_configs_validate(name: str) -> None:
     config = RLConfig.from_yaml(CONFIGS / f"{name}.yaml")
     assert config.total_timesteps <= 100_000
