@@ -53,7 +53,8 @@ def test_a_signal_at_any_phase_leaves_a_checkpoint_and_a_resumable_job(
     assert not (job / "output" / "failure").exists()
     checkpoint = latest_checkpoint(job / "checkpoints")
     assert checkpoint is not None, log
-    assert "stopped" in out and f"received {signum.name}" in log
+    # the runner passes any stop signal on as SIGTERM (as SageMaker stops a job); the group's reaches the job too
+    assert "stopped" in out and ("received SIGTERM" in log or f"received {signum.name}" in log)
     if phase == "final evaluation":
         assert checkpoint.timesteps == config["total_timesteps"]  # trained to the end; only the evaluation is left
 

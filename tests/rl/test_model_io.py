@@ -173,3 +173,11 @@ def test_no_sagelab_package_unpickles_what_it_loads() -> None:
         if needle in path.read_text(encoding="utf-8")
     ]
     assert offenders == []
+
+
+def test_a_directory_with_only_an_sb3_zip_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    from rl.evaluation import load_trained
+
+    make(PPO, "CartPole-v1", n_steps=64, batch_size=32).save(tmp_path / "model.zip")
+    with pytest.raises(FileNotFoundError, match=r"never unpickles a model.zip .* load it with SB3 \(e.g. PPO.load\)"):
+        load_trained(tmp_path)
