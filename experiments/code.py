@@ -100,7 +100,8 @@ def job_root_of(source: Path) -> Path | None:
     """The job directory with a code record that ``source`` belongs to (itself, its model/ or its output/model.tar.gz)."""
     source = source.resolve()
     for candidate in (source, source.parent, source.parent.parent):
-        if (candidate / CODE_RECORD).is_file():
+        # only a job directory's own record (beside input/config), never one that came inside model/ or an archive
+        if (candidate / CODE_RECORD).is_file() and (candidate / "input" / "config" / "hyperparameters.json").is_file():
             return candidate
     return None
 
@@ -112,6 +113,12 @@ def load_recorded_code(job_root: Path, warn: Any = None) -> dict[str, str] | Non
         return None
     source = Path(record["source_dir"])
     say = warn or (lambda message: print(f"warning: {message}", file=sys.stderr))
+    root = job_root.resolve()
+    if not source.is_absolute() or source.resolve() == root or root in source.resolve().parents:
+        # code that travels with a job directory (fetched, or handed over) is never imported on its say-so
+        say(f"{job_root / CODE_RECORD} names code inside the job directory or a relative path ({source}); not importing "
+            "it (pass --source-dir to import code you trust)")
+        return None
     if not source.is_dir():
         say(f"{job_root} was trained with code from {source}, which no longer exists")
         return record

@@ -153,3 +153,21 @@ def test_the_cli_evaluates_and_resumes_safely_or_refuses(finished: tuple[Path, P
     reason = (resumable / "output" / "failure").read_text()
     assert any(refusal in reason for refusal in REFUSALS) and step.name in reason, reason
     assert not marker.exists()
+
+
+def test_code_that_came_with_a_job_directory_is_not_imported(finished: tuple[Path, Path], tmp_path: Path) -> None:
+    import json
+
+    marker = tmp_path / "marker"
+    handed = tmp_path / "handed"
+    shutil.copytree(finished[0], handed)
+    # a module inside the job directory, a code record pointing at it, and the model's config naming it
+    (handed / "evil_env.py").write_text(f"open({str(marker)!r}, 'w').write('payload ran')\nclass Env: pass\n")
+    (handed / "code.json").write_text(json.dumps({"source_dir": str(handed), "sha256": "0" * 64}))
+    config = json.loads((handed / "model" / "config.json").read_text())
+    config["env"] = {**config["env"], "id": None, "entry_point": "evil_env:Env"}
+    (handed / "model" / "config.json").write_text(json.dumps(config))
+    refused = sagelab("evaluate", handed)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert "not importing it" in refused.stderr and "refusing to load" in refused.stderr
+    assert not marker.exists()
