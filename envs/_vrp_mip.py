@@ -5,7 +5,7 @@ accepted and carried orders, chooses which open orders to accept and the route t
 delivery path with capacity and time windows, maximising the accepted orders' value minus the distance cost
 (``awslabs/or-rl-benchmarks``, ``Vehicle Routing Problem/src/baseline_model.py``, solved there with FICO Xpress
 and re-planned by ``train_baseline_mip.py`` whenever a new order appears). This is the same model, written from
-its description for scipy's ``milp`` (HiGHS), with a time limit per solve.
+its description (never copied) for scipy's ``milp`` (HiGHS), with a time limit per solve.
 
 The model for one state. Nodes: the driver (0), a pickup and a delivery node per open or accepted order, a
 delivery node per carried order, and one end node per restaurant (the route ends at a restaurant, where the
@@ -17,7 +17,8 @@ the number of orders accepted first, one accept per step) and a delivery follows
 one at a pickup and shrinks by one at a delivery and stays within the capacity; a delivery is reached before
 its order expires. Objective: the value of newly accepted orders, plus for orders already accepted or carried
 what serving them saves (the rest of their value and the miss penalty: dropping one is allowed, but costs
-that), minus ``penalty_per_move`` per cell driven, minus a 1e-4 tie-break per step of lateness.
+that), minus ``penalty_per_move`` per cell driven and ``time_value`` per step until the last delivery, minus a
+1e-4 tie-break per step of lateness (the ORL model's 1e-4 on ``B``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
+from envs._params import params_from
 from envs._policy import BaselinePolicy
 from envs._vrp_params import VehicleRoutingParams, decode_observation, make_params
 
@@ -227,11 +229,20 @@ class OrderAcceptanceMIPPolicy(BaselinePolicy):
     :mod:`envs._vrp_mip`) is re-solved when an open order appears that the last solve did not see, or when the
     plan has run out while orders are still accepted or carried; stops whose order has gone (taken by another
     driver, expired) are skipped. A solve that finds nothing feasible in ``time_limit`` keeps the previous plan
-    (as the ORL code does). At most ``max_candidates`` open orders, the most valuable, enter a solve, which keeps
-    the model small: the vehicle seats ``driver_capacity`` and an open order is taken by others at 15% a step.
+    (as the ORL code does); one stopped by the limit with a feasible plan is followed and re-solved at the next
+    step. At most ``max_candidates`` open orders, the most valuable, enter a solve, which keeps the model small:
+    the vehicle seats ``driver_capacity`` and an open order is taken by others at 15% a step.
 
-    :param time_limit: seconds HiGHS may spend per solve (the per-step cost is bounded by about this).
+    The ORL code gave Xpress 100 s per solve (``train_baseline_mip.py``), an offline budget; here the default
+    0.1 s (HiGHS's wall-clock limit) keeps a 1000-step episode to minutes, at a cost in plan quality.
+
+    :param time_limit: wall-clock seconds HiGHS may spend per solve; a step costs at most about this plus the
+        model's construction (a few milliseconds).
     :param max_candidates: open orders considered per solve.
+    :param mip_gap: relative optimality gap at which a solve counts as done.
+    :param time_value: the value of a step of the driver's time while orders are on the route (the ORL model
+        charges only distance; a price on time makes the myopic model pass over cheap orders that tie the
+        vehicle up, as the value filter of :class:`~envs._vrp_baselines.ValueGreedyPolicy` does).
     :param env_kwargs: the env's keyword parameters (unknown keys are ignored).
     """
 
@@ -243,8 +254,7 @@ class OrderAcceptanceMIPPolicy(BaselinePolicy):
         time_value: float = 0.3,
         **env_kwargs: object,
     ) -> None:
-        fields = VehicleRoutingParams.__dataclass_fields__
-        self.params = make_params(**{k: v for k, v in env_kwargs.items() if k in fields})
+        self.params = params_from(make_params, VehicleRoutingParams, env_kwargs)
         self.time_limit, self.max_candidates, self.mip_gap = float(time_limit), int(max_candidates), float(mip_gap)
         self.time_value = float(time_value)
         self.observation_size = self.params.obs_dim
@@ -252,6 +262,7 @@ class OrderAcceptanceMIPPolicy(BaselinePolicy):
         self.solves = 0
 
     def reset_plans(self, rows: np.ndarray) -> None:
+        """Drop the plans of the sub-envs in ``rows`` (their episodes start anew)."""
         for row in rows:
             if row < len(self._plans):
                 self._plans[row] = _Plan()

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
+import inspect
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
@@ -132,3 +138,53 @@ def test_stable_baselines3_make_vec_env_builds_copies(env_id: str) -> None:
     venv = make_vec_env(env_id, n_envs=2, seed=0, env_kwargs=SHORT.get(env_id, {}))
     assert venv.reset().shape[0] == 2
     venv.close()
+
+
+SPEC_SECTIONS = [
+    "Description",
+    "Observation Space",
+    "Action Space",
+    "Rewards",
+    "Starting State",
+    "Episode End",
+    "Arguments",
+    "Source",
+    "Deviations",
+    "Baselines",
+]
+
+
+def test_every_env_docstring_is_a_spec_in_one_layout_naming_its_strongest_baseline(env_id: str) -> None:
+    problem = envs._problem(env_id)
+    module = importlib.import_module(problem.module)
+    doc = inspect.getdoc(getattr(module, problem.env_class))
+    sections = [line[3:] for line in doc.splitlines() if line.startswith("## ")]
+    assert sections == SPEC_SECTIONS
+    baselines = doc.split("## Baselines", 1)[1]
+    assert "strongest" in baselines and all(f"``{name}``" in baselines for name in module.BASELINES)
+
+
+def test_every_env_and_twin_takes_its_parameters_as_keywords(env_id: str) -> None:
+    problem = envs._problem(env_id)
+    module = importlib.import_module(problem.module)
+    for cls, leading in ((getattr(module, problem.env_class), []), (getattr(module, problem.vector_class), ["num_envs"])):
+        parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]
+        assert [p.name for p in parameters[:-1]] == leading and parameters[-1].kind is inspect.Parameter.VAR_KEYWORD
+    assert module.make_params() == module.make_params(**dataclasses.asdict(module.make_params()))
+
+
+def test_every_baseline_is_a_policy_with_sb3s_predict_signature(env_id: str) -> None:
+    from stable_baselines3.common.policies import BasePolicy
+
+    def shape(function: object) -> list[tuple]:  # names, kinds and defaults (annotations differ in spelling)
+        return [(p.name, p.kind, p.default) for p in inspect.signature(function).parameters.values()]
+
+    for name in envs.baseline_names(env_id):
+        policy = envs.baseline_policy(env_id, name, **short_kwargs(env_id))
+        assert isinstance(policy, envs.Policy)
+        assert shape(type(policy).predict) == shape(BasePolicy.predict)
+
+
+def test_the_portfolio_price_model_imports_without_the_env_module() -> None:
+    code = "import sys, envs._portfolio_prices; assert 'envs.portfolio' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
