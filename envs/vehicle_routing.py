@@ -331,7 +331,8 @@ class VehicleRoutingEnv(MaskedScalarTwinEnv):
     and routing MIP re-solved as orders arrive, ``awslabs/or-rl-benchmarks`` ``baseline_model.py``), and
     ``accept_all_nearest`` (:class:`AcceptAllNearestPolicy`, a lower bound). The strongest measured here is
     ``value_greedy``: 535.6 +- 23.5 over 100 episodes, against greedy_nearest 264.9; the MIP, limited to
-    0.1 s per solve, scores below it (``benchmarks/results/envs_vehicle_routing.md``).
+    0.1 s per solve, scores 394.5 +- 20.9 over 34 episodes, between the two on paired episodes
+    (``benchmarks/results/envs_vehicle_routing.md``, which says why).
     """
 
     metadata: dict[str, Any] = {"render_modes": []}
