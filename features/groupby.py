@@ -2,7 +2,8 @@
 
 ``MEAN(age) BY plan`` maps each row's ``plan`` to the mean ``age`` of the training rows with that plan;
 ``COUNT BY plan`` to how many training rows have that plan (frequency encoding); ``COUNT BY plan AND region``
-to how many have both (OpenFE's CombineThenFreq). Keys are categorical
+to how many have both (OpenFE's CombineThenFreq); ``age - MEAN(age) BY plan`` to how far a row's age lies above
+its plan's mean. Keys are categorical
 columns and numeric columns with few distinct values that repeat (codes, counts, levels), as in OpenFE's group-by
 and frequency operators.
 The statistics are learned once, at fit, from the rows the candidates are generated on (never from
@@ -65,6 +66,34 @@ class GroupStatistic(TransformPrimitive):
         if self.statistic == "count":
             return f"COUNT BY {base_feature_names[0]}"
         return f"{self.statistic.upper()}({self.value_column}) BY {base_feature_names[0]}"
+
+
+class GroupDeviation(TransformPrimitive):
+    """How far a row's value lies above the mean of that value among the training rows sharing its key (OpenFE's
+    GroupByThenMean taken one step further: the deviation itself, which a tree would need many splits to rebuild)."""
+
+    name = "group_deviation"
+    input_types = [
+        [ColumnSchema(semantic_tags={"numeric"}), ColumnSchema(semantic_tags={"category"})],
+        [ColumnSchema(semantic_tags={"numeric"}), ColumnSchema(semantic_tags={"numeric"})],
+    ]
+    return_type = ColumnSchema(logical_type=Double, semantic_tags={"numeric"})
+    description_template = "how far {} lies above its mean over the training rows that share {} with this row"
+
+    def __init__(self, lookup: dict[str, float] | None = None) -> None:
+        self.lookup = dict(lookup or {})
+
+    def get_function(self):
+        lookup = self.lookup
+
+        def deviation_from_group_mean(values: pd.Series, keys: pd.Series) -> pd.Series:
+            return pd.Series(values.astype(float).to_numpy() - key_labels(keys).map(lookup).astype(float).to_numpy(), index=values.index)
+
+        return deviation_from_group_mean
+
+    def generate_name(self, base_feature_names: list[str]) -> str:
+        value, key = base_feature_names
+        return f"{value} - MEAN({value}) BY {key}"
 
 
 class PairCount(TransformPrimitive):
@@ -156,6 +185,9 @@ def groupby_definitions(
                 lookup = {str(k): float(v) for k, v in table.items()}
                 primitive = GroupStatistic(value_column=value, statistic=statistic, lookup=lookup)
                 definitions.append(ft.Feature(entityset[target_table].ww[key], primitive=primitive))
+                if statistic == "mean":
+                    columns = [entityset[target_table].ww[value], entityset[target_table].ww[key]]
+                    definitions.append(ft.Feature(columns, primitive=GroupDeviation(lookup=lookup)))
     for position, first in enumerate(keys):
         for second in keys[position + 1 :]:
             both = (frame[first].notna() & frame[second].notna()).to_numpy()

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from features.entityset import compute
@@ -26,6 +27,7 @@ SCORING_SEED_OFFSET = 7919
 SCORING_REPEATS = 2
 # more points of the report's score curve (raw columns + the top n candidates): small sets are cheap to fit
 CURVE_SIZES = (1, 4, 16, 64)
+SHADOWS = 20  # shuffled copies per chunk for screen="shadow"
 
 
 @dataclass(frozen=True)
@@ -96,15 +98,17 @@ def screen(
         matrix = matrix.loc[:, matrix.nunique(dropna=True) > 1]
         if matrix.empty:
             continue
+        shadows = _shadows(matrix, problem.seed + position) if settings.screen == "shadow" else matrix.iloc[:, :0]
         ranking = gain_ranking(
-            pd.concat([base, matrix], axis=1),
+            pd.concat([base, matrix, shadows], axis=1),
             problem.y,
             problem.problem_type,
             settings.cv_folds,
             problem.seed,
             problem.family,
         )
-        gaining = [n for n in ranking.index if n in matrix.columns and ranking[n] > 0]
+        bar = max(0.0, float(ranking[shadows.columns].max())) if len(shadows.columns) else 0.0
+        gaining = [n for n in ranking.index if n in matrix.columns and ranking[n] > bar]
         keep = gaining[: max(cap, len(chunk) // 2)]
         survivors.append(matrix[keep])
         gains.append(ranking[keep])
@@ -123,6 +127,15 @@ def screen(
     distinct = without_monotone_duplicates(pool, ordered, raw)
     ranked = ordered if settings.max_features is None else distinct
     return Pool(pool, raw, ranked, len(generated) - len(distinct))
+
+
+def _shadows(matrix: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Up to ``SHADOWS`` candidates with their rows shuffled: what the model gains from a column of pure noise with
+    a candidate's distribution (Boruta's shadow features)."""
+    rng = np.random.default_rng(seed)
+    picked = rng.choice(matrix.columns.to_numpy(), size=min(SHADOWS, matrix.shape[1]), replace=False)
+    order = rng.permutation(len(matrix))
+    return pd.DataFrame({f"shadow {i}": matrix[name].to_numpy()[order] for i, name in enumerate(picked)}, index=matrix.index)
 
 
 def choose(pool: Pool, problem: Problem, progress: Progress) -> Choice:

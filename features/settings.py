@@ -66,6 +66,11 @@ class SearchSettings(BaseModel):
         "50 values, 20 rows per value) and per pair of keys, learned on the training rows",
     )
     chunk_size: int = Field(512, ge=1, description="candidates computed and scored at a time (bounds memory)")
+    screen: Literal["gain", "shadow"] = Field(
+        "gain",
+        description="which candidates survive a chunk's ranking: 'gain', any the model gains from; 'shadow', only "
+        "those it gains more from than from every shadow (a candidate with its rows shuffled, Boruta's null)",
+    )
     keep_index: bool = Field(
         True,
         description="transform's output carries the index column first, so its rows join back "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import featuretools as ft
 import numpy as np
 import pandas as pd
+import pytest
 
 from features import AutoFeatures
 from features.entityset import SINGLE_TABLE, Schema, build_entityset, compute
@@ -78,3 +79,20 @@ def test_a_numeric_column_whose_values_rarely_repeat_is_no_key() -> None:
     assert "MEAN(reading) BY code" in names  # still a value to summarize
     loose = {f.get_name() for f in groupby_definitions(entityset, SINGLE_TABLE, min_rows_per_numeric_value=5)}
     assert "MEAN(x) BY reading" in loose
+
+
+def test_the_deviation_from_a_group_mean_is_found_learned_at_fit_and_saved(tmp_path) -> None:
+    # y is how far x lies above its store's mean: one column a tree cannot rebuild from x and MEAN(x) BY store cheaply
+    rng = np.random.default_rng(0)
+    store = rng.integers(0, 10, 400)
+    X = pd.DataFrame({"store": pd.Categorical([f"s{i}" for i in store]), "x": rng.normal(0, 3, 10)[store] + rng.normal(size=400)})
+    y = X["x"] - X.groupby("store", observed=True)["x"].transform("mean") + rng.normal(0, 0.2, 400)
+    fitted = AutoFeatures(max_depth=1, cv_folds=3, test_size=0.0, trans_primitives=["add_numeric"]).fit(X, y)
+    assert "x - MEAN(x) BY store" in fitted.get_feature_names_out()
+    described = fitted.describe_features().set_index("name")["description"]
+    assert "lies above its mean over the training rows" in described["x - MEAN(x) BY store"]
+    one = X.iloc[[5]].assign(x=100.0)  # one new row: the training mean, not the batch's
+    mean = X.loc[X["store"] == one["store"].iloc[0], "x"].mean()
+    assert fitted.transform(one)["x - MEAN(x) BY store"].iloc[0] == pytest.approx(100.0 - mean)
+    fitted.save(tmp_path / "model")
+    pd.testing.assert_frame_equal(AutoFeatures.load(tmp_path / "model").transform(X.head(9)), fitted.transform(X.head(9)))

@@ -148,3 +148,15 @@ def test_unknown_parameters_and_bad_settings_name_the_parameter() -> None:
         warnings.simplefilter("ignore", TableWarning)
         with pytest.raises(ValueError, match="cv_folds: Input should be greater than or equal to 2"):
             small(cv_folds=1).fit(users, y, tables=tables)
+
+
+def test_the_shadow_screen_keeps_what_beats_shuffled_copies() -> None:
+    # y depends on a * b only; the shadow screen drops candidates no better than a shuffled candidate
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame(rng.normal(size=(400, 5)), columns=["a", "b", "c", "d", "e"])
+    y = X["a"] * X["b"] + rng.normal(0, 0.3, 400)
+    settings = dict(max_depth=1, cv_folds=3, test_size=0.0, trans_primitives=["multiply_numeric"], groupby_aggregations=False)
+    gain = AutoFeatures(**settings).fit(X, y)
+    shadow = AutoFeatures(screen="shadow", **settings).fit(X, y)
+    generated = [n for n in shadow.get_feature_names_out() if n not in X.columns]
+    assert "a * b" in generated and len(generated) < len(gain.get_feature_names_out()) - 5
