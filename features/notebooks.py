@@ -85,7 +85,7 @@ def write_notebooks(transformer: Any, profile: dict[str, Any], directory: Path, 
                            (CANDIDATES_NOTEBOOK, candidates_notebook(title, model_path))):
         try:
             execute(notebook, directory)
-        except Exception as error:  # the job's results stand without the notebooks' outputs
+        except Exception as error:  # noqa: BLE001  (the job's results stand without the notebooks' outputs)
             log(f"warning: {name} written without outputs: {type(error).__name__}: {str(error)[:300]}")
         nbformat.write(notebook, directory / name)
         written[name] = directory / name
