@@ -1,12 +1,13 @@
 """Comparisons over groups of runs: per group, per env, and normalized across envs (Agarwal et al. 2021).
 
 Per group: IQM, median and mean of its runs' final returns with stratified-bootstrap intervals (rliable).
-Per env: the probability that each agent group improves on each other group of that env. When an env has
-a measured random policy (the ``random`` baseline) and at least one other baseline, every group's final
-returns are also normalized there: 0 is the random policy's mean final return, 1 the best baseline's.
-Across envs: for each method (an agent's algorithm, ``best baseline``, ``random``) present on every
-normalized env with one group each, the aggregates of the normalized scores (IQM, median, mean, optimality
-gap under 1) and the performance profile, over the runs of all envs.
+Per env: the probability that each agent group improves on each baseline of that env, and on each other
+agent group while there are at most :data:`MAX_AGENTS_COMPARED` (a sweep's dozens of trials would make
+hundreds of pairs). When an env has a measured random policy (the ``random`` baseline) and at least one
+other baseline, every group's final returns are also normalized there: 0 is the random policy's mean final
+return, 1 the best baseline's. Across envs: for each method (an agent's algorithm, ``best baseline``,
+``random``) present on every normalized env with one group each, the aggregates of the normalized scores
+(IQM, median, mean, optimality gap under 1) and the performance profile, over the runs of all envs.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from rl.stats import (
 RANDOM = "baseline:random"
 BEST_BASELINE = "best baseline"
 PROFILE_POINTS = 101
+MAX_AGENTS_COMPARED = 6  # agent-vs-agent probabilities of improvement up to 15 pairs per env
 
 
 def finals(group: Group) -> np.ndarray:
@@ -63,16 +65,22 @@ def _references(groups: list[Group]) -> tuple[Group | None, Group | None, str | 
     return random, max(baselines, key=lambda g: float(finals(g).mean())), None
 
 
+def _pairs(groups: list[Group]) -> list[tuple[Group, Group]]:
+    """Each agent against each baseline, and each pair of agents while there are few (a sweep has dozens)."""
+    agents = [g for g in groups if not g.is_baseline]
+    pairs = [(agent, baseline) for agent in agents for baseline in groups if baseline.is_baseline]
+    if len(agents) <= MAX_AGENTS_COMPARED:
+        pairs += [(x, y) for i, x in enumerate(agents) for y in agents[i + 1 :]]
+    return pairs
+
+
 def compare_env(groups: list[Group], label: str, *, reps: int = DEFAULT_REPS, seed: int = 0) -> EnvComparison:
     """Statistics of every group of one env, agents' probabilities of improvement, normalized scores."""
     statistics = {g.label: aggregate_intervals(finals(g), reps=reps, seed=seed) for g in groups}
     comparison = EnvComparison(label, groups, statistics)
-    for agent in (g for g in groups if not g.is_baseline):
-        for other in (g for g in groups if g is not agent):
-            interval = probability_of_improvement(
-                finals(agent), finals(other), reps=min(reps, IMPROVEMENT_REPS), seed=seed
-            )
-            comparison.improvements.append({"x": agent.label, "y": other.label, "probability": interval})
+    for agent, other in _pairs(groups):
+        interval = probability_of_improvement(finals(agent), finals(other), reps=min(reps, IMPROVEMENT_REPS), seed=seed)
+        comparison.improvements.append({"x": agent.label, "y": other.label, "probability": interval})
     random, best, comparison.note = _references(groups)
     if random is None or best is None:
         return comparison

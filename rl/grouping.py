@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,7 +159,7 @@ def group_runs(runs: list[RunRecord]) -> list[Group]:
     return sorted(groups, key=lambda g: (canonical(g.env), g.is_baseline, g.label))
 
 
-def env_label(env: Mapping[str, Any], envs: list[Mapping[str, Any]]) -> str:
+def env_label(env: Mapping[str, Any], envs: Sequence[Mapping[str, Any]]) -> str:
     """An env's name on a panel: its id, with what differs from the other envs of the same id."""
     same_id = [e for e in envs if e.get("env.id") == env.get("env.id")]
     unique = list({canonical(e): dict(e) for e in same_id}.values())

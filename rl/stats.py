@@ -119,6 +119,11 @@ def aggregate_intervals(
     matrix = as_matrix(scores)
     _check(reps, confidence)
     functions = [aggregate_function(name, threshold) for name in names]
+    if matrix.shape[0] == 1:
+        # one run per task: every resample is the data itself, so rliable's interval is the point (skip the reps)
+        return {
+            name: Interval(*(float(function(matrix)),) * 3) for name, function in zip(names, functions, strict=True)
+        }
 
     def all_aggregates(sample: np.ndarray) -> np.ndarray:
         return np.array([function(sample) for function in functions], dtype=float)
