@@ -141,5 +141,7 @@ def test_bad_input_is_rejected_with_what_was_seen() -> None:
 def test_a_single_run_gives_rliables_zero_width_interval_without_resampling() -> None:
     scores = np.array([[3.0, 5.0]])
     ours = aggregate_intervals(scores, ("iqm", "mean"), reps=50)
-    assert (ours["iqm"].estimate, ours["iqm"].low, ours["iqm"].high) == rliable_directly(scores, metrics.aggregate_iqm, 0, reps=50)
+    assert (ours["iqm"].estimate, ours["iqm"].low, ours["iqm"].high) == rliable_directly(
+        scores, metrics.aggregate_iqm, 0, reps=50
+    )
     assert ours["mean"] == stratified_bootstrap_ci(np.array([4.0]), "mean")
