@@ -5,9 +5,10 @@ Per env: the probability that each agent group improves on each baseline of that
 agent group while there are at most :data:`MAX_AGENTS_COMPARED` (a sweep's dozens of trials would make
 hundreds of pairs). When an env has a measured random policy (the ``random`` baseline) and at least one
 other baseline, every group's final returns are also normalized there: 0 is the random policy's mean final
-return, 1 the best baseline's. Across envs: for each method (an agent's algorithm, ``best baseline``,
-``random``) present on every normalized env with one group each, the aggregates of the normalized scores
-(IQM, median, mean, optimality gap under 1) and the performance profile, over the runs of all envs.
+return, 1 the best baseline's. Across envs: for each method (an agent's algorithm, MaskablePPO counted as
+PPO; ``best baseline``; ``random``) present on every normalized env with one group each, the aggregates of
+the normalized scores (IQM, median, mean, optimality gap under 1) and the performance profile, over the runs
+of all envs.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from rl.stats import (
 RANDOM = "baseline:random"
 BEST_BASELINE = "best baseline"
 PROFILE_POINTS = 101
+# An algorithm and its action-masking variant are one method across envs: the suite's masked envs need MaskablePPO.
+ALGORITHM_FAMILIES: dict[str, str] = {"maskable_ppo": "ppo"}
 MAX_AGENTS_COMPARED = 6  # agent-vs-agent probabilities of improvement up to 15 pairs per env
 
 
@@ -121,12 +124,15 @@ class CrossEnv:
     notes: list[str]
 
 
-def _method(comparison: EnvComparison, group: Group) -> str:
+def _method(comparison: EnvComparison, group: Group) -> str | None:
+    """The group's method across envs; None for a baseline that is neither random nor the env's best."""
     if group.label == comparison.best_baseline:
         return BEST_BASELINE
     if group.algo == RANDOM:
         return "random"
-    return group.algo
+    if group.is_baseline:
+        return None
+    return ALGORITHM_FAMILIES.get(group.algo, group.algo)
 
 
 def cross_env(comparisons: list[EnvComparison], *, reps: int = DEFAULT_REPS, seed: int = 0) -> CrossEnv | None:
@@ -144,7 +150,9 @@ def cross_env(comparisons: list[EnvComparison], *, reps: int = DEFAULT_REPS, see
     for comparison in normalized:
         counted: dict[str, list[str]] = defaultdict(list)
         for group in comparison.groups:
-            counted[_method(comparison, group)].append(group.label)
+            method = _method(comparison, group)
+            if method is not None:
+                counted[method].append(group.label)
         for method, labels in counted.items():
             if len(labels) == 1:
                 placed[method][comparison.label] = labels[0]

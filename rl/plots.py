@@ -59,7 +59,9 @@ def common_grid(curves: Sequence[pd.DataFrame]) -> tuple[np.ndarray, np.ndarray]
         raise ValueError(f"the runs share no timesteps: one starts at {start:,.0f}, another ends at {end:,.0f}")
     steps = np.unique(np.concatenate([c["timesteps"].to_numpy(float) for c in ordered]))
     grid = steps[(steps >= start) & (steps <= end)]
-    matrix = np.vstack([np.interp(grid, c["timesteps"].to_numpy(float), c["mean_reward"].to_numpy(float)) for c in ordered])
+    matrix = np.vstack(
+        [np.interp(grid, c["timesteps"].to_numpy(float), c["mean_reward"].to_numpy(float)) for c in ordered]
+    )
     return grid, matrix
 
 
@@ -116,9 +118,11 @@ def learning_curves_figure(panels: Sequence[Panel], ylabel: str = "evaluation re
             axes.axhline(level.estimate, linestyle="--", linewidth=1.2, color=color, label=level.label)
             axes.axhspan(level.low, level.high, color=color, alpha=0.1)
         _finish(axes, panel.title, "timesteps", ylabel)
-    for axes in list(grid.flat)[len(panels):]:
+    for axes in list(grid.flat)[len(panels) :]:
         axes.set_visible(False)
-    figure.suptitle("shaded: 95% stratified-bootstrap CI over runs (rliable); dashed: baselines' final IQM", fontsize="small")
+    figure.suptitle(
+        "shaded: 95% stratified-bootstrap CI over runs (rliable); dashed: baselines' final IQM", fontsize="small"
+    )
     return figure
 
 
@@ -160,7 +164,10 @@ def performance_profile_figure(
 
     figure, axes = plt.subplots(figsize=(7, 4.5))
     plot_utils.plot_performance_profiles(
-        dict(profiles), np.asarray(thresholds), performance_profile_cis=dict(bands), ax=axes,
+        dict(profiles),
+        np.asarray(thresholds),
+        performance_profile_cis=dict(bands),
+        ax=axes,
         xlabel=r"normalized score $\tau$ (0: random policy, 1: best baseline)",
     )
     axes.legend(loc="best", fontsize="small")
@@ -177,7 +184,9 @@ def _finish(axes: plt.Axes, title: str, xlabel: str, ylabel: str | None, legend:
         axes.legend(loc="best", fontsize="small")
 
 
-def save_figure(figure: Figure, stem: str | Path, formats: Sequence[str] = ("png",), dpi: int = DEFAULT_DPI) -> list[Path]:
+def save_figure(
+    figure: Figure, stem: str | Path, formats: Sequence[str] = ("png",), dpi: int = DEFAULT_DPI
+) -> list[Path]:
     """Write ``figure`` as ``stem.<format>`` for each format (parent directories are created), then close it."""
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:

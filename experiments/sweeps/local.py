@@ -81,7 +81,7 @@ def run_local_sweep(
     check_space(raw, space, name)
     directory = output_dir / name
     directory.mkdir(parents=True, exist_ok=True)
-    objective_name, maximize = space.objective.metric, space.objective.direction == "maximize"
+    objective_name = space.objective.metric
     pruner = optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1) if space.pruning else optuna.pruners.NopPruner()
     if quiet:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -137,9 +137,17 @@ def run_local_sweep(
             study.optimize(
                 objective, n_trials=remaining, n_jobs=space.parallel, catch=(RuntimeError,), callbacks=[progress.refresh]
             )
+    return _write_result(study, space, directory, name)
+
+
+def _write_result(study: Any, space: SearchSpace, directory: Path, name: str) -> SweepResult:
+    """The best trial, sweep.json and Optuna's figures of a finished sweep."""
+    import optuna
+
     finished = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     if not finished:
         raise UserError(f"sweep {name}: no trial completed; see the job logs under {directory}")
+    maximize = space.objective.direction == "maximize"
     best = max(finished, key=lambda t: t.value) if maximize else min(finished, key=lambda t: t.value)
     best_params = suggest(optuna.trial.FixedTrial(best.params), space)
     trials = [
@@ -154,13 +162,16 @@ def run_local_sweep(
         for t in study.trials
     ]
     plots, not_drawn = write_study_plots(study, directory)
-    result = SweepResult(directory, best_params, float(best.value), trials, plots, not_drawn)
-    (directory / SWEEP_FILE).write_text(
-        json.dumps(
-            {"name": name, "objective": space.objective.model_dump(), "best_params": best_params,
-             "best_value": result.best_value, "best_trial": best.number, "trials": trials,
-             "study": str(directory / STUDY_FILE), "plots": [p.name for p in plots], "plots_not_drawn": not_drawn},
-            indent=2,
-        )
-    )
-    return result
+    summary = {
+        "name": name,
+        "objective": space.objective.model_dump(),
+        "best_params": best_params,
+        "best_value": float(best.value),
+        "best_trial": best.number,
+        "trials": trials,
+        "study": str(directory / STUDY_FILE),
+        "plots": [p.name for p in plots],
+        "plots_not_drawn": not_drawn,
+    }
+    (directory / SWEEP_FILE).write_text(json.dumps(summary, indent=2))
+    return SweepResult(directory, best_params, float(best.value), trials, plots, not_drawn)
