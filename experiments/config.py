@@ -1,9 +1,11 @@
-"""The job config: one YAML file describes one job, validated here before anything heavy starts.
+"""The job config: one YAML file describes one job, loaded and validated here before anything heavy starts.
 
-A job is ``kind: rl`` (the default) or ``kind: features``. Its fields are those of ``rl.config.RLConfig``
-or ``features.config.FeaturesConfig``, plus the job envelope that says where it runs:
-``inputs`` (channel -> local path, ``s3://`` URI or ``builtin:<dataset>``), ``sagemaker`` and
-``search_space``. Every mistake is reported as ``field.path: message (got value)`` in a
+A job is an envelope composed with a domain config. The envelope says what kind of job it is and where
+it runs: ``kind`` (``rl``, the default, or ``features``), ``inputs`` (channel -> local path, ``s3://``
+URI or ``builtin:<dataset>``), ``sagemaker`` and ``search_space``. Every other top-level field belongs
+to the domain config, ``rl.config.RLConfig`` or ``features.config.FeaturesConfig``, which knows nothing
+of envelopes. The YAML stays flat (as RL Zoo's files are); :func:`validate` splits it, validates both
+parts once, and every mistake is reported as ``field.path: message (got value)`` in a
 :class:`ConfigError`, which the CLI prints without a traceback and exits 2.
 """
 
@@ -14,18 +16,19 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from experiments.aws.config import SageMakerConfig
 from experiments.code import CodeConfig, activate_code_section, resolve_code_section
 from experiments.errors import UserError
 from experiments.sweeps.space import SearchSpace
 from features.config import FeaturesConfig
-from rl.config import ENVELOPE_KEYS, RLConfig
+from rl.config import RLConfig
 
 CONFIG_DIR = Path(__file__).parent / "configs"
-# Sections about launching a job; they are not part of what the job does, so not hyperparameters.
-LAUNCH_KEYS: frozenset[str] = frozenset({"inputs", "code", "sagemaker", "search_space"})
+KIND_KEY = "kind"
+# The domain config's fields that name and seed a job; a sweep may not tune them.
+_IDENTITY_KEYS = ("name",)
 
 
 class ConfigError(UserError, ValueError):
@@ -37,35 +40,62 @@ class ConfigError(UserError, ValueError):
         super().__init__(f"{source} is not a valid job config:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
-class _Envelope(BaseModel):
+class Envelope(BaseModel):
+    """Where a job runs and how it is launched: the sections that are not hyperparameters of the job."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
     inputs: dict[str, str] = Field(default_factory=dict, description="channel -> local path, s3:// URI or builtin:<name>")
     code: CodeConfig | None = None
     sagemaker: SageMakerConfig | None = None
     search_space: SearchSpace | None = None
 
+    @field_validator("search_space")
+    @classmethod
+    def _tunes_the_domain_config(cls, space: SearchSpace | None) -> SearchSpace | None:
+        for key in space.parameters if space else ():
+            if key.split(".")[0] in ENVELOPE_KEYS | set(_IDENTITY_KEYS):
+                raise ValueError(f"{key!r} is not a tunable config key (expected e.g. algo.hyperparameters.learning_rate)")
+        return space
 
-class RLJob(RLConfig, _Envelope):
-    """An RL job: ``RLConfig`` plus the envelope."""
+
+# The top-level keys of a config file that are the envelope's; all others are the domain config's.
+LAUNCH_KEYS: frozenset[str] = frozenset(Envelope.model_fields)
+ENVELOPE_KEYS: frozenset[str] = LAUNCH_KEYS | {KIND_KEY}
+
+
+class RLJob(Envelope):
+    """An RL job: the envelope and an ``RLConfig``."""
 
     kind: Literal["rl"] = "rl"
+    config: RLConfig
 
-    def job_config(self) -> RLConfig:
-        """The part the job itself runs (what rl.job.run receives)."""
-        return RLConfig.model_validate(self.model_dump(exclude=set(ENVELOPE_KEYS)))
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def seed(self) -> int:
+        return self.config.seed
 
 
-class FeaturesJob(FeaturesConfig, _Envelope):
-    """A feature-engineering job: ``FeaturesConfig`` plus the envelope."""
+class FeaturesJob(Envelope):
+    """A feature-engineering job: the envelope and a ``FeaturesConfig``."""
 
     kind: Literal["features"]
+    config: FeaturesConfig
 
-    def job_config(self) -> FeaturesConfig:
-        """The part the job itself runs (what features.job.run receives)."""
-        return FeaturesConfig.model_validate(self.model_dump(exclude=set(ENVELOPE_KEYS)))
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def seed(self) -> int:
+        return self.config.seed
 
 
-JobConfig = Annotated[RLJob | FeaturesJob, Field(discriminator="kind")]
-_ADAPTER: TypeAdapter[RLJob | FeaturesJob] = TypeAdapter(JobConfig)
+Job = RLJob | FeaturesJob
+_ADAPTER: TypeAdapter[Job] = TypeAdapter(Annotated[Job, Field(discriminator=KIND_KEY)])
 
 
 def resolve_config_path(config: str | Path) -> Path:
@@ -121,17 +151,27 @@ def _deep_copy(value: Any) -> Any:
     return value
 
 
-def validate(raw: Mapping[str, Any], source: str = "config") -> RLJob | FeaturesJob:
-    """Validate a config mapping into a job, or raise :class:`ConfigError` listing every problem."""
-    data = dict(raw)
-    data.setdefault("kind", "rl")
-    if data["kind"] not in ("rl", "features"):
-        raise ConfigError(source, [f"kind: {data['kind']!r} is not allowed; expected 'rl' or 'features'"])
-    activate_code_section(data)  # the user's env, wrappers and baselines import from code.source_dir
+def validate(raw: Mapping[str, Any], source: str = "config") -> Job:
+    """Validate a flat config mapping into a job (envelope + domain config), or raise :class:`ConfigError`.
+
+    This is the only place a job config is validated; what comes out is typed and is not validated again.
+    """
+    kind = raw.get(KIND_KEY, "rl")
+    if kind not in ("rl", "features"):
+        raise ConfigError(source, [f"kind: {kind!r} is not allowed; expected 'rl' or 'features'"])
+    activate_code_section(dict(raw))  # the user's env, wrappers and baselines import from code.source_dir
+    envelope = {key: value for key, value in raw.items() if key in LAUNCH_KEYS}
+    domain = {key: value for key, value in raw.items() if key not in ENVELOPE_KEYS}
     try:
-        return _ADAPTER.validate_python(data)
+        return _ADAPTER.validate_python({**envelope, KIND_KEY: kind, "config": domain})
     except ValidationError as error:
         raise ConfigError(source, [_describe(e) for e in error.errors()]) from None
+
+
+def to_mapping(job: Job, *, exclude: Iterable[str] = ()) -> dict[str, Any]:
+    """The job as the flat mapping a config file holds (JSON values; unset optional sections left out)."""
+    envelope = job.model_dump(mode="json", exclude={"config", *exclude}, exclude_none=True)
+    return {KIND_KEY: job.kind, **job.config.model_dump(mode="json"), **envelope}
 
 
 def load_raw_config(
@@ -156,7 +196,7 @@ def load_raw_config(
 
 def load_job_config(
     config: str | Path | Mapping[str, Any], overrides: Iterable[str] = (), *, seed: int | None = None
-) -> RLJob | FeaturesJob:
+) -> Job:
     """Load, override and validate a job config (a YAML path, a shipped config name or a mapping)."""
     raw, source = load_raw_config(config, overrides, seed=seed)
     return validate(raw, source)
@@ -168,14 +208,26 @@ def _relative_to(base: Path, location: Any) -> Any:
     return str((base / location).resolve())
 
 
-def hyperparameter_view(job: RLJob | FeaturesJob) -> dict[str, Any]:
-    """The job as the entry point receives it: everything but the launch sections."""
-    return job.model_dump(mode="json", exclude=set(LAUNCH_KEYS))
+def hyperparameter_view(job: Job) -> dict[str, Any]:
+    """The job as the entry point receives it: its kind and its domain config, without the launch sections."""
+    return {KIND_KEY: job.kind, **job.config.model_dump(mode="json")}
+
+
+def bundle_view(job: Job) -> dict[str, Any]:
+    """The resolved job as the SageMaker source bundle shows it: without the sections only the launcher reads."""
+    return to_mapping(job, exclude={"search_space", "sagemaker", "code"})
+
+
+def without_sweep_sections(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """What each trial of a local sweep runs: the config without its search space and SageMaker sections."""
+    return {key: value for key, value in raw.items() if key not in ("search_space", "sagemaker")}
 
 
 def _describe(error: Mapping[str, Any]) -> str:
     loc = [str(part) for part in error["loc"]]
     if loc and loc[0] in ("rl", "features"):  # the discriminated-union tag, not a field
+        loc = loc[1:]
+    if loc and loc[0] == "config":  # the domain config's fields sit at the top level of the file
         loc = loc[1:]
     where = ".".join(loc) or "(top level)"
     message = str(error["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")

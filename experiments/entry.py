@@ -1,7 +1,7 @@
 """The job entry point: reads the SageMaker container contract and runs the job it describes.
 
 Runs as ``python -m experiments.entry`` both under the local runner and inside a SageMaker training
-container. It reads nothing but the contract (hyperparameters.json, the SM_* layout, the input
+container. It reads nothing but the contract (the hyperparameters file, the SM_* layout, the input
 channels), so the two places give the same results.
 
 Exit codes: 0 done (or stopped by SIGINT/SIGTERM after saving a checkpoint), 1 the job failed, 2 the
@@ -17,14 +17,9 @@ import os
 import sys
 import traceback
 
+from contract import ContainerPaths, decode_hyperparameters, read_channels, read_hyperparameters
 from experiments import failure
 from experiments.config import ConfigError, FeaturesJob, validate
-from experiments.contract import (
-    ContainerPaths,
-    decode_hyperparameters,
-    read_channels,
-    read_hyperparameters,
-)
 from rl.signals import GUARD, Interrupted
 
 
@@ -62,7 +57,7 @@ def _run(paths: ContainerPaths) -> int:
 
             with GUARD.interruptible():  # a features job has no checkpoint to stop at: it stops at once
                 run_features(
-                    job.job_config(),
+                    job.config,
                     channels=read_channels(paths),
                     model_dir=paths.model_dir,
                     output_data_dir=paths.output_data_dir,
@@ -72,14 +67,14 @@ def _run(paths: ContainerPaths) -> int:
             from rl.job import run as run_rl
 
             result = run_rl(
-                job.job_config(),
+                job.config,
                 model_dir=paths.model_dir,
                 output_data_dir=paths.output_data_dir,
                 checkpoint_dir=paths.checkpoint_dir,
                 log=_log,
             )
             if result.interrupted:
-                _log(f"stopped at {result.timesteps} of {job.total_timesteps} timesteps; rerun the job to resume")
+                _log(f"stopped at {result.timesteps} of {job.config.total_timesteps} timesteps; rerun the job to resume")
     except Interrupted as error:
         failure.record(paths, f"{error} before the features job finished; run it again to start over")
         return 1

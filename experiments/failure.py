@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 
-from experiments.contract import MAX_FAILURE_REASON, ContainerPaths, write_failure
+from contract.layout import MAX_FAILURE_REASON, ContainerPaths, write_failure
 
 _RESERVE_NAME = ".failure-reserved"
 _RESERVE_BYTES = 4096  # one page or block: more than MAX_FAILURE_REASON of UTF-8 plus a newline

@@ -2,14 +2,13 @@
 
 ``prepare_job`` lays out ``<output-dir>/<job-name>/`` like ``/opt/ml`` and fills the input channels;
 ``execute_job`` runs ``python -m experiments.entry`` with the ``SM_*`` variables SageMaker sets,
-tees its output into ``job.log`` and, afterwards, packs ``model.tar.gz`` and ``output.tar.gz`` as
+tees its output into the job's log file and, afterwards, packs the model and output archives as
 SageMaker uploads them. A SIGTERM or Ctrl-C to the runner is passed on to the job, which then saves
 a checkpoint and stops; ``--resume`` runs the same job directory again.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import secrets
@@ -22,26 +21,25 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from experiments.code import job_process_environment, write_code_record
-from experiments.config import FeaturesJob, RLJob, hyperparameter_view
-from experiments.contract import (
+from contract import (
     ENTRY_MODULE,
     ContainerPaths,
     container_environment,
     encode_hyperparameters,
+    pack_directory,
     parse_metrics,
     read_failure,
     read_hyperparameters,
     write_input_config,
 )
+from contract.evaluation import EvaluationRecord, read_evaluation
+from experiments.code import job_process_environment, write_code_record
+from experiments.config import Job, hyperparameter_view
 from experiments.errors import UserError
 from experiments.joblog import JobLog
 from experiments.lock import holding
-from rl.archives import pack_directory
 
-Job = RLJob | FeaturesJob
 MAX_JOB_NAME = 63  # SageMaker's limit on training job names
 
 
@@ -52,7 +50,6 @@ class JobOutcome:
     name: str
     paths: ContainerPaths
     exit_code: int
-    kind: str = "rl"
     metrics: dict[str, float] = field(default_factory=dict)
     wall_seconds: float = 0.0
     log_error: str | None = None  # why job.log stopped short, when it did
@@ -62,9 +59,8 @@ class JobOutcome:
         return read_failure(self.paths)
 
     @property
-    def evaluation(self) -> dict[str, Any] | None:
-        path = self.paths.output_data_dir / "evaluation.json"
-        return json.loads(path.read_text()) if path.is_file() else None
+    def evaluation(self) -> EvaluationRecord | None:
+        return read_evaluation(self.paths.output_data_dir)
 
     @property
     def succeeded(self) -> bool:
@@ -73,7 +69,7 @@ class JobOutcome:
     @property
     def interrupted(self) -> bool:
         """Stopped by SIGTERM after saving a checkpoint: ended cleanly, without a final evaluation."""
-        return self.succeeded and self.kind == "rl" and self.evaluation is None
+        return self.succeeded and self.evaluation is None
 
 
 def job_name(job: Job) -> str:
@@ -160,7 +156,7 @@ def check_resumable(job: Job, paths: ContainerPaths) -> None:
     different = sorted(k for k in set(stored) | set(wanted) if stored.get(k) != wanted.get(k))
     if different:
         raise UserError(
-            f"cannot resume {paths.root}: the config differs from the job's hyperparameters.json in {', '.join(different[:5])}"
+            f"cannot resume {paths.root}: the config differs from the job's {paths.hyperparameters_file.name} in {', '.join(different[:5])}"
         )
 
 
@@ -190,26 +186,36 @@ CHILDREN = _Children()
 
 
 def execute_job(
+    job: Job,
     paths: ContainerPaths,
     *,
-    on_line: Callable[[str], None] = lambda line: None,
+    on_line: Callable[[str, dict[str, float]], None] = lambda line, metrics: None,
     num_cpus: int | None = None,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> JobOutcome:
-    """Run the entry point on a prepared job directory; returns when the job process has exited.
+    """Run the entry point on ``job``'s prepared (or resumable) job directory; returns when the job process has exited.
 
+    ``on_line`` receives every line the job prints with the metrics parsed from it (parsed once, here).
     ``should_stop`` is asked after every line the job prints; once it says yes the job gets SIGTERM,
     exactly as SageMaker stops a job (it checkpoints and exits cleanly).
     """
+    # the SM_* variables from the job itself: what prepare_job wrote into input/config, not read back
+    container = container_environment(
+        paths,
+        hyperparameters=encode_hyperparameters(hyperparameter_view(job)),
+        channels=list(job.inputs),
+        job_name=paths.root.name,
+        num_cpus=num_cpus or os.cpu_count() or 1,
+    )
     with holding(paths.root) as lock:  # one runner per job directory, held by the job process too
-        return _execute(paths, lock.fd, on_line, num_cpus, should_stop, lock.record)
+        return _execute(paths, container, lock.fd, on_line, should_stop, lock.record)
 
 
 def _execute(
     paths: ContainerPaths,
+    container: dict[str, str],
     lock_fd: int,
-    on_line: Callable[[str], None],
-    num_cpus: int | None,
+    on_line: Callable[[str, dict[str, float]], None],
     should_stop: Callable[[], bool],
     record_pid: Callable[..., None],
 ) -> JobOutcome:
@@ -217,7 +223,7 @@ def _execute(
     paths.failure_file.unlink(missing_ok=True)  # a rerun starts without the previous attempt's failure
     environment = {
         **os.environ,
-        **container_environment(paths, job_name=paths.root.name, num_cpus=num_cpus or os.cpu_count() or 1),
+        **container,
         "PYTHONUNBUFFERED": "1",
         **job_process_environment(paths.root),  # the user's code.source_dir first on the job's Python path
     }
@@ -240,8 +246,9 @@ def _execute(
             for raw in process.stdout:
                 line = raw.rstrip("\n")
                 log.write(raw)
-                metrics.update(parse_metrics(line))
-                on_line(line)
+                found = parse_metrics(line)
+                metrics.update(found)
+                on_line(line, found)
                 if process.poll() is None and should_stop():
                     process.send_signal(signal.SIGTERM)
                     should_stop = lambda: False  # noqa: E731  (one signal is enough)
@@ -249,8 +256,7 @@ def _execute(
         finally:
             CHILDREN.discard(process)
     pack_outputs(paths)
-    kind = read_hyperparameters(paths).get("kind", "rl")
-    return JobOutcome(paths.root.name, paths, exit_code, kind, metrics, time.perf_counter() - started, log.error)
+    return JobOutcome(paths.root.name, paths, exit_code, metrics, time.perf_counter() - started, log.error)
 
 
 def pack_outputs(paths: ContainerPaths) -> None:

@@ -8,10 +8,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
-from rich.text import Text
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-from experiments.contract import parse_metrics
+from rich.text import Text
 
 console = Console(stderr=True)  # progress and logs
 # results, for scripts to read: when piped, wide enough that tables and paths are not folded
@@ -41,12 +39,11 @@ class JobProgress:
         with self._progress:
             yield self
 
-    def track(self, name: str, total: int | None) -> Callable[[str], None]:
-        """A line handler for job ``name`` that updates its bar."""
+    def track(self, name: str, total: int | None) -> Callable[[str, dict[str, float]], None]:
+        """A handler of job ``name``'s lines (and the metrics the runner parsed from them) that updates its bar."""
         task = self._progress.add_task(name, total=total, status="")
 
-        def on_line(line: str) -> None:
-            metrics = parse_metrics(line)
+        def on_line(line: str, metrics: dict[str, float]) -> None:
             with self._lock:
                 if "timesteps" in metrics:
                     self._progress.update(task, completed=metrics["timesteps"])

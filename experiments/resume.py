@@ -7,7 +7,7 @@ packed by an earlier, interrupted run (or packing was itself interrupted) and ar
 
 from __future__ import annotations
 
-from experiments.contract import ContainerPaths
+from contract import ContainerPaths
 
 EVALUATION_FILE = "evaluation.json"
 

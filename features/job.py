@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
+from contract import format_metrics
+from contract.evaluation import EvaluationRecord, write_evaluation
 from features.autofeatures import AutoFeatures
 from features.config import FeaturesConfig
 from features.progress import LogLines
@@ -19,10 +21,6 @@ from features.validation import check_tables, read_tables
 MODEL_SUBDIR = "autofeatures"
 
 
-def _metric_line(**values: float | int) -> str:
-    return " ".join(f"{name}={value:.6g};" if isinstance(value, float) else f"{name}={value};" for name, value in values.items())
-
-
 def run(
     config: FeaturesConfig,
     *,
@@ -30,8 +28,9 @@ def run(
     model_dir: Path,
     output_data_dir: Path,
     log: Callable[[str], None] = print,
-) -> dict[str, Any]:
+) -> EvaluationRecord:
     """Fit AutoFeatures on the job's tables; the transformer goes to ``model_dir``, matrix and report to ``output_data_dir``."""
+    started = time.perf_counter()
     frames = read_tables(config, channels)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", TableWarning)
@@ -51,13 +50,22 @@ def run(
         transformer.fit(X, y, tables=related, progress=LogLines(log))
     log(f"problem type: {transformer.problem_type_} ({transformer.problem_type_reason_}); metric {transformer.metric_}")
     metrics = _metrics(transformer)
-    log(_metric_line(**metrics))
+    log(format_metrics(**metrics))
     transformer.save(model_dir / MODEL_SUBDIR)
     (model_dir / "config.json").write_text(json.dumps(config.model_dump(mode="json"), indent=2))
     _write_outputs(transformer, config, rows, related, output_data_dir, model_dir, log)
-    summary = {"config_name": config.name, "problem_type": transformer.problem_type_, "metric": transformer.metric_, **metrics}
-    (output_data_dir / "evaluation.json").write_text(json.dumps(summary, indent=2))
-    return summary
+    record = EvaluationRecord(
+        kind="features",
+        config_name=config.name,
+        seed=config.seed,
+        timesteps=0,
+        wall_seconds=round(time.perf_counter() - started, 3),
+        metrics={name: float(value) for name, value in metrics.items()},
+        problem_type=transformer.problem_type_,
+        metric=transformer.metric_,
+    )
+    write_evaluation(output_data_dir, record)
+    return record
 
 
 def _metrics(transformer: AutoFeatures) -> dict[str, float | int]:

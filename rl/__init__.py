@@ -2,9 +2,10 @@
 
 Notebook use::
 
+    from experiments.config import load_job_config
     from rl import train, evaluate
 
-    result = train("experiments/configs/cartpole_ppo.yaml", seed=1)
+    result = train(load_job_config("cartpole_ppo").config, seed=1)
     result.evaluation.mean_reward
     evaluate(result.model_dir, episodes=50)
 """

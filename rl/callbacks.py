@@ -9,8 +9,8 @@ import numpy as np
 from sb3_contrib.common.maskable.callbacks import MaskableEvalCallback
 from stable_baselines3.common.callbacks import BaseCallback, EvalCallback
 
+from contract import format_metrics
 from rl.curve import LearningCurve
-from rl.metrics import format_metrics
 from rl.signals import GUARD, SignalGuard
 
 

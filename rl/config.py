@@ -17,7 +17,6 @@ import importlib.util
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -26,10 +25,15 @@ from rl.algorithm_specs import ALGORITHM_SPECS, ALGORITHMS, algorithm_spec, spac
 from rl.dotted import class_specs, resolve_baseline, resolve_callback, resolve_wrapper
 from rl.env_spec import EnvFacts, EnvProblem, check_env_id, inspect_env, load_entry_point
 from rl.schedules import check_schedule, is_schedule
-from rl.user_code import activate
 
-# Keys the job runner owns (where a job runs, not what it does); ignored when an RL config is loaded alone.
-ENVELOPE_KEYS: frozenset[str] = frozenset({"kind", "inputs", "code", "sagemaker", "search_space"})
+# Only wrappers from these modules may be named in a config: a dotted path is imported, never evaluated.
+TRUSTED_WRAPPER_MODULES: tuple[str, ...] = (
+    "gymnasium.wrappers",
+    "stable_baselines3.common.atari_wrappers",
+    "stable_baselines3.common.monitor",
+    "sb3_contrib.common.wrappers",
+    "envs",
+)
 
 ACTIVATION_FUNCTIONS: dict[str, str] = {
     "tanh": "Tanh",
@@ -48,7 +52,7 @@ _RESERVED_HYPERPARAMETERS: dict[str, str] = {
     "seed": "seed",
     "device": "device",
     "verbose": "(the job controls logging)",
-    "tensorboard_log": "(the job writes TensorBoard events to output/data/tensorboard)",
+    "tensorboard_log": "(the job writes TensorBoard events into its output data directory)",
     "n_envs": "env.n_envs",
     "n_timesteps": "total_timesteps",
     "normalize": "env.normalize",
@@ -257,7 +261,7 @@ class AlgoConfig(StrictModel):
 
 
 class EvaluationConfig(StrictModel):
-    """Periodic evaluation during training and the final evaluation written to evaluation.json."""
+    """Periodic evaluation during training and the final evaluation of the job's evaluation record."""
 
     episodes: int = Field(20, ge=1, description="episodes per evaluation")
     frequency: int = Field(10_000, ge=0, description="timesteps between evaluations during training; 0 = final only")
@@ -349,17 +353,3 @@ class RLConfig(StrictModel):
     def eval_seed(self) -> int:
         """The seed of the evaluation env (distinct from the training envs' seeds)."""
         return self.evaluation.seed if self.evaluation.seed is not None else self.seed + 1_000_000
-
-    @classmethod
-    def from_yaml(cls, path: str | Path) -> RLConfig:
-        """Load and validate an RL config from YAML (job-envelope keys such as ``sagemaker`` are ignored)."""
-        with open(path, encoding="utf-8") as stream:
-            raw = yaml.safe_load(stream)
-        if not isinstance(raw, dict):
-            raise ValueError(f"{path}: expected a YAML mapping at the top level, got {type(raw).__name__}")
-        code = raw.get("code")
-        if isinstance(code, dict):  # the user's modules must import before their env is checked
-            activate(Path(path).parent / str(code.get("source_dir", ".")))
-        if raw.get("kind", "rl") != "rl":
-            raise ValueError(f"{path}: kind is {raw['kind']!r}, expected 'rl'")
-        return cls.model_validate({k: v for k, v in raw.items() if k not in ENVELOPE_KEYS})

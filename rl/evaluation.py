@@ -1,7 +1,7 @@
 """Evaluate a trained model (or any policy with SB3's ``predict``) on fresh, seeded episodes.
 
 The job's final evaluation and ``sagelab evaluate`` both go through :func:`evaluate_policy_on`
-with the same evaluation seed, so re-evaluating a saved model reproduces the job's evaluation.json.
+with the same evaluation seed, so re-evaluating a saved model reproduces the job's evaluation record.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.evaluation import evaluate_policy
 from stable_baselines3.common.vec_env import VecEnv
 
-from rl.archives import extract_safely
+from contract import MODEL_ARCHIVE, ContainerPaths, extract_safely
+from contract.evaluation import EvaluationRecord
 from rl.arrays import Arrays, statistics_arrays
 from rl.config import EnvConfig, RLConfig
 from rl.env_factory import make_evaluation_env
@@ -47,6 +48,37 @@ class Evaluation:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def to_record(
+        self,
+        config: RLConfig,
+        *,
+        timesteps: int,
+        wall_seconds: float = 0.0,
+        algo: str | None = None,
+        seed: int | None = None,
+        experiment: Mapping[str, Any] | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> EvaluationRecord:
+        """The evaluation record of ``config``'s policy (``algo`` names another policy, e.g. ``baseline:greedy``).
+
+        ``seed`` defaults to the config's, ``experiment`` (the config the run belongs to, which
+        ``sagelab report`` groups by) to ``config`` itself; ``extra`` holds the model-selection fields
+        (``shipped``, ``final_policy``, ``best_checkpoint``).
+        """
+        return EvaluationRecord(
+            kind="rl",
+            config_name=config.name,
+            env_id=config.env.name,
+            algo=algo or config.algo.name,
+            seed=config.seed if seed is None else seed,
+            timesteps=timesteps,
+            wall_seconds=round(wall_seconds, 3),
+            metrics={"final_mean_reward": self.mean_reward, "final_std_reward": self.std_reward},
+            **self.to_dict(),
+            **(extra or {}),
+            config=dict(experiment) if experiment is not None else config.model_dump(mode="json"),
+        )
 
 
 def evaluate_policy_on(
@@ -164,12 +196,13 @@ def _locate(source: Path) -> tuple[Path | None, Path | None]:
     """(archive, directory): the model.tar.gz or the model directory that ``source`` is or holds."""
     if source.is_file():
         return source, None
-    candidates = [source, source / "model"]
+    job = ContainerPaths(source)
+    candidates = [source, job.model_dir]
     for candidate in candidates:
         if is_saved_model(candidate):
             return None, candidate
-    if (source / "output" / "model.tar.gz").is_file():
-        return source / "output" / "model.tar.gz", None
+    if job.model_archive.is_file():
+        return job.model_archive, None
     for candidate in candidates:
         if (candidate / "config.json").is_file() or (candidate / "model.zip").is_file():
             return None, candidate  # a partial or SB3-only directory: load_saved_model says what is missing
@@ -177,14 +210,14 @@ def _locate(source: Path) -> tuple[Path | None, Path | None]:
 
 
 def load_trained(source: str | Path, *, device: str = "auto") -> TrainedModel:
-    """Load a model from a model directory, a checkpoint directory, a job directory or a ``model.tar.gz``.
+    """Load a model from a model directory, a checkpoint directory, a job directory or a model archive.
 
     Nothing is unpickled (see :mod:`rl.saved_model`); an archive is unpacked into a temporary directory
     that is removed before this returns.
     """
     source = Path(source)
     if not source.exists():
-        raise FileNotFoundError(f"{source} does not exist; expected a job directory, model or checkpoint directory, or model.tar.gz")
+        raise FileNotFoundError(f"{source} does not exist; expected a job directory, model or checkpoint directory, or {MODEL_ARCHIVE}")
     archive, directory = _locate(source)
     with inside_scratch_unless_set():  # the env built for the model's spaces writes no wrapper files here
         if archive is not None:

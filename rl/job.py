@@ -2,12 +2,12 @@
 
 The job knows three directories and nothing about where it runs:
 
-- ``model_dir``: the trained model with what is needed to reload it (SageMaker uploads it as model.tar.gz);
-- ``output_data_dir``: evaluation.json, learning_curve.csv/.png, TensorBoard events (output.tar.gz);
+- ``model_dir``: the trained model with what is needed to reload it (SageMaker uploads it as the model archive);
+- ``output_data_dir``: the evaluation record, the learning curve, TensorBoard events (the output archive);
 - ``checkpoint_dir``: checkpoints; when one is there the job continues from it (SageMaker syncs this
   directory to S3, so a spot-interrupted job restarts from its last checkpoint).
 
-Progress goes out as metric log lines through ``log`` (see :mod:`rl.metrics`).
+Progress goes out as metric log lines through ``log`` (see :mod:`contract.metrics`).
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ import torch
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import CallbackList
 
+from contract import EVALUATION_FILE, LEARNING_CURVE_FILE, LEARNING_CURVE_PLOT, format_metrics
+from contract.evaluation import write_evaluation
 from rl.algorithms import build_algorithm, gamma_of
 from rl.best import SaveBestModel, restore_best_score, ship_best
 from rl.callbacks import (
@@ -40,7 +42,6 @@ from rl.config import RLConfig
 from rl.curve import LearningCurve
 from rl.env_factory import make_evaluation_env, make_training_env
 from rl.evaluation import Evaluation, TrainedModel, evaluate
-from rl.metrics import format_metrics
 from rl.plots import plot_learning_curve
 from rl.saved_model import (
     is_saved_model,
@@ -51,10 +52,6 @@ from rl.saved_model import (
 )
 from rl.signals import GUARD, Interrupted
 from rl.wrapper_paths import inside
-
-EVALUATION_FILE = "evaluation.json"
-CURVE_FILE = "learning_curve.csv"
-CURVE_PLOT_FILE = "learning_curve.png"
 
 
 @dataclass
@@ -138,7 +135,7 @@ def _train(
         log(f"cleaned {path.name}, left by an interrupted checkpoint write")
     resumed = latest_checkpoint(checkpoint_dir)
     previous_wall = float(resumed.state.get("wall_seconds", 0.0)) if resumed else 0.0
-    curve = LearningCurve(output_data_dir / CURVE_FILE, rows=[tuple(r) for r in resumed.state.get("curve", [])] if resumed else [])
+    curve = LearningCurve(output_data_dir / LEARNING_CURVE_FILE, rows=[tuple(r) for r in resumed.state.get("curve", [])] if resumed else [])
     curve.write()
 
     model = _build_or_resume(config, resumed, output_data_dir / "tensorboard", log)
@@ -258,20 +255,8 @@ def _write_outputs(
     output_data_dir: Path,
     extra: dict[str, Any],
 ) -> None:
-    record: dict[str, Any] = {
-        "config_name": config.name,
-        "env_id": config.env.name,
-        "algo": config.algo.name,
-        "seed": config.seed,
-        "timesteps": timesteps,
-        "wall_seconds": round(wall, 3),
-        **evaluation.to_dict(),  # the model in model/ (the best checkpoint with evaluation.keep_best)
-        **extra,
-        "config": config.model_dump(mode="json"),  # the experiment the run belongs to (sagelab report groups by it)
-    }
     if curve.rows:
-        plot_learning_curve(curve.path, output_data_dir / CURVE_PLOT_FILE, title=f"{config.name} (seed {config.seed})")
-    # last, and renamed into place: its presence marks the job finished (a resume then changes nothing)
-    staging = output_data_dir / f".{EVALUATION_FILE}.partial"
-    staging.write_text(json.dumps(record, indent=2))
-    staging.replace(output_data_dir / EVALUATION_FILE)
+        plot_learning_curve(curve.path, output_data_dir / LEARNING_CURVE_PLOT, title=f"{config.name} (seed {config.seed})")
+    # the model in model/ (the best checkpoint with evaluation.keep_best), and how it was chosen in ``extra``;
+    # last: the record's presence marks the job finished (a resume then changes nothing)
+    write_evaluation(output_data_dir, evaluation.to_record(config, timesteps=timesteps, wall_seconds=wall, extra=extra))

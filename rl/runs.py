@@ -25,16 +25,18 @@ from typing import IO, Any
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
+from contract import CHECKPOINT_DIR as CHECKPOINTS
+from contract import EVALUATION_FILE as EVALUATION
+from contract import FAILURE_FILE as FAILURE
+from contract import LEARNING_CURVE_FILE as CURVE
+from contract import MODEL_DIR, OUTPUT_DATA_DIR, OUTPUT_DIR, ContainerPaths
+from contract import OUTPUT_ARCHIVE as ARCHIVE
 from rl.curve import read_curve
 
-EVALUATION = "evaluation.json"
-CURVE = "learning_curve.csv"
-ARCHIVE = "output.tar.gz"
-FAILURE = "failure"
-MODEL_CONFIG = Path("model") / "config.json"
-HYPERPARAMETERS = Path("input") / "config" / "hyperparameters.json"
-CHECKPOINTS = "checkpoints"
-LOOKED_FOR = f"*/output/data/{EVALUATION}, */output/{ARCHIVE} or */output/{FAILURE}"
+MODEL_CONFIG = Path(MODEL_DIR) / "config.json"  # rl.algorithms.CONFIG_FILE, without importing SB3
+HYPERPARAMETERS = ContainerPaths(Path()).hyperparameters_file
+_ANY_JOB = ContainerPaths(Path("*"))
+LOOKED_FOR = f"{_ANY_JOB.evaluation_file}, {_ANY_JOB.output_archive} or {_ANY_JOB.failure_file}"
 
 
 class _Evaluation(BaseModel):
@@ -92,16 +94,16 @@ def job_directories(directory: Path) -> list[Path]:
     """Every job directory under ``directory`` (or ``directory`` itself), sorted."""
     found = {
         output.parent
-        for output in directory.rglob("output")
-        if (output / "data").is_dir() or (output / ARCHIVE).is_file() or (output / FAILURE).is_file()
+        for output in directory.rglob(OUTPUT_DIR)
+        if (output / OUTPUT_DATA_DIR).is_dir() or (output / ARCHIVE).is_file() or (output / FAILURE).is_file()
     }
-    if (directory / "output").is_dir() and any(
-        (directory / "output" / name).exists() for name in ("data", ARCHIVE, FAILURE)
+    if (directory / OUTPUT_DIR).is_dir() and any(
+        (directory / OUTPUT_DIR / name).exists() for name in (OUTPUT_DATA_DIR, ARCHIVE, FAILURE)
     ):
         found.add(directory)
     # a folder named "output" inside a job's own outputs (e.g. a TensorBoard subdirectory) is not a job
     return sorted(
-        job for job in found if not any(job.is_relative_to(other / "output") for other in found if other != job)
+        job for job in found if not any(job.is_relative_to(other / OUTPUT_DIR) for other in found if other != job)
     )
 
 
@@ -119,7 +121,7 @@ def _archive_member(archive: tarfile.TarFile, name: str) -> IO[bytes] | None:
 
 def _read_outputs(job: Path) -> tuple[Any, pd.DataFrame | None]:
     """(evaluation record or None, learning curve or None) from output/data or, failing that, output.tar.gz."""
-    data, archive_path = job / "output" / "data", job / "output" / ARCHIVE
+    data, archive_path = ContainerPaths(job).output_data_dir, ContainerPaths(job).output_archive
     if (data / EVALUATION).is_file() or not archive_path.is_file():
         evaluation = json.loads((data / EVALUATION).read_text()) if (data / EVALUATION).is_file() else None
         return evaluation, read_curve(data / CURVE) if (data / CURVE).is_file() else None
@@ -141,6 +143,8 @@ def _saved_config(job: Path) -> dict[str, Any] | None:
 
 
 def _record(job: Path, evaluation: Any, curve: pd.DataFrame | None) -> RunRecord:
+    if isinstance(evaluation, dict) and evaluation.get("kind", "rl") != "rl":
+        raise _Skip(f"not an RL job: its {EVALUATION} is of a {evaluation['kind']} job")
     if not isinstance(evaluation, dict) or ("mean_reward" not in evaluation and "algo" not in evaluation):
         raise _Skip(f"not an RL job: its {EVALUATION} has no mean_reward and no algo")
     try:
@@ -195,7 +199,7 @@ def _unfinished(job: Path, status: str, reason: str, curve: pd.DataFrame | None 
 
 
 def _read_job(job: Path) -> RunRecord | UnfinishedRun:
-    failure = job / "output" / FAILURE
+    failure = ContainerPaths(job).failure_file
     try:
         evaluation, curve = _read_outputs(job)
         if failure.is_file():

@@ -1,7 +1,7 @@
 """Training jobs on SageMaker: list them, and fetch one's artifacts into the local job layout.
 
-A fetched job looks like a local one (``model/``, ``output/data/``, ``output/*.tar.gz``,
-``input/config/hyperparameters.json``), so ``sagelab evaluate`` and ``sagelab report`` work on it
+A fetched job looks like a local one (the layout of :class:`contract.ContainerPaths`: model and
+output data directories, both archives, the hyperparameters file), so ``sagelab evaluate`` and ``sagelab report`` work on it
 unchanged. Archives are unpacked with the standard library's ``data`` filter (no path traversal).
 """
 
@@ -13,13 +13,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from contract import OUTPUT_ARCHIVE, ContainerPaths, extract_safely, write_failure
 from experiments.aws.session import S3Location, client
-from experiments.contract import ContainerPaths, write_failure
 from experiments.errors import UserError
-from rl.archives import extract_safely
-
-MODEL_ARCHIVE = "model.tar.gz"
-OUTPUT_ARCHIVE = "output.tar.gz"
 
 
 @dataclass(frozen=True)
@@ -46,7 +42,7 @@ def list_jobs(*, region: str | None = None, limit: int = 20, name_contains: str 
 
 
 def fetch_job(name: str, destination: Path, *, region: str | None = None) -> ContainerPaths:
-    """Download and unpack ``name``'s model.tar.gz and output.tar.gz into ``destination/<name>/``."""
+    """Download and unpack ``name``'s model and output archives into the job layout at ``destination/<name>/``."""
     sagemaker = client("sagemaker", region)
     try:
         description = sagemaker.describe_training_job(TrainingJobName=name)

@@ -1,7 +1,7 @@
 """Launch a job config as a SageMaker training job (SDK v3 ``ModelTrainer``), the same job the local runner runs.
 
 What goes to SageMaker is what the local runner writes: the hyperparameters are
-``encode_hyperparameters(hyperparameter_view(job))`` (exactly hyperparameters.json), the entry point
+``encode_hyperparameters(hyperparameter_view(job))`` (exactly the container's hyperparameters file), the entry point
 is ``python -m experiments.entry``, the metric regexes are ``METRIC_DEFINITIONS``. The container
 is the PyTorch training image for the region and instance type; it installs the bundle's pinned
 requirements and runs the entry point, which reads the ``/opt/ml`` contract SageMaker provides.
@@ -17,19 +17,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from contract import (
+    CHECKPOINT_DIR,
+    CONTAINER_ROOT,
+    ENTRY_MODULE,
+    METRIC_DEFINITIONS,
+    ContainerPaths,
+    encode_hyperparameters,
+)
 from experiments.aws.config import SageMakerConfig
 from experiments.aws.session import S3Location, client, console_url, region_of, sagemaker_session
 from experiments.aws.source import build_source_bundle
-from experiments.config import FeaturesJob, RLJob, hyperparameter_view
-from experiments.contract import CONTAINER_ROOT, ENTRY_MODULE, METRIC_DEFINITIONS, encode_hyperparameters
+from experiments.config import Job, hyperparameter_view
 from experiments.errors import UserError
-from rl.user_code import SOURCE_DIR_VARIABLE
 from experiments.progress import console, stdout
+from rl.user_code import SOURCE_DIR_VARIABLE
 
-Job = RLJob | FeaturesJob
 TERMINAL_STATUSES = frozenset({"Completed", "Failed", "Stopped"})
 ENTRY_COMMAND = f"python -m {ENTRY_MODULE}"
-CHECKPOINT_LOCAL_PATH = str(CONTAINER_ROOT / "checkpoints")
+CHECKPOINT_LOCAL_PATH = str(ContainerPaths(CONTAINER_ROOT).checkpoint_dir)
 
 
 @dataclass(frozen=True)
@@ -119,7 +125,7 @@ def build_trainer(job: Job, source_dir: Path, *, session: Any = None) -> Any:
     region = region_of(settings.region)
     output = S3Location.parse(settings.output_path)
     session = session or sagemaker_session(region, default_bucket=output.bucket)
-    checkpoint_uri = settings.checkpoint_s3_uri or output.join("checkpoints", base_job_name(job)).uri
+    checkpoint_uri = settings.checkpoint_s3_uri or output.join(CHECKPOINT_DIR, base_job_name(job)).uri
     tags = {"sagelab:config": job.name, "sagelab:seed": str(job.seed), "sagelab:kind": job.kind, **settings.tags}
     trainer = ModelTrainer(
         sagemaker_session=session,

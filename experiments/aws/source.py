@@ -22,11 +22,11 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from experiments.code import CodeConfig
-from experiments.config import FeaturesJob, RLJob
+from experiments.config import Job, bundle_view
 from experiments.errors import UserError
 from rl.user_code import content_hash, source_files
 
-PACKAGES: tuple[str, ...] = ("rl", "features", "envs", "experiments")
+PACKAGES: tuple[str, ...] = ("contract", "rl", "features", "envs", "experiments")
 REQUIREMENTS_FILE = "requirements.txt"
 CONFIG_FILE = "sagelab_job.yaml"
 CODE_FILE = "sagelab_code.json"
@@ -56,7 +56,7 @@ def pinned_requirements() -> list[str]:
     return sorted(pins, key=str.lower)
 
 
-def build_source_bundle(job: RLJob | FeaturesJob, directory: Path) -> Path:
+def build_source_bundle(job: Job, directory: Path) -> Path:
     """Write the bundle for ``job`` into ``directory`` (created) and return it."""
     user_files = _user_files(job.code) if job.code is not None else []
     directory.mkdir(parents=True, exist_ok=True)
@@ -76,7 +76,7 @@ def build_source_bundle(job: RLJob | FeaturesJob, directory: Path) -> Path:
         (directory / CODE_FILE).write_text(json.dumps(record, indent=2))
     (directory / REQUIREMENTS_FILE).write_text("\n".join(requirements) + "\n")
     # for people reading the job's code in S3: the job itself reads hyperparameters.json
-    resolved = job.model_dump(mode="json", exclude={"sagemaker", "search_space", "code"}, exclude_none=True)
+    resolved = bundle_view(job)
     (directory / CONFIG_FILE).write_text(yaml.safe_dump(resolved, sort_keys=False))
     return directory
 

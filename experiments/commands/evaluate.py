@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from experiments.code import job_root_of, load_recorded_code
-from experiments.config import RLJob, load_job_config
+from contract import MODEL_ARCHIVE
 from experiments.errors import UserError
-from experiments.progress import stdout
-from rl.user_code import activate
+
+if TYPE_CHECKING:  # imported where used, so that `sagelab --help` does not pay for them
+    from contract.evaluation import EvaluationRecord
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("evaluate", help="evaluate a trained model or a baseline", description=__doc__)
-    parser.add_argument("source", nargs="?", type=Path, help="job directory, model or checkpoint directory, or model.tar.gz")
+    parser.add_argument("source", nargs="?", type=Path, help=f"job directory, model or checkpoint directory, or {MODEL_ARCHIVE}")
     parser.add_argument("--episodes", type=int, help="episodes (default: the job's evaluation.episodes)")
     parser.add_argument("--seed", type=int, help="evaluation env seed (default: the job's evaluation seed)")
     parser.add_argument("--n-envs", type=int, default=1, metavar="N",
@@ -36,6 +35,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def evaluate_command(args: argparse.Namespace) -> int:
+    from experiments.progress import stdout
+
     if args.episodes is not None and args.episodes < 1:
         raise UserError(f"--episodes must be >= 1, got {args.episodes}")
     if args.n_envs < 1:
@@ -47,17 +48,19 @@ def evaluate_command(args: argparse.Namespace) -> int:
         record = _evaluate_baseline(args.config, args.baseline, args.episodes, args.seed, args.n_envs)
     else:
         if not args.source:
-            raise UserError("give a SOURCE (job directory, model or checkpoint directory, or model.tar.gz), or --baseline with --config")
+            raise UserError(
+                f"give a SOURCE (job directory, model or checkpoint directory, or {MODEL_ARCHIVE}), or --baseline with --config"
+            )
         record = _evaluate_model(args.source, args.episodes, args.seed, deterministic, args.n_envs, args.source_dir)
     if args.output_dir:
         _write_job_shaped(args.output_dir, record)
     if args.json:
-        stdout.print_json(json.dumps(record))
+        stdout.print_json(record.model_dump_json())
     else:
         stdout.print(
-            f"{record['config_name']} [{record['algo']}] on {record['env_id']}: mean reward {record['mean_reward']:.3f} "
-            f"+- {record['std_reward']:.3f} over {record['episodes']} episodes (eval seed {record['eval_seed']}"
-            + (f", {record['n_envs']} envs)" if record["n_envs"] > 1 else ")"),
+            f"{record.config_name} [{record.algo}] on {record.env_id}: mean reward {record.mean_reward:.3f} "
+            f"+- {record.std_reward:.3f} over {record.episodes} episodes (eval seed {record.eval_seed}"
+            + (f", {record.n_envs} envs)" if record.n_envs > 1 else ")"),
             markup=False,  # "[algo]" is text, not a rich style tag
             highlight=False,
         )
@@ -65,10 +68,16 @@ def evaluate_command(args: argparse.Namespace) -> int:
 
 
 def _evaluate_model(
-    source: Path, episodes: int | None, seed: int | None, deterministic: bool | None, n_envs: int = 1,
+    source: Path,
+    episodes: int | None,
+    seed: int | None,
+    deterministic: bool | None,
+    n_envs: int = 1,
     source_dir: Path | None = None,
-) -> dict:
+) -> EvaluationRecord:
+    from experiments.code import job_root_of, load_recorded_code
     from rl.evaluation import evaluate, load_trained
+    from rl.user_code import activate
 
     if source_dir is not None:
         activate(source_dir)
@@ -82,18 +91,14 @@ def _evaluate_model(
         raise UserError(str(error)) from None
     evaluation = evaluate(trained, episodes=episodes, seed=seed, deterministic=deterministic, n_envs=n_envs)
     config = trained.config
-    return {
-        "config_name": config.name,
-        "env_id": config.env.name,
-        "algo": config.algo.name,
-        "seed": config.seed,
-        "timesteps": int(trained.model.num_timesteps),
-        **evaluation.to_dict(),
-        "config": _as_evaluated(config, evaluation),
-    }
+    timesteps = int(trained.model.num_timesteps)
+    return evaluation.to_record(config, timesteps=timesteps, experiment=_as_evaluated(config, evaluation))
 
 
-def _evaluate_baseline(config_name: str, baseline: str, episodes: int | None, seed: int | None, n_envs: int = 1) -> dict:
+def _evaluate_baseline(
+    config_name: str, baseline: str, episodes: int | None, seed: int | None, n_envs: int = 1
+) -> EvaluationRecord:
+    from experiments.config import RLJob, load_job_config
     from rl.baselines import baseline_names, baseline_policy
     from rl.evaluation import evaluate_policy_on
     from rl.random_policy import RANDOM_BASELINE, random_policy
@@ -101,7 +106,7 @@ def _evaluate_baseline(config_name: str, baseline: str, episodes: int | None, se
     job = load_job_config(config_name)
     if not isinstance(job, RLJob):
         raise UserError(f"{config_name} is a {job.kind} job; baselines run on RL jobs")
-    config = job.job_config()
+    config = job.config
     eval_seed = config.eval_seed if seed is None else seed
     try:
         baseline = baseline or (baseline_names(config) or [RANDOM_BASELINE])[0]
@@ -119,16 +124,10 @@ def _evaluate_baseline(config_name: str, baseline: str, episodes: int | None, se
         deterministic=True,
         n_envs=n_envs,
     )
-    return {
-        "config_name": config.name,
-        "env_id": config.env.name,
-        "algo": f"baseline:{baseline}",
-        "seed": eval_seed,  # a heuristic is not trained: its runs differ by the evaluation seed
-        "timesteps": 0,
-        "wall_seconds": 0.0,
-        **evaluation.to_dict(),
-        "config": _as_evaluated(config, evaluation),
-    }
+    # a heuristic is not trained: its runs differ by the evaluation seed
+    return evaluation.to_record(
+        config, timesteps=0, algo=f"baseline:{baseline}", seed=eval_seed, experiment=_as_evaluated(config, evaluation)
+    )
 
 
 def _as_evaluated(config: Any, evaluation: Any) -> dict:
@@ -137,10 +136,13 @@ def _as_evaluated(config: Any, evaluation: Any) -> dict:
     return config.model_copy(update={"evaluation": config.evaluation.model_copy(update=protocol)}).model_dump(mode="json")
 
 
-def _write_job_shaped(output_dir: Path, record: dict) -> Path:
-    algo = record["algo"].replace(":", "-").replace("_", "-")
-    target = output_dir / f"{record['config_name']}-{algo}-s{record['seed']}" / "output" / "data"
-    target.mkdir(parents=True, exist_ok=True)
-    (target / "evaluation.json").write_text(json.dumps(record, indent=2))
-    stdout.print(f"wrote {target / 'evaluation.json'}")
-    return target
+def _write_job_shaped(output_dir: Path, record: EvaluationRecord) -> Path:
+    from contract import ContainerPaths
+    from contract.evaluation import write_evaluation
+    from experiments.progress import stdout
+
+    algo = (record.algo or "").replace(":", "-").replace("_", "-")
+    paths = ContainerPaths(output_dir / f"{record.config_name}-{algo}-s{record.seed}")
+    written = write_evaluation(paths.output_data_dir, record)
+    stdout.print(f"wrote {written}")
+    return written

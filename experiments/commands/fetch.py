@@ -1,11 +1,9 @@
-"""``sagelab fetch``: download a SageMaker job's model.tar.gz and output.tar.gz into the local job layout."""
+"""``sagelab fetch``: download a SageMaker job's model and output archives into the local job layout."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-
-from experiments.progress import stdout
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -18,6 +16,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def fetch_command(args: argparse.Namespace) -> int:
     from experiments.aws.artifacts import fetch_job
+    from experiments.progress import stdout
 
     for name in args.job_name:
         paths = fetch_job(name, args.to, region=args.region)

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from rich.table import Table
-
-from experiments.progress import stdout
-
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("jobs", help="list recent SageMaker training jobs", description=__doc__)
@@ -18,7 +14,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def jobs_command(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
     from experiments.aws.artifacts import list_jobs
+    from experiments.progress import stdout
 
     jobs = list_jobs(region=args.region, limit=args.limit, name_contains=args.name_contains)
     table = Table(title="SageMaker training jobs")

@@ -12,12 +12,12 @@ import argparse
 import json
 import warnings
 from pathlib import Path
-from typing import Any
-
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from experiments.errors import UserError
-from experiments.progress import console, stdout
+
+if TYPE_CHECKING:  # imported where used, so that `sagelab --help` does not pay for rich
+    from rich.table import Table
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -40,6 +40,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def report_command(args: argparse.Namespace) -> int:
+    from experiments.progress import console, stdout
     from rl.report import write_report
 
     if args.reps < 1 or args.dpi < 1:
@@ -83,6 +84,8 @@ def _interval(interval: dict[str, float] | None) -> str:
 
 def env_table(env: dict[str, Any], groups: list[dict[str, Any]]) -> Table:
     """One env: a row per group with its intervals, normalized IQM and the agents' P(improvement)."""
+    from rich.table import Table
+
     table = Table(title=f"{env['env']}: final return per run, aggregated over runs (95% CI)", title_justify="left")
     for column in ("group", "runs", "IQM", "median", "mean", "normalized IQM", "timesteps"):
         table.add_column(column, justify="left" if column == "group" else "right")
@@ -111,6 +114,8 @@ def env_table(env: dict[str, Any], groups: list[dict[str, Any]]) -> Table:
 
 def cross_env_table(cross: dict[str, Any]) -> Table:
     """The normalized comparison over envs: a row per method."""
+    from rich.table import Table
+
     table = Table(
         title=f"normalized score over {len(cross['envs'])} envs, {cross['runs_per_env']} runs each (95% CI; 0 random, 1 best baseline)",
         title_justify="left",
@@ -126,6 +131,8 @@ def cross_env_table(cross: dict[str, Any]) -> Table:
 
 def unfinished_table(unfinished: list[dict[str, Any]]) -> Table:
     """The jobs not in any group: failed (with the reason), interrupted (with the last timestep), unreadable."""
+    from rich.table import Table
+
     table = Table(title="not included: jobs without a final evaluation", title_justify="left")
     for column in ("job", "config", "seed", "status", "reason"):
         table.add_column(column)

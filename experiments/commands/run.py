@@ -4,25 +4,15 @@ from __future__ import annotations
 
 import argparse
 import os
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.table import Table
-
-from experiments.config import FeaturesJob, RLJob, load_job_config
-from experiments.contract import ContainerPaths
 from experiments.errors import UserError
-from experiments.local import (
-    JobOutcome,
-    check_resumable,
-    execute_job,
-    forward_signals,
-    pack_outputs,
-    prepare_job,
-)
-from experiments.lock import holding
-from experiments.progress import JobProgress, stdout
-from experiments.resume import finished, packed
+
+if TYPE_CHECKING:  # imported where used, so that `sagelab --help` does not pay for them
+    from contract import ContainerPaths
+    from experiments.config import Job
+    from experiments.local import JobOutcome
 
 DEMO_CONFIG = "cartpole_ppo"
 
@@ -50,6 +40,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
+    from contract import ContainerPaths
+    from experiments.config import load_job_config
+    from experiments.local import prepare_job
+
     if not args.config and not args.demo:
         raise UserError("give a CONFIG (a YAML path or shipped config name) or --demo")
     config = args.config or DEMO_CONFIG
@@ -76,8 +70,13 @@ def run_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _resume(job: RLJob | FeaturesJob, paths: ContainerPaths, *, parallel: int, quiet: bool) -> int:
+def _resume(job: Job, paths: ContainerPaths, *, parallel: int, quiet: bool) -> int:
     """Continue a stopped job; a finished one is left byte for byte as it is (its archives packed if they are not)."""
+    from experiments.local import check_resumable, pack_outputs
+    from experiments.lock import holding
+    from experiments.progress import stdout
+    from experiments.resume import finished, packed
+
     if not paths.hyperparameters_file.is_file():
         check_resumable(job, paths)  # says what is missing, before a lock file is put into a stranger's directory
     with holding(paths.root):  # refused, naming the PIDs, while another runner has the job
@@ -94,20 +93,26 @@ def _resume(job: RLJob | FeaturesJob, paths: ContainerPaths, *, parallel: int, q
     return 0 if all(o.succeeded for o in outcomes) else 1
 
 
-def _default_parallel(jobs: list[RLJob | FeaturesJob]) -> int:
-    threads = max((getattr(job, "torch_threads", None) or 1) for job in jobs)
+def _default_parallel(jobs: list[Job]) -> int:
+    threads = max((getattr(job.config, "torch_threads", None) or 1) for job in jobs)
     return max(1, min(len(jobs), (os.cpu_count() or 1) // threads))
 
 
-def _run_all(prepared: list[tuple[RLJob | FeaturesJob, ContainerPaths]], *, parallel: int, quiet: bool) -> list[JobOutcome]:
+def _run_all(prepared: list[tuple[Job, ContainerPaths]], *, parallel: int, quiet: bool) -> list[JobOutcome]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from experiments.local import execute_job, forward_signals
+    from experiments.progress import JobProgress
+
     forward_signals()
     progress = JobProgress(quiet=quiet, echo_lines=len(prepared) == 1)
     with progress.running(), ThreadPoolExecutor(max_workers=parallel) as pool:
         futures = [
             pool.submit(
                 execute_job,
+                job,
                 paths,
-                on_line=progress.track(paths.root.name, getattr(job, "total_timesteps", None)),
+                on_line=progress.track(paths.root.name, getattr(job.config, "total_timesteps", None)),
             )
             for job, paths in prepared
         ]
@@ -115,24 +120,24 @@ def _run_all(prepared: list[tuple[RLJob | FeaturesJob, ContainerPaths]], *, para
 
 
 def _print_outcomes(outcomes: list[JobOutcome]) -> None:
+    from rich.table import Table
+
+    from experiments.progress import stdout
+
     table = Table(title="sagelab jobs", show_lines=False)
     table.add_column("job", no_wrap=True)
     table.add_column("status", no_wrap=True)
     table.add_column("result")
     table.add_column("seconds", justify="right")
     for outcome in outcomes:
-        evaluation = outcome.evaluation or {}
+        evaluation = outcome.evaluation
         if outcome.failure or outcome.exit_code:
             status, result = f"[red]failed ({outcome.exit_code})", outcome.failure or "see job.log"
         elif outcome.interrupted:
             status, result = "[yellow]stopped", f"checkpoint saved; resume with --resume {outcome.paths.root}"
         else:
             status = "[green]completed"
-            result = (
-                f"mean reward {evaluation['mean_reward']:.2f} +- {evaluation['std_reward']:.2f} over {evaluation['episodes']} episodes"
-                if "mean_reward" in evaluation
-                else ", ".join(f"{k}={v:.4g}" for k, v in outcome.metrics.items())
-            )
+            result = evaluation.headline() if evaluation is not None else "no evaluation record"
         if outcome.log_error:
             result += f" (warning: {outcome.log_error})"
         table.add_row(outcome.name, status, result, f"{outcome.wall_seconds:.1f}")

@@ -5,11 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rich.table import Table
-
-from experiments.config import load_job_config, load_raw_config
 from experiments.errors import UserError
-from experiments.progress import stdout
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -27,6 +23,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def sweep_command(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from experiments.config import load_job_config, load_raw_config, without_sweep_sections
+    from experiments.progress import stdout
+
     job = load_job_config(args.config, args.overrides)  # validates everything, search_space included
     if job.search_space is None:
         raise UserError(f"{args.config}: sweeping needs a 'search_space:' section (parameters, objective, trials)")
@@ -44,10 +45,10 @@ def sweep_command(args: argparse.Namespace) -> int:
     from experiments.sweeps.local import STUDY_FILE, SWEEP_FILE, run_local_sweep
 
     raw, _ = load_raw_config(args.config, args.overrides)
-    # each trial runs the job without the sweep and launch sections
-    for key in ("search_space", "sagemaker"):
-        raw.pop(key, None)
-    result = run_local_sweep(raw, job.search_space, args.output_dir, name=args.name or f"{job.name}-sweep", show_progress=not args.quiet)
+    result = run_local_sweep(
+        without_sweep_sections(raw), job.search_space, args.output_dir, name=args.name or f"{job.name}-sweep",
+        show_progress=not args.quiet,
+    )
     table = Table(title=f"sweep {result.directory.name}: {job.search_space.objective.metric} ({job.search_space.objective.direction})")
     table.add_column("trial", justify="right")
     table.add_column("state")

@@ -5,12 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-import yaml
-
-from experiments.config import hyperparameter_view, load_job_config
-from experiments.contract import encode_hyperparameters
-from experiments.progress import stdout
-
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("validate", help="check a config and show it resolved", description=__doc__)
@@ -24,11 +18,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def validate_command(args: argparse.Namespace) -> int:
+    import yaml
+
+    from contract import encode_hyperparameters
+    from experiments.config import hyperparameter_view, load_job_config, to_mapping
+    from experiments.progress import stdout
+
     job = load_job_config(args.config, args.overrides, seed=args.seed)
     view = hyperparameter_view(job)
     if args.hyperparameters:
         stdout.print_json(json.dumps(encode_hyperparameters(view)))
     else:
-        stdout.print(yaml.safe_dump(job.model_dump(mode="json", exclude_none=True), sort_keys=False).rstrip(), markup=False)
+        stdout.print(yaml.safe_dump(to_mapping(job), sort_keys=False).rstrip(), markup=False)
     stdout.print(f"[green]valid[/green] {job.kind} job {job.name!r}")
     return 0

@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from experiments.config import FeaturesJob, RLJob, apply_overrides, validate
-from experiments.contract import parse_metrics
+from experiments.config import Job, apply_overrides, validate
 from experiments.errors import UserError
 from experiments.local import execute_job, prepare_job
 from experiments.sweeps.plots import write_study_plots
@@ -104,19 +103,18 @@ def run_local_sweep(
     def objective(trial: optuna.Trial) -> float:
         progress.refresh(study)
         values = suggest(trial, space)
-        job: RLJob | FeaturesJob = validate(apply_overrides(raw, as_overrides(values)), f"trial {trial.number}")
+        job: Job = validate(apply_overrides(raw, as_overrides(values)), f"trial {trial.number}")
         with lock:  # prepare_job creates directories; keep trial numbering and layout race-free
             paths = prepare_job(job, directory, f"trial-{trial.number:03d}")
         pruned = threading.Event()
 
-        def on_line(line: str) -> None:
-            metrics = parse_metrics(line)
+        def on_line(line: str, metrics: dict[str, float]) -> None:
             if "eval_mean_reward" in metrics and "timesteps" in metrics:
                 trial.report(metrics["eval_mean_reward"], step=int(metrics["timesteps"]))
                 if trial.should_prune():
                     pruned.set()
 
-        outcome = execute_job(paths, on_line=on_line, num_cpus=1, should_stop=pruned.is_set)
+        outcome = execute_job(job, paths, on_line=on_line, num_cpus=1, should_stop=pruned.is_set)
         trial.set_user_attr("job_dir", str(paths.root))
         if pruned.is_set():
             raise optuna.TrialPruned()

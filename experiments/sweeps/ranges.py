@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from experiments.contract import encode_hyperparameters
+from contract import encode_hyperparameters
 from experiments.sweeps.space import Categorical, FloatRange, IntRange, LogFloatRange, SearchSpace
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from experiments.contract import METRIC_NAMES
+from contract import METRIC_NAMES
 
 
 class _Range(BaseModel):
@@ -123,6 +123,6 @@ class SearchSpace(BaseModel):
     @classmethod
     def _dotted_keys(cls, parameters: dict[str, Any]) -> dict[str, Any]:
         for key in parameters:
-            if not all(key.split(".")) or key.split(".")[0] in ("kind", "name", "inputs", "sagemaker", "search_space"):
+            if not all(key.split(".")):  # (the job config refuses keys of its envelope)
                 raise ValueError(f"{key!r} is not a tunable config key (expected e.g. algo.hyperparameters.learning_rate)")
         return parameters

@@ -10,11 +10,11 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from contract import METRIC_DEFINITIONS
 from experiments.aws.launcher import build_trainer, prepare_launch
 from experiments.aws.session import console_url
 from experiments.aws.source import build_source_bundle
-from experiments.config import FeaturesJob, RLJob
-from experiments.contract import METRIC_DEFINITIONS
+from experiments.config import Job
 from experiments.sweeps.ranges import tuner_ranges
 from experiments.sweeps.space import SearchSpace
 
@@ -22,7 +22,7 @@ from experiments.sweeps.space import SearchSpace
 MAX_TUNING_JOB_NAME = 32
 
 
-def launch_tuning_job(job: RLJob | FeaturesJob, space: SearchSpace) -> tuple[str, str]:
+def launch_tuning_job(job: Job, space: SearchSpace) -> tuple[str, str]:
     """Create the tuning job; returns its name and console URL."""
     from sagemaker.train.tuner import HyperparameterTuner
 

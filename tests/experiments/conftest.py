@@ -1,4 +1,4 @@
-"""Shared helpers for job tests: a tiny but real CartPole job, and the sagelab CLI in a subprocess."""
+"""Shared helpers for job tests: a tiny but real CartPole job, and the sagelab CLI in a subprocess or in-process."""
 
 from __future__ import annotations
 
@@ -27,6 +27,26 @@ def tiny_rl_config(**changes: object) -> dict:
     }
     config.update(changes)
     return config
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]):
+    """The sagelab CLI's ``main`` called in this process (no interpreter start-up): for what fails fast.
+
+    Returns a CompletedProcess like :func:`sagelab`, so a test reads the same either way.
+    """
+    from experiments.cli import main
+
+    def run(*args: str | Path) -> subprocess.CompletedProcess:
+        capsys.readouterr()
+        try:
+            code = main([str(arg) for arg in args])
+        except SystemExit as exit:  # argparse's usage errors
+            code = int(exit.code or 0)
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(["sagelab", *map(str, args)], code, out, err)
+
+    return run
 
 
 @pytest.fixture

@@ -34,8 +34,8 @@ def test_baseline_evaluation_lands_beside_agents_in_the_report(tmp_path: Path, w
     assert summary["groups"][0]["mean"]["estimate"] == record["mean_reward"]
 
 
-def test_report_on_an_empty_directory_says_what_it_looked_for(tmp_path: Path) -> None:
-    done = sagelab("report", tmp_path)
+def test_report_on_an_empty_directory_says_what_it_looked_for(tmp_path: Path, cli) -> None:
+    done = cli("report", tmp_path)
     assert done.returncode == 2
     assert "no RL jobs under" in done.stderr and "evaluation.json" in done.stderr
     assert "Traceback" not in done.stderr

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import subprocess
@@ -15,8 +14,8 @@ from pathlib import Path
 import gymnasium as gym
 import pytest
 
+from contract import METRIC_DEFINITIONS, ContainerPaths, encode_hyperparameters
 from experiments.config import hyperparameter_view, load_job_config
-from experiments.contract import METRIC_DEFINITIONS, ContainerPaths, encode_hyperparameters
 from experiments.entry import run_from_contract
 from experiments.local import prepare_job
 from tests.experiments.conftest import REPO, sagelab, tiny_rl_config
@@ -171,25 +170,25 @@ def test_exception_in_training_keeps_what_was_produced(tmp_path: Path) -> None:
         ({"algo": {"name": "ppo", "hyperparameters": {"gama": 0.9}}}, "did you mean gamma"),
     ],
 )
-def test_config_mistakes_exit_2_before_any_work(tmp_path: Path, write_config, changes: dict, expected: str) -> None:
+def test_config_mistakes_exit_2_before_any_work(tmp_path: Path, write_config, cli, changes: dict, expected: str) -> None:
     config = write_config(tiny_rl_config(**changes))
-    done = sagelab("run", config, "--output-dir", tmp_path / "runs", timeout=60)
+    done = cli("run", config, "--output-dir", tmp_path / "runs")
     assert done.returncode == 2
     assert expected in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "runs").exists()
 
 
-def test_overrides_and_unsafe_yaml(tmp_path: Path, write_config) -> None:
+def test_overrides_and_unsafe_yaml(tmp_path: Path, write_config, cli) -> None:
     config = write_config(tiny_rl_config())
-    done = sagelab("validate", config, "--set", "algo.hyperparameters.learning_rate=0.0003", "--hyperparameters")
+    done = cli("validate", config, "--set", "algo.hyperparameters.learning_rate=0.0003", "--hyperparameters")
     assert done.returncode == 0, done.stderr
     assert '"algo.hyperparameters.learning_rate": "0.0003"' in done.stdout
-    done = sagelab("validate", config, "--set", "algo.hyperparameters.learning_rate")
+    done = cli("validate", config, "--set", "algo.hyperparameters.learning_rate")
     assert done.returncode == 2 and "dotted.key=value" in done.stderr
     unsafe = tmp_path / "unsafe.yaml"
     unsafe.write_text("!!python/object/apply:os.system ['echo pwned']\n")
-    done = sagelab("validate", unsafe)
+    done = cli("validate", unsafe)
     assert done.returncode == 2 and "not valid YAML" in done.stderr and "pwned" not in done.stdout
 
 
@@ -231,10 +230,10 @@ def test_sigterm_saves_a_checkpoint_and_resume_reaches_the_total(tmp_path: Path,
     assert f"resuming from checkpoint {checkpoint.name} at {stopped_at} of {total}" in log
 
 
-def test_resume_refuses_a_different_config(tmp_path: Path, write_config, finished_job) -> None:
+def test_resume_refuses_a_different_config(tmp_path: Path, write_config, cli, finished_job) -> None:
     _, job, _ = finished_job
     other = write_config(tiny_rl_config(seed=5))
-    done = sagelab("run", other, "--resume", job)
+    done = cli("run", other, "--resume", job)
     assert done.returncode == 2 and "seed" in done.stderr
 
 

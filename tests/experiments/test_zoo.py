@@ -56,11 +56,11 @@ def test_every_installed_rl_zoo_entry_converts_and_validates(file: str, env_id: 
     raw = import_zoo(ZOO / f"{file}.yml", env_id)  # type: ignore[operator]
     job = validate(raw, f"{file}.yml:{env_id}")
     entry = yaml.safe_load((ZOO / f"{file}.yml").read_text())[env_id]  # type: ignore[operator]
-    assert job.algo.name == file and job.env.id == env_id
-    assert job.total_timesteps == int(float(entry["n_timesteps"]))
-    assert job.env.n_envs == entry.get("n_envs", 1)
+    assert job.config.algo.name == file and job.config.env.id == env_id
+    assert job.config.total_timesteps == int(float(entry["n_timesteps"]))
+    assert job.config.env.n_envs == entry.get("n_envs", 1)
     if "noise_type" in entry:
-        assert job.algo.hyperparameters["action_noise"]["type"] == entry["noise_type"].replace("-", "_")
+        assert job.config.algo.hyperparameters["action_noise"]["type"] == entry["noise_type"].replace("-", "_")
 
 
 def test_policy_kwargs_become_the_structured_form() -> None:

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from experiments.contract import METRIC_DEFINITIONS, parse_metrics
+from contract import METRIC_DEFINITIONS, parse_metrics
 from features.config import FeaturesConfig
 from features.datasets import churn_tables
 from features.tables import TableWarning

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from experiments.contract import ContainerPaths
+from contract import ContainerPaths
 from experiments.resume import finished, packed
 from rl.checkpoints import list_checkpoints
 from rl.evaluation import load_trained

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rl.archives import extract_safely, pack_directory
+from contract import extract_safely, pack_directory
 
 
 def test_an_archive_refused_part_way_leaves_no_members_behind(tmp_path: Path) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from pydantic import ValidationError
 from stable_baselines3.common.utils import LinearSchedule
@@ -11,8 +9,6 @@ from stable_baselines3.common.utils import LinearSchedule
 from rl.algorithm_specs import ALGORITHMS
 from rl.config import RLConfig
 from rl.schedules import parse_schedule, resolve_schedules
-
-CONFIGS = Path(__file__).resolve().parents[2] / "experiments" / "configs"
 
 
 def base(**changes: object) -> dict:
@@ -30,13 +26,6 @@ def error_text(raw: dict) -> str:
     with pytest.raises(ValidationError) as info:
         RLConfig.model_validate(raw)
     return str(info.value)
-
-
-@pytest.mark.parametrize("name", ["cartpole_ppo", "cartpole_dqn", "pendulum_sac"])
-def test_shipped_configs_validate(name: str) -> None:
-    config = RLConfig.from_yaml(CONFIGS / f"{name}.yaml")
-    assert config.total_timesteps <= 100_000
-    assert config.evaluation.episodes == 20
 
 
 def test_defaults_and_eval_seed() -> None:
@@ -87,15 +76,6 @@ def test_linear_schedule_matches_rl_zoo() -> None:
     assert parse_schedule("lin_1_0.5")(0.0) == pytest.approx(0.5)
     resolved = resolve_schedules({"learning_rate": "lin_0.1", "n_steps": 8})
     assert resolved["n_steps"] == 8 and resolved["learning_rate"](1.0) == pytest.approx(0.1)
-
-
-def test_from_yaml_ignores_the_job_envelope(tmp_path: Path) -> None:
-    path = tmp_path / "job.yaml"
-    path.write_text(
-        "name: t\nenv: {id: CartPole-v1}\nalgo: {name: dqn}\ntotal_timesteps: 10\n"
-        "sagemaker: {role: whatever}\ninputs: {train: /data}\n"
-    )
-    assert RLConfig.from_yaml(path).algo.name == "dqn"
 
 
 @pytest.mark.parametrize("name", ALGORITHMS)

@@ -16,8 +16,7 @@ from pathlib import Path
 
 import boto3
 
-from experiments.contract import ContainerPaths, container_environment, write_input_config
-from rl.archives import pack_directory
+from contract import ContainerPaths, container_environment, pack_directory, write_input_config
 
 
 def run_like_sagemaker(job_name: str, root: Path) -> tuple[ContainerPaths, subprocess.CompletedProcess]:
@@ -36,7 +35,8 @@ def run_like_sagemaker(job_name: str, root: Path) -> tuple[ContainerPaths, subpr
         channels.append(name)
     write_input_config(paths, job["HyperParameters"], channels)
     # the job's Environment, as SageMaker sets it in the container
-    environment = {**os.environ, **job.get("Environment", {}), **container_environment(paths, job_name=job_name, num_cpus=1)}
+    container = container_environment(paths, hyperparameters=job["HyperParameters"], channels=channels, job_name=job_name, num_cpus=1)
+    environment = {**os.environ, **job.get("Environment", {}), **container}
     done = subprocess.run(
         [sys.executable, "-m", "experiments.entry"],
         cwd=paths.channel_dir("code"),  # the bundle's packages import from here, as in the container

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import boto3
 
-from experiments.contract import METRIC_DEFINITIONS
+from contract import METRIC_DEFINITIONS
 from tests.experiments.aws.conftest import MotoAWS
 from tests.experiments.aws.test_launch import sagemaker_section
 from tests.experiments.conftest import sagelab, tiny_rl_config
@@ -61,6 +61,6 @@ def test_tuning_job_has_the_ranges_objective_and_metric_regexes(aws: MotoAWS, tm
     assert definition["OutputDataConfig"]["S3OutputPath"] == "s3://sagelab-test-bucket/sagelab"
 
 
-def test_sweep_without_a_search_space_is_refused(write_config) -> None:
-    done = sagelab("sweep", write_config(tiny_rl_config()))
+def test_sweep_without_a_search_space_is_refused(write_config, cli) -> None:
+    done = cli("sweep", write_config(tiny_rl_config()))
     assert done.returncode == 2 and "needs a 'search_space:' section" in done.stderr

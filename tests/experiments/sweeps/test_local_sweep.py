@@ -63,18 +63,18 @@ def test_sweep_is_at_least_as_good_as_the_defaults_and_feeds_the_report(tmp_path
     assert len(json.loads((tmp_path / "lr-sweep/sweep.json").read_text())["trials"]) == 5
 
 
-def test_a_space_that_makes_the_config_invalid_fails_before_any_trial(tmp_path: Path, write_config) -> None:
+def test_a_space_that_makes_the_config_invalid_fails_before_any_trial(tmp_path: Path, write_config, cli) -> None:
     space = {"parameters": {"algo.hyperparameters.learning_rate": {"type": "categorical", "values": ["lin_0.001", "lin_fast"]}},
              "trials": 2}
-    done = sagelab("sweep", write_config({**tiny_rl_config(), "search_space": space}), "--output-dir", tmp_path)
+    done = cli("sweep", write_config({**tiny_rl_config(), "search_space": space}), "--output-dir", tmp_path)
     assert done.returncode == 2 and "lin_fast" in done.stderr
     assert not any(tmp_path.rglob("trial-*"))
 
 
-def test_search_space_mistakes_are_config_errors(tmp_path: Path, write_config) -> None:
+def test_search_space_mistakes_are_config_errors(tmp_path: Path, write_config, cli) -> None:
     space = {"parameters": {"algo.hyperparameters.learning_rate": {"type": "log_float", "low": 0, "high": 1}},
              "objective": {"metric": "accuracy"}}
-    done = sagelab("validate", write_config({**tiny_rl_config(), "search_space": space}))
+    done = cli("validate", write_config({**tiny_rl_config(), "search_space": space}))
     assert done.returncode == 2
     assert "a log range needs low > 0" in done.stderr and "unknown metric 'accuracy'" in done.stderr
 

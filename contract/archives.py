@@ -1,4 +1,4 @@
-"""tar.gz archives as SageMaker writes them (model.tar.gz, output.tar.gz), packed and unpacked safely."""
+"""tar.gz archives as SageMaker writes them (the model and output archives), packed and unpacked safely."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def pack_directory(source: Path, archive: Path) -> Path:
 
 
 def extract_safely(archive: Path, destination: Path) -> Path:
-    """Extract ``archive`` into ``destination``, refusing absolute paths, ``..``, links out and devices.
+    """Extract ``archive`` into ``destination``, refusing ``..``, links out and devices.
 
     Uses the standard library's ``data`` filter (PEP 706), which rejects every member that would land
     outside ``destination`` or is not a plain file, directory or safe link. All or nothing: members are

@@ -8,20 +8,20 @@ from pathlib import Path
 
 import pytest
 
-from experiments.config import hyperparameter_view, load_job_config
-from experiments.contract import (
+from contract import (
     METRIC_DEFINITIONS,
     METRIC_NAMES,
     ContainerPaths,
     container_environment,
     decode_hyperparameters,
     encode_hyperparameters,
+    format_metrics,
     parse_metrics,
     read_failure,
     write_failure,
     write_input_config,
 )
-from rl.metrics import format_metrics
+from experiments.config import hyperparameter_view, load_job_config
 
 
 def test_hyperparameters_are_strings_with_dotted_keys() -> None:
@@ -71,7 +71,7 @@ def test_container_environment_has_the_sm_variables(tmp_path: Path) -> None:
     paths = ContainerPaths(tmp_path / "job").create()
     paths.channel_dir("train").mkdir()
     write_input_config(paths, {"seed": "4", "algo.name": "ppo"}, ["train"])
-    env = container_environment(paths, job_name="job", num_cpus=2)
+    env = container_environment(paths, hyperparameters={"seed": "4", "algo.name": "ppo"}, channels=["train"], job_name="job", num_cpus=2)
     assert env["SM_MODEL_DIR"] == str(paths.model_dir)
     assert env["SM_OUTPUT_DATA_DIR"] == str(paths.output_data_dir)
     assert json.loads(env["SM_CHANNELS"]) == ["train"]

@@ -1,0 +1,86 @@
+"""``output/data/evaluation.json``: what a finished job measured, one typed record for every job kind.
+
+An RL job (and ``sagelab evaluate``, for a model or a baseline heuristic) fills the episode fields; a
+features job fills ``problem_type`` and ``metric``. Both put their final metric lines in ``metrics``,
+so a reader that only wants "how did it score" (the runner's table, a sweep) needs no job kind, and a
+reader that wants episodes (``sagelab report``) checks ``kind`` instead of guessing from the keys.
+A job that was stopped before its end writes no record.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from contract.layout import EVALUATION_FILE
+
+JobKind = Literal["rl", "features"]
+
+
+class EvaluationRecord(BaseModel):
+    """The content of evaluation.json."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: JobKind
+    config_name: str
+    seed: int = Field(ge=0, description="the job's seed")
+    timesteps: int = Field(ge=0, description="environment steps trained (0: a baseline or a features job)")
+    wall_seconds: float = Field(ge=0, description="the job's wall time, summed over resumed segments")
+    metrics: dict[str, float] = Field(default_factory=dict, description="the final metric lines, by name")
+    # an RL policy's final evaluation (kind "rl")
+    env_id: str | None = None
+    algo: str | None = Field(None, description="the algorithm, or baseline:<name> for a heuristic")
+    mean_reward: float | None = None
+    std_reward: float | None = None
+    episodes: int | None = Field(None, ge=1)
+    episode_rewards: list[float] = Field(default_factory=list)
+    episode_lengths: list[int] = Field(default_factory=list)
+    deterministic: bool | None = None
+    eval_seed: int | None = None
+    n_envs: int = Field(1, ge=1, description="the episodes were spread over this many envs seeded eval_seed + i")
+    config: dict[str, Any] | None = Field(None, description="the resolved RL config the run belongs to (its experiment)")
+    # with evaluation.keep_best: which policy model/ holds, and both candidates' evaluations
+    shipped: Literal["best_checkpoint", "final_policy"] | None = None
+    final_policy: dict[str, Any] | None = None
+    best_checkpoint: dict[str, Any] | None = None
+    # a features job's result (kind "features")
+    problem_type: str | None = None
+    metric: str | None = Field(None, description="the scoring metric of the cv and holdout scores")
+
+    @model_validator(mode="after")
+    def _fields_of_its_kind(self) -> EvaluationRecord:
+        required = ("env_id", "algo", "mean_reward", "std_reward", "episodes") if self.kind == "rl" else ("problem_type", "metric")
+        missing = [name for name in required if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"a {self.kind} evaluation needs {', '.join(missing)}")
+        return self
+
+    def headline(self) -> str:
+        """One line for a terminal: the episode returns of an RL job, the final metrics of a features job."""
+        if self.kind == "rl":
+            return f"mean reward {self.mean_reward:.2f} +- {self.std_reward:.2f} over {self.episodes} episodes"
+        return ", ".join(f"{name}={value:.4g}" for name, value in self.metrics.items())
+
+
+def write_evaluation(output_data_dir: Path, record: EvaluationRecord) -> Path:
+    """Write ``record`` as ``output_data_dir/evaluation.json``."""
+    output_data_dir.mkdir(parents=True, exist_ok=True)
+    path = output_data_dir / EVALUATION_FILE
+    # written beside and renamed into place: a reader (or a resume deciding the job is finished) sees the
+    # whole record or none
+    staging = output_data_dir / f".{EVALUATION_FILE}.partial"
+    staging.write_text(record.model_dump_json(indent=2))
+    staging.replace(path)
+    return path
+
+
+def read_evaluation(output_data_dir: Path) -> EvaluationRecord | None:
+    """The record in ``output_data_dir``, or None when the job wrote none (failed, stopped or running).
+
+    :raises pydantic.ValidationError: when the file is not an evaluation record.
+    """
+    path = output_data_dir / EVALUATION_FILE
+    return EvaluationRecord.model_validate_json(path.read_bytes()) if path.is_file() else None

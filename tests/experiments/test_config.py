@@ -1,0 +1,80 @@
+"""The job config: a flat YAML file split into an envelope and a domain config, validated once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from experiments.config import (
+    CONFIG_DIR,
+    ENVELOPE_KEYS,
+    ConfigError,
+    FeaturesJob,
+    RLJob,
+    hyperparameter_view,
+    load_job_config,
+    to_mapping,
+    validate,
+)
+from features.config import FeaturesConfig
+from rl.config import RLConfig
+from tests.experiments.conftest import tiny_rl_config
+
+SHIPPED = sorted(path.stem for path in CONFIG_DIR.glob("*.yaml"))
+
+
+def test_every_config_the_package_ships_is_tested() -> None:
+    assert len(SHIPPED) >= 9 and "cartpole_ppo" in SHIPPED and "churn_features" in SHIPPED
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_shipped_config_loads_and_validates(name: str) -> None:
+    job = load_job_config(name)
+    raw = yaml.safe_load((CONFIG_DIR / f"{name}.yaml").read_text())
+    assert job.kind == raw.get("kind", "rl")
+    assert job.name == raw["name"]
+    if isinstance(job, RLJob):
+        assert isinstance(job.config, RLConfig) and job.config.total_timesteps == raw["total_timesteps"]
+    else:
+        assert isinstance(job.config, FeaturesConfig) and set(job.inputs) == set(raw["inputs"])
+    # what the entry point receives validates to the same job (the contract round-trips)
+    assert validate(hyperparameter_view(job)).config == job.config
+
+
+def test_the_domain_config_holds_no_envelope_and_the_envelope_no_domain_field() -> None:
+    job = validate({**tiny_rl_config(), "inputs": {"train": "/data"}, "search_space": {
+        "parameters": {"algo.hyperparameters.gamma": {"type": "float", "low": 0.9, "high": 0.99}}}})
+    assert not ENVELOPE_KEYS & set(job.config.model_dump())
+    assert job.inputs == {"train": "/data"} and job.search_space is not None
+    view = hyperparameter_view(job)
+    assert view["kind"] == "rl" and "inputs" not in view and "search_space" not in view
+    assert to_mapping(job)["inputs"] == {"train": "/data"}
+
+
+def test_a_features_job_is_told_apart_by_its_kind() -> None:
+    job = load_job_config("churn_features")
+    assert isinstance(job, FeaturesJob) and hyperparameter_view(job)["kind"] == "features"
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"algo": {"name": "a2c"}}, "algo.name: "),
+        ({"evaluation": {"episods": 3}}, "evaluation.episods: unknown field"),
+        ({"inputs": ["train"]}, "inputs: "),
+        ({"kind": "vision"}, "kind: 'vision' is not allowed"),
+        ({"search_space": {"parameters": {"inputs.train": {"type": "categorical", "values": ["a"]}}}},
+         "'inputs.train' is not a tunable config key"),
+    ],
+)
+def test_mistakes_name_the_field_as_the_file_spells_it(changes: dict, expected: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        validate(tiny_rl_config(**changes), "job.yaml")
+    assert expected in str(error.value) and "config." not in str(error.value)
+
+
+def test_a_path_that_is_neither_a_file_nor_a_shipped_name_lists_the_shipped_ones(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cartpole_ppo"):
+        load_job_config(tmp_path / "missing.yaml")
