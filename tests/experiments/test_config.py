@@ -61,7 +61,7 @@ def test_a_features_job_is_told_apart_by_its_kind() -> None:
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        ({"algo": {"name": "a2c"}}, "algo.name: "),
+        ({"algo": {"name": "a3c"}}, "algo.name: "),
         ({"evaluation": {"episods": 3}}, "evaluation.episods: unknown field"),
         ({"inputs": ["train"]}, "inputs: "),
         ({"kind": "vision"}, "kind: 'vision' is not allowed"),
