@@ -5,16 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from experiments.contract import (
-    ContainerPaths,
-    encode_hyperparameters,
-    write_failure,
-    write_input_config,
-)
+from contract import LEARNING_CURVE_FILE as CURVE_FILE
+from contract import ContainerPaths, encode_hyperparameters, write_failure, write_input_config
 from rl.config import AlgoConfig, EnvConfig, RLConfig
 from rl.curve import LearningCurve
 from rl.evaluation import Evaluation
-from rl.job import CURVE_FILE, _write_outputs
+from rl.job import _write_outputs
 
 
 def rl_config(

@@ -169,9 +169,8 @@ def test_a_directory_without_runs_is_a_clear_error(tmp_path: Path) -> None:
 def test_reports_what_the_rl_job_really_writes(tmp_path: Path) -> None:
     import shutil
 
-    from experiments.contract import ContainerPaths
+    from contract import ContainerPaths, pack_directory
     from rl import train
-    from rl.archives import pack_directory
     from tests.rl.test_job import tiny
 
     results = [

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from experiments.contract import ContainerPaths
-from rl.job import EVALUATION_FILE
+from contract import EVALUATION_FILE, ContainerPaths
 from rl.runs import find_runs
 from tests.rl.jobdirs import finished_run, rl_config, unfinished_run
 
