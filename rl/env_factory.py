@@ -24,9 +24,13 @@ from rl.wrapper_paths import anchored
 from rl.env_spec import env_maker
 
 
-def _apply_wrappers(env: gym.Env, specs: list[tuple[type, dict[str, Any]]]) -> gym.Env:
-    for wrapper, kwargs in specs:
-        env = wrapper(env, **kwargs)
+def _make_wrapped(maker: Any, specs: list[tuple[type, dict[str, Any]]], **kwargs: Any) -> gym.Env:
+    # The configured wrappers go inside SB3's Monitor (make_vec_env adds it around what this returns): an
+    # episode a wrapper ends (TimeLimit) must be an episode the Monitor records, or evaluate_policy, which
+    # counts the Monitor's episodes, never finishes.
+    env = gym.make(maker, **kwargs) if isinstance(maker, str) else maker(**kwargs)
+    for wrapper, wrapper_kwargs in specs:
+        env = wrapper(env, **wrapper_kwargs)
     return env
 
 
@@ -45,14 +49,14 @@ def make_env(config: EnvConfig, *, n_envs: int, seed: int, files_under: str = ""
 
         venv = make_sb3_vec_env(config.id, n_envs=n_envs, seed=seed, env_kwargs=dict(config.kwargs))
     else:
+        # the id (gymnasium.make imports a module: prefix) or the env.entry_point class (pickles by reference)
+        maker = env_maker(config.id, config.entry_point)
         venv = make_vec_env(
-            # the id (gymnasium.make imports a module: prefix) or the env.entry_point class (pickles by reference)
-            env_maker(config.id, config.entry_point),
+            # partial of a module-level function so SubprocVecEnv can pickle it
+            functools.partial(_make_wrapped, maker, _anchored_specs(config, files_under)) if config.wrappers else maker,
             n_envs=n_envs,
             seed=seed,
             env_kwargs=dict(config.kwargs),
-            # partial of a module-level function so SubprocVecEnv can pickle it
-            wrapper_class=functools.partial(_apply_wrappers, specs=_anchored_specs(config, files_under)) if config.wrappers else None,
             vec_env_cls=SubprocVecEnv if config.vec_env == "subproc" else DummyVecEnv,
         )
     if config.frame_stack:
