@@ -42,7 +42,6 @@ from rl.config import RLConfig
 from rl.curve import LearningCurve
 from rl.env_factory import make_evaluation_env, make_training_env
 from rl.evaluation import Evaluation, TrainedModel, evaluate
-from rl.plots import plot_learning_curve
 from rl.saved_model import (
     is_saved_model,
     load_saved_model,
@@ -256,6 +255,8 @@ def _write_outputs(
     extra: dict[str, Any],
 ) -> None:
     if curve.rows:
+        from rl.plots import plot_learning_curve  # matplotlib: imported only by a job that has a curve
+
         plot_learning_curve(curve.path, output_data_dir / LEARNING_CURVE_PLOT, title=f"{config.name} (seed {config.seed})")
     # the model in model/ (the best checkpoint with evaluation.keep_best), and how it was chosen in ``extra``;
     # last: the record's presence marks the job finished (a resume then changes nothing)
