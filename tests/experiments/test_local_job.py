@@ -230,6 +230,21 @@ def test_sigterm_saves_a_checkpoint_and_resume_reaches_the_total(tmp_path: Path,
     assert f"resuming from checkpoint {checkpoint.name} at {stopped_at} of {total}" in log
 
 
+def test_evaluate_stochastic_samples_actions_and_says_so(finished_job, cli) -> None:
+    _, job, _ = finished_job
+    records = {}
+    for flags in ((), ("--stochastic",)):
+        done = cli("evaluate", job, "--episodes", "3", "--json", *flags)
+        assert done.returncode == 0, done.stderr
+        records[flags] = json.loads(done.stdout[done.stdout.index("{"):])
+    deterministic, stochastic = records[()], records[("--stochastic",)]
+    assert deterministic["deterministic"] is True and stochastic["deterministic"] is False
+    assert deterministic["eval_seed"] == stochastic["eval_seed"] and stochastic["episodes"] == 3
+    # the job's own evaluation is deterministic: re-evaluating without --stochastic reproduces its first episodes
+    recorded = json.loads((job / "output/data/evaluation.json").read_text())
+    assert deterministic["episode_rewards"] == recorded["episode_rewards"][:3]
+
+
 def test_resume_refuses_a_different_config(tmp_path: Path, write_config, cli, finished_job) -> None:
     _, job, _ = finished_job
     other = write_config(tiny_rl_config(seed=5))
