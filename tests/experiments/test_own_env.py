@@ -123,7 +123,7 @@ def test_wrappers_callbacks_and_baselines_from_the_source_dir_are_trusted(projec
                             callbacks=[{"lab_extras.CountSteps": None}],
                             env={**ENV_FORMS["module_id"], "wrappers": [{"lab_extras.ScaleReward": {"factor": 2.0}}]})
     job = load_job_config(config)
-    assert [c.__name__ for c, _ in job.callback_specs()] == ["CountSteps"]
+    assert [c.__name__ for c, _ in job.config.callback_specs()] == ["CountSteps"]
     assert job.config.env.wrapper_specs()[0][1] == {"factor": 2.0}
     bad = project_config(project, "module_id", "bad-callback.yaml", callbacks=["lab_extras.ScaleReward"])
     done = sagelab("validate", bad)
