@@ -3,28 +3,52 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.sagelab-installed
-# The CPU torch wheel must go in before anything that depends on torch, or pip
-# resolves a CUDA build of several GB.
-TORCH  := torch==2.13.0
+# torch's pin lives in constraints.txt with every other pin. It goes in before anything that depends on
+# torch: installed later, as a dependency, pip resolves a CUDA build of several GB.
+TORCH  := $(shell grep '^torch==' constraints.txt)
+CODE   := envs rl features experiments
+LOCK_VENV ?= /tmp/sagelab-lock-venv
 
-.PHONY: install demo test bench clean
+.PHONY: install demo lint format test bench lock clean
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --constraint constraints.txt $(TORCH)
+	$(BIN)/pip install --quiet --constraint constraints.txt "$(TORCH)"
 	$(BIN)/pip install --quiet --constraint constraints.txt -e ".[aws,dev]"
 	touch $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/sagelab run --demo --output-dir runs/demo
 
-test: $(STAMP)
+# ruff (lint and format) over code, tests and benchmarks; mypy over the four packages (pyproject.toml).
+lint: $(STAMP)
+	$(BIN)/ruff check $(CODE) tests benchmarks
+	$(BIN)/ruff format --check $(CODE) tests benchmarks
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix $(CODE) tests benchmarks
+	$(BIN)/ruff format $(CODE) tests benchmarks
+
+test: lint
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/overhead.py
 
+# Regenerates constraints.txt: the newest versions pyproject.toml's ranges admit, resolved in a fresh
+# virtualenv with torch's current pin installed first, as `install` does.
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet "$(TORCH)"
+	$(LOCK_VENV)/bin/pip install --quiet ".[aws,dev]"
+	{ echo "# Pinned versions for every install (make demo/test, CI); regenerate with 'make lock'."; \
+	  echo "# Ranges live in pyproject.toml. torch is installed first (see Makefile)."; \
+	  $(LOCK_VENV)/bin/pip freeze --exclude sagelab | sed 's/+cpu$$//'; } > constraints.txt
+	rm -rf $(LOCK_VENV)
+
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache
