@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.sagelab-installed
 # torch's pin lives in constraints.txt with every other pin. It goes in before anything that depends on
 # torch: installed later, as a dependency, pip resolves a CUDA build of several GB.
 TORCH  := $(shell grep '^torch==' constraints.txt)
-CODE   := envs rl features experiments
+CODE   := contract envs rl features experiments
 LOCK_VENV ?= /tmp/sagelab-lock-venv
 
 .PHONY: install demo lint format test bench lock clean
@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --constraint constraints.txt "$(TORCH)"
 	$(BIN)/pip install --quiet --constraint constraints.txt -e ".[aws,dev]"
+	$(BIN)/pip install --quiet --constraint constraints.txt --no-deps rl_zoo3
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -45,6 +46,7 @@ lock:
 	$(PYTHON) -m venv $(LOCK_VENV)
 	$(LOCK_VENV)/bin/pip install --quiet "$(TORCH)"
 	$(LOCK_VENV)/bin/pip install --quiet ".[aws,dev]"
+	$(LOCK_VENV)/bin/pip install --quiet --no-deps rl_zoo3
 	{ echo "# Pinned versions for every install (make demo/test, CI); regenerate with 'make lock'."; \
 	  echo "# Ranges live in pyproject.toml. torch is installed first (see Makefile)."; \
 	  $(LOCK_VENV)/bin/pip freeze --exclude sagelab | sed 's/+cpu$$//'; } > constraints.txt

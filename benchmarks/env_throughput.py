@@ -14,7 +14,6 @@ import argparse
 import time
 
 import gymnasium as gym
-import numpy as np
 
 import envs
 
@@ -51,7 +50,9 @@ def vector_rate(env_id: str, num_envs: int, seconds: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--env", action="append", help="env id (repeatable); default: CartPole-v1 and every sagelab env")
+    parser.add_argument(
+        "--env", action="append", help="env id (repeatable); default: CartPole-v1 and every sagelab env"
+    )
     parser.add_argument("--seconds", type=float, default=2.0, help="time per measurement")
     args = parser.parse_args()
     env_ids = args.env or ["CartPole-v1", *envs.ENV_IDS]

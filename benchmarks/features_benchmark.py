@@ -39,19 +39,27 @@ from features.profiling import infer_problem_type
 from features.selection import as_model_input, model_for
 
 warnings.filterwarnings("ignore")
-RELATIONSHIPS = (("customers", "customer_id", "sessions", "customer_id"), ("sessions", "session_id", "transactions", "session_id"))
+RELATIONSHIPS = (
+    ("customers", "customer_id", "sessions", "customer_id"),
+    ("sessions", "session_id", "transactions", "session_id"),
+)
 
 
 def datasets() -> dict[str, dict]:
     churn = churn_tables()
     return {
         "churn (relational)": dict(
-            X=churn["customers"].drop(columns=["churned"]), y=churn["customers"]["churned"],
+            X=churn["customers"].drop(columns=["churned"]),
+            y=churn["customers"]["churned"],
             tables={"sessions": churn["sessions"], "transactions": churn["transactions"]},
-            schema=dict(target_table="customers", index="customer_id", relationships=RELATIONSHIPS,
-                        indexes={"sessions": "session_id", "transactions": "transaction_id"},
-                        time_indexes={"sessions": "session_start", "transactions": "transaction_time"},
-                        cutoff_time="cutoff_time"),
+            schema=dict(
+                target_table="customers",
+                index="customer_id",
+                relationships=RELATIONSHIPS,
+                indexes={"sessions": "session_id", "transactions": "transaction_id"},
+                time_indexes={"sessions": "session_start", "transactions": "transaction_time"},
+                cutoff_time="cutoff_time",
+            ),
         ),
         **{name: _single(name) for name in TARGETS},
     }
@@ -82,7 +90,14 @@ def planted(structure: str, rows: int, seed: int) -> dict:
     return dict(X=X, y=pd.Series(y, name="y"), tables={}, schema={})
 
 
-PLANTED = ("interactions", "group_deviation", "ratios", "interactions_binary", "group_deviation_binary", "ratios_binary")
+PLANTED = (
+    "interactions",
+    "group_deviation",
+    "ratios",
+    "interactions_binary",
+    "group_deviation_binary",
+    "ratios_binary",
+)
 SHORT = {"interactions": "inter", "group_deviation": "groupdev", "ratios": "ratio"}
 
 
@@ -108,7 +123,10 @@ def planted_lift(results: dict[str, dict[str, Cell]]) -> None:
             return values / raw if regression else values - raw
 
         ours, theirs = lift("sagelab AutoFeatures"), lift("OpenFE")
-        shown = [("-" if v is None else f"{v.mean():.3f}{'x' if regression else ''} +- {v.std():.3f}") for v in (ours, theirs)]
+        shown = [
+            ("-" if v is None else f"{v.mean():.3f}{'x' if regression else ''} +- {v.std():.3f}")
+            for v in (ours, theirs)
+        ]
         paired = "-"
         if ours is not None and theirs is not None:
             difference = (theirs - ours) if regression else (ours - theirs)  # positive: sagelab better
@@ -127,7 +145,9 @@ def score(train: pd.DataFrame, test: pd.DataFrame, y_train, y_test, problem: str
     reference = as_model_input(train)
     for column in test_input.columns:
         if isinstance(reference[column].dtype, pd.CategoricalDtype):
-            test_input[column] = pd.Categorical(test_input[column].astype(str), categories=reference[column].cat.categories.astype(str))
+            test_input[column] = pd.Categorical(
+                test_input[column].astype(str), categories=reference[column].cat.categories.astype(str)
+            )
     return float(get_scorer(metric)(model, test_input, y_test))
 
 
@@ -135,8 +155,14 @@ def schema_of(data: dict) -> Schema:
     spec = data["schema"]
     if not spec:
         return Schema()
-    return Schema(target_table=spec["target_table"], index=spec["index"], time_index=spec["time_indexes"],
-                  indexes=spec["indexes"], relationships=spec["relationships"], cutoff_time=spec["cutoff_time"])
+    return Schema(
+        target_table=spec["target_table"],
+        index=spec["index"],
+        time_index=spec["time_indexes"],
+        indexes=spec["indexes"],
+        relationships=spec["relationships"],
+        cutoff_time=spec["cutoff_time"],
+    )
 
 
 AGG = ["count", "sum", "mean", "max", "min", "std", "time_since_last"]
@@ -151,9 +177,16 @@ def featuretools_alone(data: dict) -> tuple[pd.DataFrame, float]:
     started = time.perf_counter()
     entityset = ft.EntitySet(id="benchmark")
     if spec:
-        entityset.add_dataframe(dataframe_name="customers", dataframe=X.drop(columns=["cutoff_time"]).copy(), index="customer_id")
+        entityset.add_dataframe(
+            dataframe_name="customers", dataframe=X.drop(columns=["cutoff_time"]).copy(), index="customer_id"
+        )
         for name, frame in data["tables"].items():
-            entityset.add_dataframe(dataframe_name=name, dataframe=frame.copy(), index=spec["indexes"][name], time_index=spec["time_indexes"][name])
+            entityset.add_dataframe(
+                dataframe_name=name,
+                dataframe=frame.copy(),
+                index=spec["indexes"][name],
+                time_index=spec["time_indexes"][name],
+            )
         for relationship in spec["relationships"]:
             entityset.add_relationship(*relationship)
         cutoff = pd.DataFrame({"customer_id": X["customer_id"], "time": X["cutoff_time"]})
@@ -161,8 +194,16 @@ def featuretools_alone(data: dict) -> tuple[pd.DataFrame, float]:
     else:
         entityset.add_dataframe(dataframe_name="data", dataframe=X.copy(), index="row", make_index=True)
         cutoff, target = None, "data"
-    matrix, _ = ft.dfs(entityset=entityset, target_dataframe_name=target, cutoff_time=cutoff, max_depth=2,
-                       trans_primitives=TRANS, agg_primitives=AGG, max_features=2000, verbose=False)
+    matrix, _ = ft.dfs(
+        entityset=entityset,
+        target_dataframe_name=target,
+        cutoff_time=cutoff,
+        max_depth=2,
+        trans_primitives=TRANS,
+        agg_primitives=AGG,
+        max_features=2000,
+        verbose=False,
+    )
     elapsed = time.perf_counter() - started
     if spec:
         matrix = matrix.reindex(X["customer_id"].to_numpy())
@@ -174,7 +215,9 @@ def sagelab_dfs_path(data: dict) -> float:
     schema = schema_of(data)
     started = time.perf_counter()
     entityset = build_entityset(data["X"], data["tables"], schema)
-    definitions = generate_definitions(entityset, schema, max_depth=2, max_candidates=2000, agg_primitives=AGG, trans_primitives=TRANS)
+    definitions = generate_definitions(
+        entityset, schema, max_depth=2, max_candidates=2000, agg_primitives=AGG, trans_primitives=TRANS
+    )
     compute(definitions, entityset, cutoff_frame(data["X"], schema), None)
     return time.perf_counter() - started
 
@@ -205,8 +248,10 @@ new_train.to_parquet(f"{folder}/out_train.parquet"); new_test.to_parquet(f"{fold
 def openfe_python(path: str) -> str | None:
     """The interpreter of the separate OpenFE virtualenv, if it exists and imports openfe."""
     if not Path(path).is_file():
-        print(f"OpenFE skipped: no interpreter at {path} (make it: python -m venv /tmp/openfe-venv && "
-              "/tmp/openfe-venv/bin/pip install openfe matplotlib)")
+        print(
+            f"OpenFE skipped: no interpreter at {path} (make it: python -m venv /tmp/openfe-venv && "
+            "/tmp/openfe-venv/bin/pip install openfe matplotlib)"
+        )
         return None
     done = subprocess.run([path, "-c", "import openfe"], capture_output=True, text=True)
     if done.returncode:
@@ -231,12 +276,16 @@ def run_openfe(python: str, X_train, X_test, y_train, problem: str) -> tuple[pd.
         seconds = time.perf_counter() - started
         if done.returncode or not Path(f"{folder}/out_train.parquet").is_file():
             # OpenFE catches errors inside its worker processes and goes on, so look for the first one reported
-            error = re.search(r"\w+(?:Error|Exception): [^\r\n]*", done.stdout + done.stderr)  # OpenFE prints them to stdout
+            error = re.search(
+                r"\w+(?:Error|Exception): [^\r\n]*", done.stdout + done.stderr
+            )  # OpenFE prints them to stdout
             raise RuntimeError(error.group(0) if error else done.stderr.strip()[-200:])
         return pd.read_parquet(f"{folder}/out_train.parquet"), pd.read_parquet(f"{folder}/out_test.parquet"), seconds
 
 
-MAX_CANDIDATES = 600  # sagelab's candidate cap in the reported runs (the library default, 2000, measured worse and slower)
+MAX_CANDIDATES = (
+    600  # sagelab's candidate cap in the reported runs (the library default, 2000, measured worse and slower)
+)
 METHODS = ("raw", "featuretools DFS (all)", "sagelab AutoFeatures", "OpenFE")
 
 
@@ -255,14 +304,23 @@ class Cell:
         self.counts.append(count)
 
 
-def run_split(name: str, data: dict, split: int, python: str | None, cells: dict[str, Cell], *, measure_dfs_path: bool,
-              max_candidates: int = MAX_CANDIDATES) -> None:
+def run_split(
+    name: str,
+    data: dict,
+    split: int,
+    python: str | None,
+    cells: dict[str, Cell],
+    *,
+    measure_dfs_path: bool,
+    max_candidates: int = MAX_CANDIDATES,
+) -> None:
     """Every method on one train/held-out split (``split`` seeds the split and every method)."""
     X, y = data["X"].reset_index(drop=True), data["y"].reset_index(drop=True)
     problem, _ = infer_problem_type(y)
     metric = DEFAULT_METRICS[problem]
-    rows_train, rows_test = train_test_split(np.arange(len(X)), test_size=0.25, random_state=split,
-                                             stratify=y if problem != "regression" else None)
+    rows_train, rows_test = train_test_split(
+        np.arange(len(X)), test_size=0.25, random_state=split, stratify=y if problem != "regression" else None
+    )
     y_train, y_test = y[rows_train], y[rows_test]
     raw_columns = [c for c in X.columns if c not in ("customer_id", "cutoff_time", "signup_date")]
 
@@ -275,14 +333,17 @@ def run_split(name: str, data: dict, split: int, python: str | None, cells: dict
     matrix, ft_seconds = featuretools_alone({**data, "X": X})
     record("featuretools DFS (all)", matrix.iloc[rows_train], matrix.iloc[rows_test], ft_seconds)
     started = time.perf_counter()
-    transformer = AutoFeatures(**data["schema"], test_size=0.0, max_features=None, max_candidates=max_candidates,
-                               random_state=split)
+    transformer = AutoFeatures(
+        **data["schema"], test_size=0.0, max_features=None, max_candidates=max_candidates, random_state=split
+    )
     train = transformer.fit_transform(X.iloc[rows_train], y_train, tables=data["tables"])
     test = transformer.transform(X.iloc[rows_test], tables=data["tables"])
     record("sagelab AutoFeatures", train, test, time.perf_counter() - started)
     if python:
         try:
-            train, test, seconds = run_openfe(python, X.iloc[rows_train][raw_columns], X.iloc[rows_test][raw_columns], y_train, problem)
+            train, test, seconds = run_openfe(
+                python, X.iloc[rows_train][raw_columns], X.iloc[rows_test][raw_columns], y_train, problem
+            )
             record("OpenFE", train, test, seconds)
         except RuntimeError as error:  # a peer library failing is a result to report, not a crash
             cells["OpenFE"].failure = str(error)[:160]
@@ -310,7 +371,11 @@ def paired_difference(cells: dict[str, Cell]) -> str:
     its standard error says whether a gap between the means is larger than split-to-split noise.
     """
     ours = np.asarray(cells["sagelab AutoFeatures"].scores)
-    others = {m: np.asarray(c.scores) for m, c in cells.items() if m != "sagelab AutoFeatures" and len(c.scores) == len(ours) and not c.failure}
+    others = {
+        m: np.asarray(c.scores)
+        for m, c in cells.items()
+        if m != "sagelab AutoFeatures" and len(c.scores) == len(ours) and not c.failure
+    }
     if not others or len(ours) < 2:
         return "-"
     best = max(others, key=lambda m: others[m].mean())
@@ -321,7 +386,11 @@ def paired_difference(cells: dict[str, Cell]) -> str:
 
 def summarize(results: dict[str, dict[str, Cell]]) -> None:
     """Mean held-out score +- std over splits, mean seconds and features; sagelab vs the best other column."""
-    print("\n| dataset | " + " | ".join(METHODS) + " | sagelab >= all others | sagelab - best other, paired | sagelab s / OpenFE s |")
+    print(
+        "\n| dataset | "
+        + " | ".join(METHODS)
+        + " | sagelab >= all others | sagelab - best other, paired | sagelab s / OpenFE s |"
+    )
     print("|---|" + "---|" * (len(METHODS) + 3))
     wins = 0
     for name, cells in results.items():
@@ -333,14 +402,22 @@ def summarize(results: dict[str, dict[str, Cell]]) -> None:
             elif not cell.scores:
                 row.append("not run")
             else:
-                row.append(f"{np.mean(cell.scores):.4f} +- {np.std(cell.scores):.4f} ({np.mean(cell.counts):.0f} f., {np.mean(cell.seconds):.1f} s)")
+                row.append(
+                    f"{np.mean(cell.scores):.4f} +- {np.std(cell.scores):.4f} ({np.mean(cell.counts):.0f} f., {np.mean(cell.seconds):.1f} s)"
+                )
         ours = np.mean(cells["sagelab AutoFeatures"].scores)
-        others = [np.mean(c.scores) for m, c in cells.items() if m != "sagelab AutoFeatures" and c.scores and not c.failure]
+        others = [
+            np.mean(c.scores) for m, c in cells.items() if m != "sagelab AutoFeatures" and c.scores and not c.failure
+        ]
         won = bool(others) and ours >= max(others) - 1e-12
         wins += won
         paired = paired_difference(cells)
         openfe = cells["OpenFE"]
-        speed = f"{np.mean(cells['sagelab AutoFeatures'].seconds) / np.mean(openfe.seconds):.2f}" if openfe.seconds and not openfe.failure else "-"
+        speed = (
+            f"{np.mean(cells['sagelab AutoFeatures'].seconds) / np.mean(openfe.seconds):.2f}"
+            if openfe.seconds and not openfe.failure
+            else "-"
+        )
         print(f"| {name} | " + " | ".join(row) + f" | {'yes' if won else 'no'} | {paired} | {speed} |")
     print(f"\nsagelab's mean held-out score >= every other column's on {wins} of {len(results)} datasets")
 
@@ -368,7 +445,9 @@ def results_from_logs(paths: list[str]) -> dict[str, dict[str, Cell]]:
                 continue
             name, split, method = match["name"].strip(), int(match["split"]), match["method"]
             if (name, split, method) in seen:
-                raise SystemExit(f"--summarize: {name} split {split} {method} is in both {seen[name, split, method]} and {path}")
+                raise SystemExit(
+                    f"--summarize: {name} split {split} {method} is in both {seen[name, split, method]} and {path}"
+                )
             seen[name, split, method] = path
             cells = results.setdefault(name, {m: Cell() for m in METHODS})
             cells[method].add(float(match["score"]), float(match["seconds"]), int(match["count"]))
@@ -386,8 +465,15 @@ def run_planted(cases: list[str], sizes: list[int], seeds: range, python: str | 
             name = planted_name(case, rows)
             results[name] = {method: Cell() for method in METHODS}
             for seed in seeds:
-                run_split(name, planted(case, rows, seed), seed, python, results[name], measure_dfs_path=False,
-                          max_candidates=max_candidates)
+                run_split(
+                    name,
+                    planted(case, rows, seed),
+                    seed,
+                    python,
+                    results[name],
+                    measure_dfs_path=False,
+                    max_candidates=max_candidates,
+                )
     summarize(results)
     planted_lift(results)
 
@@ -395,15 +481,34 @@ def run_planted(cases: list[str], sizes: list[int], seeds: range, python: str | 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", action="append", help="dataset name (repeatable; default all)")
-    parser.add_argument("--splits", type=int, default=10, help="train/held-out splits per dataset (seeds FIRST..FIRST+n-1)")
-    parser.add_argument("--first-split", type=int, default=0, metavar="FIRST",
-                        help="seed of the first split (default 0, the reported splits); develop on others, e.g. 100")
-    parser.add_argument("--openfe-python", default="/tmp/openfe-venv/bin/python", help="interpreter of a venv with openfe")
+    parser.add_argument(
+        "--splits", type=int, default=10, help="train/held-out splits per dataset (seeds FIRST..FIRST+n-1)"
+    )
+    parser.add_argument(
+        "--first-split",
+        type=int,
+        default=0,
+        metavar="FIRST",
+        help="seed of the first split (default 0, the reported splits); develop on others, e.g. 100",
+    )
+    parser.add_argument(
+        "--openfe-python", default="/tmp/openfe-venv/bin/python", help="interpreter of a venv with openfe"
+    )
     parser.add_argument("--no-openfe", action="store_true")
-    parser.add_argument("--max-candidates", type=int, default=MAX_CANDIDATES, help=f"sagelab's max_candidates (default {MAX_CANDIDATES})")
+    parser.add_argument(
+        "--max-candidates",
+        type=int,
+        default=MAX_CANDIDATES,
+        help=f"sagelab's max_candidates (default {MAX_CANDIDATES})",
+    )
     parser.add_argument("--summarize", nargs="+", metavar="LOG", help="only print the summary of earlier runs' output")
-    parser.add_argument("--planted", nargs="*", choices=PLANTED, metavar="CASE",
-                        help=f"synthetic planted-structure cases instead of the datasets (none named: all of {', '.join(PLANTED)})")
+    parser.add_argument(
+        "--planted",
+        nargs="*",
+        choices=PLANTED,
+        metavar="CASE",
+        help=f"synthetic planted-structure cases instead of the datasets (none named: all of {', '.join(PLANTED)})",
+    )
     parser.add_argument("--rows", type=int, nargs="+", default=[500, 2000], help="--planted: table sizes")
     args = parser.parse_args()
     if args.summarize:
@@ -411,8 +516,13 @@ def main() -> None:
         return
     python = None if args.no_openfe else openfe_python(args.openfe_python)
     if args.planted is not None:
-        run_planted(args.planted or list(PLANTED), args.rows, range(args.first_split, args.first_split + args.splits),
-                    python, args.max_candidates)
+        run_planted(
+            args.planted or list(PLANTED),
+            args.rows,
+            range(args.first_split, args.first_split + args.splits),
+            python,
+            args.max_candidates,
+        )
         return
     print(f"{'dataset':20} {'split':>5} {'method':24} {'held-out':>12} {'seconds':>9} {'features':>9}")
     results: dict[str, dict[str, Cell]] = {}
@@ -421,8 +531,15 @@ def main() -> None:
             continue
         results[name] = {method: Cell() for method in METHODS}
         for split in range(args.first_split, args.first_split + args.splits):
-            run_split(name, data, split, python, results[name], measure_dfs_path=split == args.first_split,
-                      max_candidates=args.max_candidates)
+            run_split(
+                name,
+                data,
+                split,
+                python,
+                results[name],
+                measure_dfs_path=split == args.first_split,
+                max_candidates=args.max_candidates,
+            )
     summarize(results)
     print(f"\nmetrics: {DEFAULT_METRICS}; held-out = 25% of rows per split, the same rows for every method")
 

@@ -51,16 +51,39 @@ def main() -> None:
         for round_number in range(args.rounds):
             job_dir = Path(scratch) / f"sagelab-{round_number}"
             sagelab_times.append(
-                timed([sys.executable, "-m", "experiments.cli", "run", str(config_path), "--quiet",
-                       "--set", f"total_timesteps={args.timesteps}", "--output-dir", str(job_dir)])
+                timed(
+                    [
+                        sys.executable,
+                        "-m",
+                        "experiments.cli",
+                        "run",
+                        str(config_path),
+                        "--quiet",
+                        "--set",
+                        f"total_timesteps={args.timesteps}",
+                        "--output-dir",
+                        str(job_dir),
+                    ]
+                )
             )
             plain_dir = Path(scratch) / f"plain-{round_number}"
             plain_times.append(
-                timed([sys.executable, str(HERE / "plain_sb3.py"), str(config_path),
-                       "--timesteps", str(args.timesteps), "--output-dir", str(plain_dir)])
+                timed(
+                    [
+                        sys.executable,
+                        str(HERE / "plain_sb3.py"),
+                        str(config_path),
+                        "--timesteps",
+                        str(args.timesteps),
+                        "--output-dir",
+                        str(plain_dir),
+                    ]
+                )
             )
-            print(f"round {round_number + 1}/{args.rounds}: sagelab {sagelab_times[-1]:.1f}s, plain SB3 {plain_times[-1]:.1f}s",
-                  flush=True)
+            print(
+                f"round {round_number + 1}/{args.rounds}: sagelab {sagelab_times[-1]:.1f}s, plain SB3 {plain_times[-1]:.1f}s",
+                flush=True,
+            )
 
     ratio = statistics.median(sagelab_times) / statistics.median(plain_times)
     print(f"\n{args.config}, {args.timesteps:,} timesteps, {args.rounds} alternated rounds")

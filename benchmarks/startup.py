@@ -26,7 +26,14 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 HEAVY = (
-    "torch", "stable_baselines3", "sb3_contrib", "featuretools", "sklearn", "lightgbm", "matplotlib", "scipy.stats",
+    "torch",
+    "stable_baselines3",
+    "sb3_contrib",
+    "featuretools",
+    "sklearn",
+    "lightgbm",
+    "matplotlib",
+    "scipy.stats",
 )
 GOALS = {"--help": 0.5, "validate": 1.5}
 

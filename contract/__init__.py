@@ -45,7 +45,6 @@ from contract.sagemaker import (
 __all__ = [
     "CHECKPOINT_DIR",
     "CONTAINER_ROOT",
-    "ContainerPaths",
     "ENTRY_MODULE",
     "EVALUATION_FILE",
     "FAILURE_FILE",
@@ -60,6 +59,7 @@ __all__ = [
     "OUTPUT_ARCHIVE",
     "OUTPUT_DATA_DIR",
     "OUTPUT_DIR",
+    "ContainerPaths",
     "container_environment",
     "decode_hyperparameters",
     "encode_hyperparameters",

@@ -41,7 +41,9 @@ class EvaluationRecord(BaseModel):
     deterministic: bool | None = None
     eval_seed: int | None = None
     n_envs: int = Field(1, ge=1, description="the episodes were spread over this many envs seeded eval_seed + i")
-    config: dict[str, Any] | None = Field(None, description="the resolved RL config the run belongs to (its experiment)")
+    config: dict[str, Any] | None = Field(
+        None, description="the resolved RL config the run belongs to (its experiment)"
+    )
     # with evaluation.keep_best: which policy model/ holds, and both candidates' evaluations
     shipped: Literal["best_checkpoint", "final_policy"] | None = None
     final_policy: dict[str, Any] | None = None
@@ -52,7 +54,11 @@ class EvaluationRecord(BaseModel):
 
     @model_validator(mode="after")
     def _fields_of_its_kind(self) -> EvaluationRecord:
-        required = ("env_id", "algo", "mean_reward", "std_reward", "episodes") if self.kind == "rl" else ("problem_type", "metric")
+        required = (
+            ("env_id", "algo", "mean_reward", "std_reward", "episodes")
+            if self.kind == "rl"
+            else ("problem_type", "metric")
+        )
         missing = [name for name in required if getattr(self, name) is None]
         if missing:
             raise ValueError(f"a {self.kind} evaluation needs {', '.join(missing)}")

@@ -113,7 +113,13 @@ class ContainerPaths:
 
     def create(self) -> ContainerPaths:
         """Create every directory of the layout."""
-        for directory in (self.input_config_dir, self.input_data_dir, self.model_dir, self.output_data_dir, self.checkpoint_dir):
+        for directory in (
+            self.input_config_dir,
+            self.input_data_dir,
+            self.model_dir,
+            self.output_data_dir,
+            self.checkpoint_dir,
+        ):
             directory.mkdir(parents=True, exist_ok=True)
         return self
 

@@ -55,14 +55,18 @@ def encode_hyperparameters(config: Mapping[str, Any]) -> dict[str, str]:
         if isinstance(value, Mapping) and value:
             for key, item in value.items():
                 if "." in str(key):
-                    raise ValueError(f"config key {prefix + '.' if prefix else ''}{key!r} contains '.', which hyperparameter names reserve")
+                    raise ValueError(
+                        f"config key {prefix + '.' if prefix else ''}{key!r} contains '.', which hyperparameter names reserve"
+                    )
                 walk(f"{prefix}.{key}" if prefix else str(key), item)
         else:
             flat[prefix] = _encode_value(value)
 
     walk("", config)
     if len(flat) > MAX_HYPERPARAMETERS:
-        raise ValueError(f"the config flattens to {len(flat)} hyperparameters; SageMaker accepts at most {MAX_HYPERPARAMETERS}")
+        raise ValueError(
+            f"the config flattens to {len(flat)} hyperparameters; SageMaker accepts at most {MAX_HYPERPARAMETERS}"
+        )
     for key, value in flat.items():
         if len(key) > MAX_HYPERPARAMETER_KEY or len(value) > MAX_HYPERPARAMETER_VALUE:
             raise ValueError(
@@ -96,7 +100,9 @@ def decode_hyperparameters(hyperparameters: Mapping[str, Any]) -> dict[str, Any]
 # --- files and environment of a container ----------------------------------------------------------
 
 
-def resource_config(hosts: list[str] | None = None, current_host: str = DEFAULT_HOST, instance_type: str = "local") -> dict[str, Any]:
+def resource_config(
+    hosts: list[str] | None = None, current_host: str = DEFAULT_HOST, instance_type: str = "local"
+) -> dict[str, Any]:
     """The content of resourceconfig.json for a (single-instance) cluster."""
     hosts = hosts or [current_host]
     return {
@@ -104,7 +110,9 @@ def resource_config(hosts: list[str] | None = None, current_host: str = DEFAULT_
         "current_instance_type": instance_type,
         "current_group_name": "homogeneousCluster",
         "hosts": hosts,
-        "instance_groups": [{"instance_group_name": "homogeneousCluster", "instance_type": instance_type, "hosts": hosts}],
+        "instance_groups": [
+            {"instance_group_name": "homogeneousCluster", "instance_type": instance_type, "hosts": hosts}
+        ],
         "network_interface_name": "eth0",
     }
 
@@ -197,14 +205,32 @@ def container_environment(
     Built from the hyperparameters and channels the caller wrote into ``input/config``, not read back.
     """
     env = training_environment(
-        paths, hyperparameters=hyperparameters, channels=channels, job_name=job_name, num_cpus=num_cpus,
-        num_gpus=num_gpus, entry_point=entry_point,
+        paths,
+        hyperparameters=hyperparameters,
+        channels=channels,
+        job_name=job_name,
+        num_cpus=num_cpus,
+        num_gpus=num_gpus,
+        entry_point=entry_point,
     )
     environment = {"SM_TRAINING_ENV": json.dumps({k: v for k, v in env.items() if k != "channels"})}
     as_json = ("hosts", "channels", "input_data_config", "resource_config")
-    as_text = ("model_dir", "input_dir", "input_config_dir", "output_dir", "output_data_dir", "output_intermediate_dir",
-               "current_host", "current_instance_type", "network_interface_name", "num_cpus", "num_gpus", "module_name",
-               "user_entry_point", "log_level")
+    as_text = (
+        "model_dir",
+        "input_dir",
+        "input_config_dir",
+        "output_dir",
+        "output_data_dir",
+        "output_intermediate_dir",
+        "current_host",
+        "current_instance_type",
+        "network_interface_name",
+        "num_cpus",
+        "num_gpus",
+        "module_name",
+        "user_entry_point",
+        "log_level",
+    )
     environment.update({f"SM_{key.upper()}": json.dumps(env[key]) for key in as_json})
     environment.update({f"SM_{key.upper()}": str(env[key]) for key in as_text})
     environment["SM_HPS"] = json.dumps(env["hyperparameters"])

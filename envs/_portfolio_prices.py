@@ -116,7 +116,12 @@ class _PriceModel:
             yield start, self._chunk(rngs[chunk], market[chunk], regimes[:, chunk], vol[chunk], drift[chunk])
 
     def _chunk(
-        self, rngs: list[np.random.Generator], market: np.ndarray, regimes: np.ndarray, vol: np.ndarray, drift: np.ndarray
+        self,
+        rngs: list[np.random.Generator],
+        market: np.ndarray,
+        regimes: np.ndarray,
+        vol: np.ndarray,
+        drift: np.ndarray,
     ) -> np.ndarray:
         p, c, n_days = self.p, len(rngs), self.p.days - 1
         paths = self._paths[:, :c]

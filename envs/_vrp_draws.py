@@ -99,7 +99,7 @@ def make_block(p: VehicleRoutingParams, raw: RawBlocks, codes: np.ndarray, count
     m, steps, n = raw.value.shape
     size = steps * n  # entries of one field of one sub-env's block
     created = raw.uniforms[:, 1] < p.order_prob
-    out.events[:, EVENT_X : EVENT_RESTAURANT] = 0
+    out.events[:, EVENT_X:EVENT_RESTAURANT] = 0
     out.events[:, EVENT_RESTAURANT] = -1
     out.events[:, EVENT_CREATED] = created
     out.events[:, EVENT_TAKEN] = raw.uniforms[:, 0] < p.order_timeout_prob

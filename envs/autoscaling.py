@@ -71,9 +71,13 @@ def make_params(**kwargs: Any) -> AutoscalingParams:
         max_machine_delta=int_at_least("max_machine_delta", p["max_machine_delta"]),
     )
     if params.max_machines < 1:
-        raise ValueError(f"max_tpm / tpm_per_machine must allow at least one machine, got {params.max_tpm} / {params.tpm_per_machine}")
+        raise ValueError(
+            f"max_tpm / tpm_per_machine must allow at least one machine, got {params.max_tpm} / {params.tpm_per_machine}"
+        )
     if params.initial_machines > params.max_machines:
-        raise ValueError(f"initial_machines must be <= max_machines = {params.max_machines}, got {params.initial_machines}")
+        raise ValueError(
+            f"initial_machines must be <= max_machines = {params.max_machines}, got {params.initial_machines}"
+        )
     return params
 
 
@@ -93,7 +97,11 @@ def draw_load(rng: np.random.Generator, minutes: int, max_tpm: float) -> np.ndar
     lo = rng.uniform(*CYCLIC_MIN)
     hi = lo + rng.uniform(*CYCLIC_SPAN)
     noise, phase0 = rng.uniform(*CYCLIC_NOISE), rng.uniform(-math.pi, math.pi)
-    lf_amp, lf_period, lf_phase = rng.uniform(*LF_AMPLITUDE), rng.uniform(*LF_PERIOD_DAYS), rng.uniform(-math.pi, math.pi)
+    lf_amp, lf_period, lf_phase = (
+        rng.uniform(*LF_AMPLITUDE),
+        rng.uniform(*LF_PERIOD_DAYS),
+        rng.uniform(-math.pi, math.pi),
+    )
     m = np.arange(1, minutes + 1, dtype=np.float64)
     phase = m / MINUTES_PER_HALF_DAY * math.pi + phase0
     cyclic = (lo + hi) / 2 + (hi - lo) / 2 * np.sin(phase)
@@ -166,7 +174,13 @@ class _Servers:
         self._update_ema(rows, np.stack(signals, axis=1))
         self.t += 1
         truncated = self.t >= p.max_time_steps
-        info = {"load": load, "capacity": capacity, "failed": failed, "down": down, "active_machines": self.active.copy()}
+        info = {
+            "load": load,
+            "capacity": capacity,
+            "failed": failed,
+            "down": down,
+            "active_machines": self.active.copy(),
+        }
         return reward, np.zeros_like(truncated), truncated, info
 
 
@@ -281,7 +295,9 @@ class ReactiveThresholdPolicy(BaselinePolicy):
         utilisation = load / np.maximum(active * p.tpm_per_machine, 1e-9)
         needed = np.ceil(load / ((self.upper + self.lower) / 2 * p.tpm_per_machine))
         grow = np.where(utilisation > self.upper, np.clip(needed - active - pending, 0, p.max_machine_delta), 0)
-        shrink = np.where((utilisation < self.lower) & (pending == 0), np.clip(active - needed, 0, p.max_machine_delta), 0)
+        shrink = np.where(
+            (utilisation < self.lower) & (pending == 0), np.clip(active - needed, 0, p.max_machine_delta), 0
+        )
         return (p.max_machine_delta + grow - shrink).astype(np.int64)
 
 

@@ -78,7 +78,9 @@ class _Bins:
     def reset_rows(self, rows: np.ndarray, rngs: list[np.random.Generator]) -> None:
         for row, rng in zip(rows, rngs, strict=True):
             # the whole episode's items at once: the next item is part of each observation
-            self.items[row] = self._sizes[rng.choice(len(self._sizes), size=self.p.time_horizon + 1, p=self.p.item_probabilities)]
+            self.items[row] = self._sizes[
+                rng.choice(len(self._sizes), size=self.p.time_horizon + 1, p=self.p.item_probabilities)
+            ]
         self.levels[rows] = 0
         self.full[rows] = 0
         self.t[rows] = 0
@@ -101,7 +103,9 @@ class _Bins:
         invalid = ~masks[rows, actions]
         if invalid.any():
             # the example's masked env: an invalid choice becomes the nearest valid bag level, else a new bag
-            distance = np.where(masks[:, 1:], np.abs(self._levels_1[None, :] - actions[:, None]), np.iinfo(np.int64).max)
+            distance = np.where(
+                masks[:, 1:], np.abs(self._levels_1[None, :] - actions[:, None]), np.iinfo(np.int64).max
+            )
             nearest = np.where(masks[:, 1:].any(axis=1), distance.argmin(axis=1) + 1, 0)
             actions = np.where(invalid, nearest, actions)
         new_bag = actions == 0
@@ -186,7 +190,12 @@ class BinPackingVectorEnv(MaskedVectorTwinEnv):
 
     def __init__(self, num_envs: int = 1, **params: Any) -> None:
         self.params = make_params(**params)
-        self._init_twin(num_envs, _Bins(self.params, num_envs), observation_space(self.params), spaces.Discrete(self.params.bag_capacity))
+        self._init_twin(
+            num_envs,
+            _Bins(self.params, num_envs),
+            observation_space(self.params),
+            spaces.Discrete(self.params.bag_capacity),
+        )
 
 
 class _BinPackingPolicy(BaselinePolicy):

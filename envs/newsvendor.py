@@ -55,7 +55,13 @@ def make_params(**kwargs: Any) -> NewsvendorParams:
 
 
 def observation_space(p: NewsvendorParams) -> spaces.Box:
-    high = [p.max_level] * p.pipeline + [p.max_price, p.max_price, p.max_holding_cost, p.max_lost_sale_penalty, p.max_mean_demand]
+    high = [p.max_level] * p.pipeline + [
+        p.max_price,
+        p.max_price,
+        p.max_holding_cost,
+        p.max_lost_sale_penalty,
+        p.max_mean_demand,
+    ]
     return spaces.Box(low=0.0, high=np.array(high, dtype=np.float32), dtype=np.float32)
 
 

@@ -121,7 +121,12 @@ class _Books:
         self.t += 1
         truncated = self.t >= p.steps
         market_return = _holdings_sum(y[1:]) / p.n_assets  # = relatives.mean(axis=1), bit for bit
-        info = {"portfolio_value": self.value.copy(), "log_return": log_return, "cost": cost, "market_return": market_return}
+        info = {
+            "portfolio_value": self.value.copy(),
+            "log_return": log_return,
+            "cost": cost,
+            "market_return": market_return,
+        }
         return log_return * 1000.0 / p.steps, np.zeros_like(truncated), truncated, info
 
 
@@ -198,7 +203,9 @@ class PortfolioVectorEnv(VectorTwinEnv):
 
     def __init__(self, num_envs: int = 1, **params: Any) -> None:
         self.params = make_params(**params)
-        self._init_twin(num_envs, _Books(self.params, num_envs), observation_space(self.params), action_space(self.params))
+        self._init_twin(
+            num_envs, _Books(self.params, num_envs), observation_space(self.params), action_space(self.params)
+        )
 
 
 class EqualWeightPolicy(BaselinePolicy):

@@ -9,7 +9,18 @@ import warnings
 
 from experiments.errors import UserError
 
-COMMANDS: tuple[str, ...] = ("run", "evaluate", "report", "validate", "jobs", "fetch", "sweep", "init", "configs", "import_zoo")
+COMMANDS: tuple[str, ...] = (
+    "run",
+    "evaluate",
+    "report",
+    "validate",
+    "jobs",
+    "fetch",
+    "sweep",
+    "init",
+    "configs",
+    "import_zoo",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -70,7 +70,11 @@ def resolve_code_section(raw: dict[str, Any], base: Path) -> None:
 def activate_code_section(raw: dict[str, Any]) -> None:
     """Make the config's source directory importable before the env and wrappers it names are checked."""
     code = raw.get("code")
-    if isinstance(code, dict) and isinstance(code.get("source_dir", "."), str) and Path(code.get("source_dir", ".")).is_dir():
+    if (
+        isinstance(code, dict)
+        and isinstance(code.get("source_dir", "."), str)
+        and Path(code.get("source_dir", ".")).is_dir()
+    ):
         activate(code.get("source_dir", "."))
 
 
@@ -116,16 +120,22 @@ def load_recorded_code(job_root: Path, warn: Any = None) -> dict[str, str] | Non
     root = job_root.resolve()
     if not source.is_absolute() or source.resolve() == root or root in source.resolve().parents:
         # code that travels with a job directory (fetched, or handed over) is never imported on its say-so
-        say(f"{job_root / CODE_RECORD} names code inside the job directory or a relative path ({source}); not importing "
-            "it (pass --source-dir to import code you trust)")
+        say(
+            f"{job_root / CODE_RECORD} names code inside the job directory or a relative path ({source}); not importing "
+            "it (pass --source-dir to import code you trust)"
+        )
         return None
     if not source.is_dir():
         say(f"{job_root} was trained with code from {source}, which no longer exists")
         return record
     activate(source)
-    os.environ[SOURCE_DIR_VARIABLE] = os.pathsep.join(p for p in (str(source), os.environ.get(SOURCE_DIR_VARIABLE, "")) if p)
+    os.environ[SOURCE_DIR_VARIABLE] = os.pathsep.join(
+        p for p in (str(source), os.environ.get(SOURCE_DIR_VARIABLE, "")) if p
+    )
     current = content_hash(source)
     if current != record["sha256"]:
-        say(f"the code in {source} changed since {job_root.name} was trained (sha256 {record['sha256'][:12]} then, "
-            f"{current[:12]} now); evaluating with the code as it is now")
+        say(
+            f"the code in {source} changed since {job_root.name} was trained (sha256 {record['sha256'][:12]} then, "
+            f"{current[:12]} now); evaluating with the code as it is now"
+        )
     return record

@@ -45,7 +45,9 @@ class Envelope(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    inputs: dict[str, str] = Field(default_factory=dict, description="channel -> local path, s3:// URI or builtin:<name>")
+    inputs: dict[str, str] = Field(
+        default_factory=dict, description="channel -> local path, s3:// URI or builtin:<name>"
+    )
     code: CodeConfig | None = None
     sagemaker: SageMakerConfig | None = None
     search_space: SearchSpace | None = None
@@ -55,7 +57,9 @@ class Envelope(BaseModel):
     def _tunes_the_domain_config(cls, space: SearchSpace | None) -> SearchSpace | None:
         for key in space.parameters if space else ():
             if key.split(".")[0] in ENVELOPE_KEYS | set(_IDENTITY_KEYS):
-                raise ValueError(f"{key!r} is not a tunable config key (expected e.g. algo.hyperparameters.learning_rate)")
+                raise ValueError(
+                    f"{key!r} is not a tunable config key (expected e.g. algo.hyperparameters.learning_rate)"
+                )
         return space
 
 
@@ -128,7 +132,9 @@ def apply_overrides(raw: Mapping[str, Any], overrides: Iterable[str], source: st
         key, sep, text = item.partition("=")
         parts = key.strip().split(".")
         if not sep or not all(parts):
-            raise ConfigError(source, [f"{item!r}: expected dotted.key=value, e.g. algo.hyperparameters.learning_rate=0.0003"])
+            raise ConfigError(
+                source, [f"{item!r}: expected dotted.key=value, e.g. algo.hyperparameters.learning_rate=0.0003"]
+            )
         try:
             value = yaml.safe_load(text)
         except yaml.YAMLError:
@@ -203,7 +209,12 @@ def load_job_config(
 
 
 def _relative_to(base: Path, location: Any) -> Any:
-    if not isinstance(location, str) or "://" in location or location.startswith("builtin:") or Path(location).is_absolute():
+    if (
+        not isinstance(location, str)
+        or "://" in location
+        or location.startswith("builtin:")
+        or Path(location).is_absolute()
+    ):
         return location
     return str((base / location).resolve())
 

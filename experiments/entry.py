@@ -74,11 +74,13 @@ def _run(paths: ContainerPaths) -> int:
                 log=_log,
             )
             if result.interrupted:
-                _log(f"stopped at {result.timesteps} of {job.config.total_timesteps} timesteps; rerun the job to resume")
+                _log(
+                    f"stopped at {result.timesteps} of {job.config.total_timesteps} timesteps; rerun the job to resume"
+                )
     except Interrupted as error:
         failure.record(paths, f"{error} before the features job finished; run it again to start over")
         return 1
-    except Exception as error:  # noqa: BLE001  (any failure must reach the failure file)
+    except Exception as error:
         failure.record(paths, f"{type(error).__name__}: {error}")  # first: the traceback may not fit on a full disk
         traceback.print_exc()
         return 1

@@ -39,7 +39,11 @@ class JobLog:
 
     def _fail(self, error: OSError) -> None:
         self.error = f"{self.path} stopped after {self._written} characters of this run: {error.strerror or error}"
-        print(f"sagelab: warning: {self.error}; the rest of the job's output is not in the log", file=sys.stderr, flush=True)
+        print(
+            f"sagelab: warning: {self.error}; the rest of the job's output is not in the log",
+            file=sys.stderr,
+            flush=True,
+        )
         stream, self._stream = self._stream, None
         if stream is not None:
             try:

@@ -82,7 +82,9 @@ def prepare_job(job: Job, output_dir: Path, name: str | None = None) -> Containe
     """Create the job directory: layout, input/config files, channel data."""
     name = name or job_name(job)
     if not re.fullmatch(r"[A-Za-z0-9](-*[A-Za-z0-9]){0,62}", name):
-        raise UserError(f"job name {name!r} is invalid: up to 63 letters, digits and hyphens, starting with a letter or digit")
+        raise UserError(
+            f"job name {name!r} is invalid: up to 63 letters, digits and hyphens, starting with a letter or digit"
+        )
     # absolute: the job process runs in the job directory and receives these paths as SM_* variables
     paths = ContainerPaths((output_dir / name).resolve())
     if paths.root.exists():
@@ -101,7 +103,9 @@ def prepare_job(job: Job, output_dir: Path, name: str | None = None) -> Containe
         os.rename(staging.root, paths.root)
     except OSError as error:
         shutil.rmtree(staging.root, ignore_errors=True)  # a job that never started leaves no directory behind
-        raise UserError(f"cannot create job directory {paths.root}: {error.strerror or error} ({error.filename or paths.root})") from None
+        raise UserError(
+            f"cannot create job directory {paths.root}: {error.strerror or error} ({error.filename or paths.root})"
+        ) from None
     return paths
 
 
@@ -130,7 +134,9 @@ def _check_inputs(job: Job) -> None:
 
             name = location.removeprefix("builtin:")
             if name not in available_datasets():
-                raise UserError(f"inputs.{channel}: no built-in dataset {name!r}; expected one of {', '.join(available_datasets())}")
+                raise UserError(
+                    f"inputs.{channel}: no built-in dataset {name!r}; expected one of {', '.join(available_datasets())}"
+                )
         elif not Path(location).exists():
             raise UserError(f"inputs.{channel}: {location} does not exist")
 
@@ -150,7 +156,9 @@ def _fill_channel(directory: Path, location: str) -> None:
 def check_resumable(job: Job, paths: ContainerPaths) -> None:
     """Refuse to resume a job directory with a different config (its checkpoints belong to another job)."""
     if not paths.hyperparameters_file.is_file():
-        raise UserError(f"{paths.root} is not a job directory (no {paths.hyperparameters_file.relative_to(paths.root)})")
+        raise UserError(
+            f"{paths.root} is not a job directory (no {paths.hyperparameters_file.relative_to(paths.root)})"
+        )
     stored = read_hyperparameters(paths)
     wanted = encode_hyperparameters(hyperparameter_view(job))
     different = sorted(k for k in set(stored) | set(wanted) if stored.get(k) != wanted.get(k))
@@ -267,7 +275,11 @@ def pack_outputs(paths: ContainerPaths) -> None:
             try:
                 pack_directory(source, archive)
             except OSError as error:  # a full disk: the job's own outcome still gets reported
-                print(f"sagelab: warning: could not pack {archive}: {error.strerror or error}", file=sys.stderr, flush=True)
+                print(
+                    f"sagelab: warning: could not pack {archive}: {error.strerror or error}",
+                    file=sys.stderr,
+                    flush=True,
+                )
 
 
 def forward_signals() -> None:

@@ -25,14 +25,35 @@ from rl.config import ACTIVATION_FUNCTIONS, OPTIMIZERS
 
 # RL Zoo's file names that differ from sagelab's algorithm names
 ZOO_ALGORITHMS: dict[str, str] = {"ppo_lstm": "recurrent_ppo", "ppo_mask": "maskable_ppo"}
-POLICY_KWARGS: frozenset[str] = frozenset({
-    "net_arch", "activation_fn", "log_std_init", "ortho_init", "use_expln", "squash_output", "full_std", "n_critics",
-    "n_quantiles", "optimizer_class", "optimizer_kwargs", "normalize_images", "share_features_extractor",
-    "enable_critic_lstm", "lstm_hidden_size", "n_lstm_layers", "shared_lstm", "clip_mean", "use_sde",
-})
+POLICY_KWARGS: frozenset[str] = frozenset(
+    {
+        "net_arch",
+        "activation_fn",
+        "log_std_init",
+        "ortho_init",
+        "use_expln",
+        "squash_output",
+        "full_std",
+        "n_critics",
+        "n_quantiles",
+        "optimizer_class",
+        "optimizer_kwargs",
+        "normalize_images",
+        "share_features_extractor",
+        "enable_critic_lstm",
+        "lstm_hidden_size",
+        "n_lstm_layers",
+        "shared_lstm",
+        "clip_mean",
+        "use_sde",
+    }
+)
 _ACTIVATIONS = {torch_name: name for name, torch_name in ACTIVATION_FUNCTIONS.items()}
 _OPTIMIZERS = {torch_name: name for name, torch_name in OPTIMIZERS.items()}
-_MODULE_PREFIXES = {"activation_fn": ("nn", "th.nn", "torch.nn"), "optimizer_class": ("th.optim", "torch.optim", "optim")}
+_MODULE_PREFIXES = {
+    "activation_fn": ("nn", "th.nn", "torch.nn"),
+    "optimizer_class": ("th.optim", "torch.optim", "optim"),
+}
 # RL Zoo settings that are not constructor arguments and have no sagelab counterpart
 _UNSUPPORTED = {
     "callback": "RL Zoo callbacks; list SB3 callbacks under callbacks:",
@@ -55,7 +76,11 @@ def _value(node: ast.expr, where: str, key: str | None) -> Any:
     """The data a node of RL Zoo's Python source stands for, or a UserError naming ``where``."""
     if isinstance(node, ast.Constant) and isinstance(node.value, int | float | str | bool | type(None)):
         return node.value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd) and isinstance(node.operand, ast.Constant):
+    if (
+        isinstance(node, ast.UnaryOp)
+        and isinstance(node.op, ast.USub | ast.UAdd)
+        and isinstance(node.operand, ast.Constant)
+    ):
         number = _value(node.operand, where, key)
         if isinstance(number, int | float) and not isinstance(number, bool):
             return -number if isinstance(node.op, ast.USub) else number
@@ -73,8 +98,12 @@ def _value(node: ast.expr, where: str, key: str | None) -> Any:
         names = _ACTIVATIONS if key == "activation_fn" else _OPTIMIZERS
         if prefix in _MODULE_PREFIXES[key] and name in names:
             return names[name]
-        raise UserError(f"{where}: {dotted} is not allowed; expected one of {', '.join(f'nn.{n}' if key == 'activation_fn' else f'th.optim.{n}' for n in names)}")
-    raise UserError(f"{where}: {ast.unparse(node)!r} is not allowed (only literals, dict(...), nn.<Activation>, th.optim.<Optimizer>)")
+        raise UserError(
+            f"{where}: {dotted} is not allowed; expected one of {', '.join(f'nn.{n}' if key == 'activation_fn' else f'th.optim.{n}' for n in names)}"
+        )
+    raise UserError(
+        f"{where}: {ast.unparse(node)!r} is not allowed (only literals, dict(...), nn.<Activation>, th.optim.<Optimizer>)"
+    )
 
 
 def parse_python_mapping(text: str, where: str, allowed: frozenset[str] | None = None) -> dict[str, Any]:
@@ -86,7 +115,9 @@ def parse_python_mapping(text: str, where: str, allowed: frozenset[str] | None =
     body = tree.body
     if isinstance(body, ast.Call) and isinstance(body.func, ast.Name) and body.func.id == "dict" and not body.args:
         items = [(k.arg, k.value) for k in body.keywords]
-    elif isinstance(body, ast.Dict) and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in body.keys):
+    elif isinstance(body, ast.Dict) and all(
+        isinstance(k, ast.Constant) and isinstance(k.value, str) for k in body.keys
+    ):
         items = [(k.value, v) for k, v in zip(body.keys, body.values)]  # type: ignore[union-attr]
     else:
         raise UserError(f"{where}: expected dict(...) or {{...}}, got {text.strip()[:60]!r}")
@@ -104,7 +135,9 @@ def algorithm_of(path: Path, given: str | None) -> str:
     """The sagelab algorithm of a Zoo file: ``--algo``, or the file's name (``ppo.yml`` -> ppo)."""
     name = given or ZOO_ALGORITHMS.get(path.stem, path.stem)
     if name not in ALGORITHMS:
-        raise UserError(f"{path.name}: cannot tell the algorithm from the file name; give --algo (one of {', '.join(ALGORITHMS)})")
+        raise UserError(
+            f"{path.name}: cannot tell the algorithm from the file name; give --algo (one of {', '.join(ALGORITHMS)})"
+        )
     return name
 
 
@@ -116,7 +149,9 @@ def read_zoo_entry(path: Path, env_id: str) -> dict[str, Any]:
         raise UserError(f"{path}: cannot read it as YAML: {error}".replace("\n", " ")) from None
     if not isinstance(data, dict) or env_id not in data:
         known = sorted(data) if isinstance(data, dict) else []
-        raise UserError(f"{path}: no entry for {env_id!r} (it has {', '.join(known[:12])}{', ...' if len(known) > 12 else ''})")
+        raise UserError(
+            f"{path}: no entry for {env_id!r} (it has {', '.join(known[:12])}{', ...' if len(known) > 12 else ''})"
+        )
     entry = data[env_id]
     if not isinstance(entry, dict):
         raise UserError(f"{path}: the entry for {env_id!r} is not a mapping")
@@ -134,7 +169,9 @@ def convert_entry(entry: dict[str, Any], env_id: str, algo: str) -> dict[str, An
         env["n_envs"] = int(settings.pop("n_envs"))
     if "normalize" in settings:
         normalize = settings.pop("normalize")
-        env["normalize"] = parse_python_mapping(normalize, f"{env_id}.normalize") if isinstance(normalize, str) else normalize
+        env["normalize"] = (
+            parse_python_mapping(normalize, f"{env_id}.normalize") if isinstance(normalize, str) else normalize
+        )
     if "frame_stack" in settings:
         env["frame_stack"] = settings.pop("frame_stack")
     if "env_kwargs" in settings:
@@ -147,15 +184,27 @@ def convert_entry(entry: dict[str, Any], env_id: str, algo: str) -> dict[str, An
         algo_section["policy"] = settings.pop("policy")
     noise_type, noise_std = settings.pop("noise_type", None), settings.pop("noise_std", None)
     if noise_type is not None:
-        settings["action_noise"] = {"type": str(noise_type).replace("-", "_"), "std": noise_std if noise_std is not None else 0.1}
+        settings["action_noise"] = {
+            "type": str(noise_type).replace("-", "_"),
+            "std": noise_std if noise_std is not None else 0.1,
+        }
     if isinstance(settings.get("policy_kwargs"), str):
-        settings["policy_kwargs"] = parse_python_mapping(settings["policy_kwargs"], f"{env_id}.policy_kwargs", POLICY_KWARGS)
+        settings["policy_kwargs"] = parse_python_mapping(
+            settings["policy_kwargs"], f"{env_id}.policy_kwargs", POLICY_KWARGS
+        )
     total = settings.pop("n_timesteps", None)
     if total is None:
         raise UserError(f"{env_id}: the entry has no n_timesteps")
     algo_section["hyperparameters"] = settings
     slug = re.sub(r"[^A-Za-z0-9]+", "-", f"{env_id}-{algo}").strip("-").lower()[:40].rstrip("-")
-    return {"kind": "rl", "name": slug, "env": env, "algo": algo_section, "total_timesteps": int(float(total)), "seed": 0}
+    return {
+        "kind": "rl",
+        "name": slug,
+        "env": env,
+        "algo": algo_section,
+        "total_timesteps": int(float(total)),
+        "seed": 0,
+    }
 
 
 def import_zoo(path: Path, env_id: str, algo: str | None = None) -> dict[str, Any]:

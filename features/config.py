@@ -21,7 +21,9 @@ class _Strict(BaseModel):
 class TableConfig(_Strict):
     """One table: a CSV or Parquet file inside an input channel."""
 
-    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="table name, used in relationships and feature names")
+    name: str = Field(
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="table name, used in relationships and feature names"
+    )
     file: str = Field(description="file name inside the channel directory (.csv or .parquet)")
     index: str | None = Field(None, description="unique row id column; None makes one")
     time_index: str | None = Field(None, description="when each row became known (for cutoff times)")

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+
 def churn_tables(n_customers: int = 1000, seed: int = 0) -> dict[str, pd.DataFrame]:
     """The churn dataset as DataFrames: customers (with label and cutoff_time), sessions, transactions."""
     rng = np.random.default_rng(seed)
@@ -44,7 +45,9 @@ def churn_tables(n_customers: int = 1000, seed: int = 0) -> dict[str, pd.DataFra
             pd.DataFrame(
                 {
                     "customer_id": customer_id[i],
-                    "session_start": signup[i] + pd.to_timedelta(offsets, unit="D") + pd.to_timedelta(rng.integers(0, 86400, n), unit="s"),
+                    "session_start": signup[i]
+                    + pd.to_timedelta(offsets, unit="D")
+                    + pd.to_timedelta(rng.integers(0, 86400, n), unit="s"),
                     "device": rng.choice(["mobile", "desktop", "tablet"], n, p=[0.6, 0.3, 0.1]),
                     "duration_minutes": np.round(rng.gamma(2.0, 4.0 + 3.0 * engagement[i], n), 1),
                 }
@@ -62,7 +65,8 @@ def churn_tables(n_customers: int = 1000, seed: int = 0) -> dict[str, pd.DataFra
         {
             "transaction_id": np.arange(1, len(bought) + 1),
             "session_id": bought["session_id"].to_numpy(),
-            "transaction_time": bought["session_start"].to_numpy() + pd.to_timedelta(rng.integers(60, 1800, len(bought)), unit="s"),
+            "transaction_time": bought["session_start"].to_numpy()
+            + pd.to_timedelta(rng.integers(60, 1800, len(bought)), unit="s"),
             "amount": amounts,
         }
     )
@@ -73,7 +77,12 @@ def churn_tables(n_customers: int = 1000, seed: int = 0) -> dict[str, pd.DataFra
     last_visit = before.groupby("customer_id")["session_start"].max().reindex(customer_id)
     recency_days = ((pd.Series(cutoff, index=customer_id) - last_visit).dt.days).fillna(365).to_numpy()
     visits_90 = (
-        before[before["session_start"] >= before["cutoff"] - pd.Timedelta(days=90)].groupby("customer_id").size().reindex(customer_id).fillna(0).to_numpy()
+        before[before["session_start"] >= before["cutoff"] - pd.Timedelta(days=90)]
+        .groupby("customer_id")
+        .size()
+        .reindex(customer_id)
+        .fillna(0)
+        .to_numpy()
     )
     score = 0.035 * recency_days - 0.25 * visits_90 - 0.4 * (plan == "premium") + rng.normal(0, 0.8, n_customers)
     churned = (score > np.quantile(score, 0.7)).astype(int)
@@ -95,7 +104,9 @@ def churn_tables(n_customers: int = 1000, seed: int = 0) -> dict[str, pd.DataFra
 def _sklearn_table(loader: Callable[..., object], target: str) -> dict[str, pd.DataFrame]:
     frame = loader(as_frame=True).frame  # type: ignore[attr-defined]
     frame = frame.rename(columns={"target": target})
-    frame.columns = [str(c).replace(" ", "_").replace("(", "").replace(")", "").replace("/", "_") for c in frame.columns]
+    frame.columns = [
+        str(c).replace(" ", "_").replace("(", "").replace(")", "").replace("/", "_") for c in frame.columns
+    ]
     return {"data": frame}
 
 

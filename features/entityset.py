@@ -15,8 +15,16 @@ from features.primitives import PairwiseMax, PairwiseMin
 # Curated defaults: cheap, widely useful primitives (featuretools' own defaults include slow ones such as trend)
 AGG_PRIMITIVES: tuple[str, ...] = ("count", "sum", "mean", "max", "min", "std", "num_unique", "mode", "time_since_last")
 TRANS_PRIMITIVES: tuple[str, ...] = (
-    "add_numeric", "subtract_numeric", "multiply_numeric", "divide_numeric",
-    "month", "weekday", "hour", "time_since", "num_characters", "num_words",
+    "add_numeric",
+    "subtract_numeric",
+    "multiply_numeric",
+    "divide_numeric",
+    "month",
+    "weekday",
+    "hour",
+    "time_since",
+    "num_characters",
+    "num_words",
 )
 SINGLE_TABLE = "data"
 # sagelab's own transform primitives, for ``trans_primitives`` by name (featuretools resolves only its own names)
@@ -36,7 +44,7 @@ class Schema:
     ids: dict[str, tuple[str, ...]] = field(default_factory=dict)  # id columns per table: never fed to a primitive
 
 
-def build_entityset(target_rows: pd.DataFrame, tables: Mapping[str, pd.DataFrame], schema: Schema) -> "ft.EntitySet":  # noqa: F821
+def build_entityset(target_rows: pd.DataFrame, tables: Mapping[str, pd.DataFrame], schema: Schema) -> ft.EntitySet:  # noqa: F821
     """An EntitySet of the rows to predict (no label, no cutoff column) and the related tables."""
     import featuretools as ft
 
@@ -68,11 +76,13 @@ def cutoff_frame(target_rows: pd.DataFrame, schema: Schema) -> pd.DataFrame | No
     if not schema.cutoff_time:
         return None
     ids = target_rows[schema.index] if schema.index else pd.Series(range(len(target_rows)))
-    return pd.DataFrame({"instance_id": ids.to_numpy(), "time": pd.to_datetime(target_rows[schema.cutoff_time]).to_numpy()})
+    return pd.DataFrame(
+        {"instance_id": ids.to_numpy(), "time": pd.to_datetime(target_rows[schema.cutoff_time]).to_numpy()}
+    )
 
 
 def generate_definitions(
-    entityset: "ft.EntitySet",  # noqa: F821
+    entityset: ft.EntitySet,  # noqa: F821
     schema: Schema,
     *,
     max_depth: int,
@@ -133,7 +143,9 @@ def balanced_subset(definitions: list, limit: int, seed: int) -> list:
     return [definitions[i] for i in sorted(chosen)]
 
 
-def compute(features: list, entityset: "ft.EntitySet", cutoff: pd.DataFrame | None, training_window: str | None) -> pd.DataFrame:  # noqa: F821
+def compute(
+    features: list, entityset: ft.EntitySet, cutoff: pd.DataFrame | None, training_window: str | None
+) -> pd.DataFrame:  # noqa: F821
     """The feature matrix of ``features``; with cutoff times, no row sees data from after its cutoff."""
     import featuretools as ft
 

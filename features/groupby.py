@@ -48,7 +48,8 @@ class GroupStatistic(TransformPrimitive):
         self.statistic = statistic
         self.lookup = dict(lookup or {})
         self.description_template = (
-            "the number of training rows that share {} with this row" if statistic == "count"
+            "the number of training rows that share {} with this row"
+            if statistic == "count"
             else f"the {statistic} of {value_column} over the training rows that share {{}} with this row"
         )
 
@@ -87,7 +88,10 @@ class GroupDeviation(TransformPrimitive):
         lookup = self.lookup
 
         def deviation_from_group_mean(values: pd.Series, keys: pd.Series) -> pd.Series:
-            return pd.Series(values.astype(float).to_numpy() - key_labels(keys).map(lookup).astype(float).to_numpy(), index=values.index)
+            return pd.Series(
+                values.astype(float).to_numpy() - key_labels(keys).map(lookup).astype(float).to_numpy(),
+                index=values.index,
+            )
 
         return deviation_from_group_mean
 
@@ -102,7 +106,8 @@ class PairCount(TransformPrimitive):
     name = "pair_count"
     input_types = [
         [ColumnSchema(semantic_tags={first}), ColumnSchema(semantic_tags={second})]
-        for first in ("category", "numeric") for second in ("category", "numeric")
+        for first in ("category", "numeric")
+        for second in ("category", "numeric")
     ]
     return_type = ColumnSchema(logical_type=Double, semantic_tags={"numeric"})
     description_template = "the number of training rows that share {} and {} with this row"
@@ -164,7 +169,9 @@ def groupby_definitions(
         distinct = frame[column].nunique(dropna=True)
         if "category" in tags:
             return 1 < distinct <= MAX_KEY_CARDINALITY
-        return "numeric" in tags and 1 < distinct <= min(MAX_KEY_CARDINALITY, frame[column].count() / min_rows_per_numeric_value)
+        return "numeric" in tags and 1 < distinct <= min(
+            MAX_KEY_CARDINALITY, frame[column].count() / min_rows_per_numeric_value
+        )
 
     usable = [c for c in schema.columns if c != index and c not in exclude]
     keys = [c for c in usable if is_key(c)]
@@ -174,7 +181,9 @@ def groupby_definitions(
     for key in keys:
         grouped = frame.groupby(labels[key], observed=True)
         counts = {str(k): float(v) for k, v in grouped.size().items()}
-        definitions.append(ft.Feature(entityset[target_table].ww[key], primitive=GroupStatistic(statistic="count", lookup=counts)))
+        definitions.append(
+            ft.Feature(entityset[target_table].ww[key], primitive=GroupStatistic(statistic="count", lookup=counts))
+        )
         for value in values:
             if value == key:
                 continue
@@ -191,7 +200,9 @@ def groupby_definitions(
     for position, first in enumerate(keys):
         for second in keys[position + 1 :]:
             both = (frame[first].notna() & frame[second].notna()).to_numpy()
-            counts = {str(k): float(v) for k, v in pair_labels(labels[first], labels[second])[both].value_counts().items()}
+            counts = {
+                str(k): float(v) for k, v in pair_labels(labels[first], labels[second])[both].value_counts().items()
+            }
             columns = [entityset[target_table].ww[first], entityset[target_table].ww[second]]
             definitions.append(ft.Feature(columns, primitive=PairCount(lookup=counts)))
     return definitions

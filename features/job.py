@@ -87,8 +87,15 @@ def _metrics(transformer: AutoFeatures) -> dict[str, float | int]:
     return metrics
 
 
-def _write_outputs(transformer: AutoFeatures, config: FeaturesConfig, rows: pd.DataFrame, related: dict[str, pd.DataFrame],
-                   output_data_dir: Path, model_dir: Path, log: Callable[[str], None]) -> None:
+def _write_outputs(
+    transformer: AutoFeatures,
+    config: FeaturesConfig,
+    rows: pd.DataFrame,
+    related: dict[str, pd.DataFrame],
+    output_data_dir: Path,
+    model_dir: Path,
+    log: Callable[[str], None],
+) -> None:
     """Feature matrix (id column first, then the label), leaderboard, descriptions, report and notebooks."""
     from features.notebooks import write_notebooks
     from features.profiling import profile
@@ -96,7 +103,9 @@ def _write_outputs(transformer: AutoFeatures, config: FeaturesConfig, rows: pd.D
 
     output_data_dir.mkdir(parents=True, exist_ok=True)
     matrix = transformer.transform(rows.drop(columns=[config.target]), tables=related)
-    matrix.insert(1 if transformer.keep_index and transformer.index_ else 0, config.target, rows[config.target].to_numpy())
+    matrix.insert(
+        1 if transformer.keep_index and transformer.index_ else 0, config.target, rows[config.target].to_numpy()
+    )
     matrix.to_csv(output_data_dir / "selected_features.csv", index=False)
     transformer.leaderboard_.to_json(output_data_dir / "leaderboard.json", orient="records", indent=2)
     transformer.describe_features().to_json(output_data_dir / "selected_features.json", orient="records", indent=2)

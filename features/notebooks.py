@@ -29,51 +29,79 @@ TIMEOUT_SECONDS = 180
 
 def exploration_notebook(title: str) -> nbformat.NotebookNode:
     """The data exploration notebook (reads ``data_profile.json`` from its folder)."""
-    return new_notebook(cells=[
-        new_markdown_cell(f"# {title}: data exploration\n\nThe rows to predict as the features job saw them: "
-                          "column types (woodwork), missing values, cardinality, the target and the problem type."),
-        new_code_cell("import json\n\nimport matplotlib.pyplot as plt\nimport pandas as pd\n\n"
-                      f"profile = json.load(open({PROFILE_FILE!r}))\n"
-                      "print(f\"{profile['rows']} rows; related tables: {profile['tables'] or 'none'}\")\n"
-                      "columns = pd.DataFrame(profile['columns']).set_index('name')\ncolumns"),
-        new_markdown_cell("## Missing values"),
-        new_code_cell("missing = columns['missing_fraction'].sort_values(ascending=False)\n"
-                      "ax = missing.plot.barh(figsize=(6, 0.3 * len(missing) + 1), title='share of rows missing')\n"
-                      "plt.show()\nmissing[missing > 0]"),
-        new_markdown_cell("## Target and problem type"),
-        new_code_cell("print(f\"target {profile['target']!r}: {profile['problem_type']} ({profile['reason']})\")\n"
-                      "summary = pd.Series(profile['target_summary'])\n"
-                      "if profile['problem_type'] != 'regression':\n"
-                      "    summary.drop('missing').plot.bar(title='rows per class')\n    plt.show()\n"
-                      "summary"),
-    ])
+    return new_notebook(
+        cells=[
+            new_markdown_cell(
+                f"# {title}: data exploration\n\nThe rows to predict as the features job saw them: "
+                "column types (woodwork), missing values, cardinality, the target and the problem type."
+            ),
+            new_code_cell(
+                "import json\n\nimport matplotlib.pyplot as plt\nimport pandas as pd\n\n"
+                f"profile = json.load(open({PROFILE_FILE!r}))\n"
+                "print(f\"{profile['rows']} rows; related tables: {profile['tables'] or 'none'}\")\n"
+                "columns = pd.DataFrame(profile['columns']).set_index('name')\ncolumns"
+            ),
+            new_markdown_cell("## Missing values"),
+            new_code_cell(
+                "missing = columns['missing_fraction'].sort_values(ascending=False)\n"
+                "ax = missing.plot.barh(figsize=(6, 0.3 * len(missing) + 1), title='share of rows missing')\n"
+                "plt.show()\nmissing[missing > 0]"
+            ),
+            new_markdown_cell("## Target and problem type"),
+            new_code_cell(
+                "print(f\"target {profile['target']!r}: {profile['problem_type']} ({profile['reason']})\")\n"
+                "summary = pd.Series(profile['target_summary'])\n"
+                "if profile['problem_type'] != 'regression':\n"
+                "    summary.drop('missing').plot.bar(title='rows per class')\n    plt.show()\n"
+                "summary"
+            ),
+        ]
+    )
 
 
 def candidates_notebook(title: str, model_path: str) -> nbformat.NotebookNode:
     """The candidate definitions notebook (reads ``candidate_sets.json``, ``leaderboard.json`` and the model)."""
-    return new_notebook(cells=[
-        new_markdown_cell(f"# {title}: candidate definitions\n\nThe candidate feature sets the job scored in "
-                          "cross-validation on the training rows, and the one it chose."),
-        new_code_cell("import json\nfrom pathlib import Path\n\nimport pandas as pd\n\n"
-                      "leaderboard = pd.read_json('leaderboard.json', orient='records')\nleaderboard"),
-        new_markdown_cell("## What each candidate set holds"),
-        new_code_cell(f"candidate_sets = json.load(open({CANDIDATES_FILE!r}))\n"
-                      "pd.DataFrame([{'candidate_set': name, 'n_features': len(columns), 'features': ', '.join(columns[:12])"
-                      " + (' ...' if len(columns) > 12 else '')} for name, columns in candidate_sets.items()])"),
-        new_markdown_cell("## Rebuild the chosen transformer from the saved definitions\n\n"
-                          "featuretools' own serialization of the definitions plus the learned state as JSON "
-                          "(nothing is unpickled); `transform` computes the same features for new rows."),
-        new_code_cell(f"import featuretools as ft\nfrom features import AutoFeatures\n\nMODEL = Path({model_path!r})\n"
-                      "definitions = ft.load_features(str(MODEL / 'feature_definitions.json'))\n"
-                      "transformer = AutoFeatures.load(MODEL)\n"
-                      "assert [d.get_name() for d in definitions] == [d.get_name() for d in transformer.feature_definitions_]\n"
-                      "print(transformer.selection_choice_, len(definitions), 'definitions')\n"
-                      "transformer.describe_features()"),
-    ])
+    return new_notebook(
+        cells=[
+            new_markdown_cell(
+                f"# {title}: candidate definitions\n\nThe candidate feature sets the job scored in "
+                "cross-validation on the training rows, and the one it chose."
+            ),
+            new_code_cell(
+                "import json\nfrom pathlib import Path\n\nimport pandas as pd\n\n"
+                "leaderboard = pd.read_json('leaderboard.json', orient='records')\nleaderboard"
+            ),
+            new_markdown_cell("## What each candidate set holds"),
+            new_code_cell(
+                f"candidate_sets = json.load(open({CANDIDATES_FILE!r}))\n"
+                "pd.DataFrame([{'candidate_set': name, 'n_features': len(columns), 'features': ', '.join(columns[:12])"
+                " + (' ...' if len(columns) > 12 else '')} for name, columns in candidate_sets.items()])"
+            ),
+            new_markdown_cell(
+                "## Rebuild the chosen transformer from the saved definitions\n\n"
+                "featuretools' own serialization of the definitions plus the learned state as JSON "
+                "(nothing is unpickled); `transform` computes the same features for new rows."
+            ),
+            new_code_cell(
+                f"import featuretools as ft\nfrom features import AutoFeatures\n\nMODEL = Path({model_path!r})\n"
+                "definitions = ft.load_features(str(MODEL / 'feature_definitions.json'))\n"
+                "transformer = AutoFeatures.load(MODEL)\n"
+                "assert [d.get_name() for d in definitions] == [d.get_name() for d in transformer.feature_definitions_]\n"
+                "print(transformer.selection_choice_, len(definitions), 'definitions')\n"
+                "transformer.describe_features()"
+            ),
+        ]
+    )
 
 
-def write_notebooks(transformer: Any, profile: dict[str, Any], directory: Path, model_dir: Path, title: str,
-                    log: Callable[[str], None] = print) -> dict[str, Path]:
+def write_notebooks(
+    transformer: Any,
+    profile: dict[str, Any],
+    directory: Path,
+    model_dir: Path,
+    title: str,
+    log: Callable[[str], None] = print,
+) -> dict[str, Path]:
     """Both notebooks in ``directory``, with the JSON they read, executed in place (see the module). A notebook
     that cannot run (no Jupyter kernel where the job runs) is written without outputs, and ``log`` says why."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -81,11 +109,13 @@ def write_notebooks(transformer: Any, profile: dict[str, Any], directory: Path, 
     (directory / CANDIDATES_FILE).write_text(json.dumps(transformer.candidate_sets_, indent=2))
     model_path = os.path.relpath(model_dir, directory)
     written = {}
-    for name, notebook in ((EXPLORATION_NOTEBOOK, exploration_notebook(title)),
-                           (CANDIDATES_NOTEBOOK, candidates_notebook(title, model_path))):
+    for name, notebook in (
+        (EXPLORATION_NOTEBOOK, exploration_notebook(title)),
+        (CANDIDATES_NOTEBOOK, candidates_notebook(title, model_path)),
+    ):
         try:
             execute(notebook, directory)
-        except Exception as error:  # noqa: BLE001  (the job's results stand without the notebooks' outputs)
+        except Exception as error:
             log(f"warning: {name} written without outputs: {type(error).__name__}: {str(error)[:300]}")
         nbformat.write(notebook, directory / name)
         written[name] = directory / name
@@ -100,8 +130,9 @@ def execute(notebook: nbformat.NotebookNode, directory: Path) -> None:
     previous = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, previous]))
     try:
-        NotebookClient(notebook, timeout=TIMEOUT_SECONDS, kernel_name="python3",
-                       resources={"metadata": {"path": str(directory)}}).execute()
+        NotebookClient(
+            notebook, timeout=TIMEOUT_SECONDS, kernel_name="python3", resources={"metadata": {"path": str(directory)}}
+        ).execute()
     finally:
         if previous is None:
             os.environ.pop("PYTHONPATH", None)

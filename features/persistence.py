@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-import features.groupby  # noqa: F401  (registers GroupStatistic, which featuretools must find to load definitions)
+import features.groupby
 import features.primitives  # noqa: F401  (the same for pairwise_min and pairwise_max)
 from features.families import Conditioner
 
@@ -19,15 +19,36 @@ FEATURES_FILE = "feature_definitions.json"
 STATE_FILE = "autofeatures.json"
 # learned attributes stored as they are (JSON-compatible already)
 PLAIN_STATE = (
-    "problem_type_", "problem_type_reason_", "metric_", "raw_features_", "categories_", "table_columns_",
-    "importances_", "holdout_", "n_candidates_", "n_near_duplicates_", "fit_seconds_", "selection_choice_",
-    "index_", "indexes_", "id_columns_", "estimator_name_", "candidate_sets_",
+    "problem_type_",
+    "problem_type_reason_",
+    "metric_",
+    "raw_features_",
+    "categories_",
+    "table_columns_",
+    "importances_",
+    "holdout_",
+    "n_candidates_",
+    "n_near_duplicates_",
+    "fit_seconds_",
+    "selection_choice_",
+    "index_",
+    "indexes_",
+    "id_columns_",
+    "estimator_name_",
+    "candidate_sets_",
 )
 HISTORIES = ("score_curve_",)  # lists of (feature count, CV score)
 # a file from before a history was renamed: its old name (the prefix search curve of that version)
 RENAMED_HISTORIES = {"score_curve_": "top_gain_history_"}
 # learned attributes added after the first saved format; a file from before them loads with "not recorded"
-ADDED_LATER = {"n_near_duplicates_": None, "index_": None, "indexes_": None, "id_columns_": {}, "estimator_name_": "LightGBM", "candidate_sets_": {}}
+ADDED_LATER = {
+    "n_near_duplicates_": None,
+    "index_": None,
+    "indexes_": None,
+    "id_columns_": {},
+    "estimator_name_": "LightGBM",
+    "candidate_sets_": {},
+}
 # parameters added after the first saved format, with the value that reproduces the old behaviour
 OLD_PARAMETERS = {"keep_index": False}
 # a consuming model is saved by class and parameters and restored only from these packages (nothing is unpickled)
@@ -63,7 +84,9 @@ def load(cls: type, directory: str | Path) -> Any:
     directory = Path(directory)
     for name in (FEATURES_FILE, STATE_FILE):
         if not (directory / name).is_file():
-            raise FileNotFoundError(f"{directory / name} does not exist; expected a directory written by AutoFeatures.save")
+            raise FileNotFoundError(
+                f"{directory / name} does not exist; expected a directory written by AutoFeatures.save"
+            )
     state = json.loads((directory / STATE_FILE).read_text())
     params = state["params"]
     params["relationships"] = tuple(tuple(r) for r in params.get("relationships") or ())
@@ -77,7 +100,9 @@ def load(cls: type, directory: str | Path) -> Any:
     if transformer.indexes_ is None:  # saved before the indexes were resolved at fit: the declared ones
         transformer.index_, transformer.indexes_ = params.get("index"), dict(params.get("indexes") or {})
     if "leaderboard_" not in state:
-        raise ValueError(f"{directory / STATE_FILE} has no 'leaderboard_'; expected a file written by AutoFeatures.save")
+        raise ValueError(
+            f"{directory / STATE_FILE} has no 'leaderboard_'; expected a file written by AutoFeatures.save"
+        )
     transformer.leaderboard_ = pd.DataFrame(state["leaderboard_"])
     conditioner = state.get("conditioner_")
     transformer.conditioner_ = None if conditioner is None else Conditioner.from_state(conditioner)
@@ -98,8 +123,10 @@ def _estimator_state(estimator: Any) -> dict[str, Any] | None:
     try:
         json.dumps(params)
     except TypeError:
-        raise ValueError(f"the estimator's parameters {params} are not JSON values; AutoFeatures.save stores only "
-                         "estimators with plain parameters") from None
+        raise ValueError(
+            f"the estimator's parameters {params} are not JSON values; AutoFeatures.save stores only "
+            "estimators with plain parameters"
+        ) from None
     return {"class": f"{kind.__module__}.{kind.__qualname__}", "params": params}
 
 
@@ -110,6 +137,8 @@ def _estimator_from(state: dict[str, Any] | None, source: Path) -> Any:
 
     module, _, name = state["class"].rpartition(".")
     if not module.startswith(ESTIMATOR_PACKAGES):
-        raise ValueError(f"{source}: estimator class {state['class']!r} is not from scikit-learn or LightGBM; "
-                         "AutoFeatures.load restores only those")
+        raise ValueError(
+            f"{source}: estimator class {state['class']!r} is not from scikit-learn or LightGBM; "
+            "AutoFeatures.load restores only those"
+        )
     return getattr(importlib.import_module(module), name)(**state["params"])

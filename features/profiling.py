@@ -44,7 +44,10 @@ def infer_problem_type(y: pd.Series) -> tuple[str, str]:
     if distinct < 2:
         raise ValueError(f"target {y.name!r} has {distinct} distinct value(s); nothing to predict")
     if distinct == 2:
-        return "binary", f"target {y.name!r} has exactly 2 distinct values ({', '.join(map(str, sorted(values.unique().tolist())))})"
+        return (
+            "binary",
+            f"target {y.name!r} has exactly 2 distinct values ({', '.join(map(str, sorted(values.unique().tolist())))})",
+        )
     if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
         return "multiclass", f"target {y.name!r} is non-numeric with {distinct} distinct values"
     integral = bool(np.all(np.equal(np.mod(values.to_numpy(dtype=float), 1), 0)))
@@ -73,4 +76,6 @@ def profile(frame: pd.DataFrame, target: str, tables: dict[str, pd.DataFrame] | 
     else:
         summary = {str(k): int(v) for k, v in y.value_counts().items()}
     summary["missing"] = int(y.isna().sum())
-    return DataProfile(len(frame), columns, target, summary, problem_type, reason, {k: len(v) for k, v in (tables or {}).items()})
+    return DataProfile(
+        len(frame), columns, target, summary, problem_type, reason, {k: len(v) for k, v in (tables or {}).items()}
+    )

@@ -8,15 +8,17 @@ import matplotlib
 import pandas as pd
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from features.autofeatures import AutoFeatures  # noqa: E402
+from features.autofeatures import AutoFeatures
 
 
 def write_report(transformer: AutoFeatures, directory: Path, title: str) -> dict[str, Path]:
     """report.md, report.html, importance.png and score_vs_features.png in ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
-    described = transformer.describe_features().sort_values("importance", ascending=False, kind="stable").to_dict("records")
+    described = (
+        transformer.describe_features().sort_values("importance", ascending=False, kind="stable").to_dict("records")
+    )
 
     figure, axes = plt.subplots(figsize=(8, 0.35 * len(described) + 1.5))
     axes.barh([d["name"][:60] for d in described][::-1], [d["importance"] for d in described][::-1])
@@ -28,10 +30,22 @@ def write_report(transformer: AutoFeatures, directory: Path, title: str) -> dict
 
     figure, axes = plt.subplots(figsize=(6, 4))
     curve = transformer.score_curve_
-    axes.plot([h[0] for h in curve], [h[1] for h in curve], marker="o", label="raw columns + top n candidates (ranked in each fold)")
+    axes.plot(
+        [h[0] for h in curve],
+        [h[1] for h in curve],
+        marker="o",
+        label="raw columns + top n candidates (ranked in each fold)",
+    )
     chosen = transformer.leaderboard_.set_index("candidate_set").loc["selected"]
     if pd.notna(chosen["cv_score"]):
-        axes.plot([chosen["n_features"]], [chosen["cv_score"]], marker="*", markersize=14, linestyle="none", label=f"selected ({chosen['chosen']})")
+        axes.plot(
+            [chosen["n_features"]],
+            [chosen["cv_score"]],
+            marker="*",
+            markersize=14,
+            linestyle="none",
+            label=f"selected ({chosen['chosen']})",
+        )
     axes.set_xlabel("number of features")
     axes.set_ylabel(f"CV {transformer.metric_}")
     axes.set_title("score vs number of features")
@@ -56,17 +70,23 @@ def write_report(transformer: AutoFeatures, directory: Path, title: str) -> dict
     ]
     for row in _leaderboard_cells(transformer):
         lines.append("| " + " | ".join(row) + " |")
-    lines += ["", "`raw`: the input columns; `dfs_all`: raw columns plus every generated candidate that passed the "
-              "per-chunk gain screen (positive LightGBM gain in the training folds; with a cap, near-monotone copies left out); `top_gain` (with a `max_features` "
-              "cap): raw columns plus the best-ranked candidates up to the cap, near-monotone copies skipped. Each set "
-              "is scored on fresh, repeated folds, the ranking learned again inside each fold so that no validation row "
-              "chose a set's members. The candidate set, which holds the raw columns too, becomes `selected` unless the "
-              "raw columns alone score better by more than one standard error of the fold-by-fold difference (here: "
-              f"`{transformer.selection_choice_}`); the curve of the other sizes is shown, not chosen from, because the "
-              "best of many sizes is mostly the luckiest."]
+    lines += [
+        "",
+        "`raw`: the input columns; `dfs_all`: raw columns plus every generated candidate that passed the "
+        "per-chunk gain screen (positive LightGBM gain in the training folds; with a cap, near-monotone copies left out); `top_gain` (with a `max_features` "
+        "cap): raw columns plus the best-ranked candidates up to the cap, near-monotone copies skipped. Each set "
+        "is scored on fresh, repeated folds, the ranking learned again inside each fold so that no validation row "
+        "chose a set's members. The candidate set, which holds the raw columns too, becomes `selected` unless the "
+        "raw columns alone score better by more than one standard error of the fold-by-fold difference (here: "
+        f"`{transformer.selection_choice_}`); the curve of the other sizes is shown, not chosen from, because the "
+        "best of many sizes is mostly the luckiest.",
+    ]
     if transformer.holdout_:
-        lines += ["", "Held-out rows (never used for generation or selection): "
-                  + ", ".join(f"{k} = {v:.4f}" for k, v in transformer.holdout_.items())]
+        lines += [
+            "",
+            "Held-out rows (never used for generation or selection): "
+            + ", ".join(f"{k} = {v:.4f}" for k, v in transformer.holdout_.items()),
+        ]
     lines += ["", "## Selected features", "", "| feature | what it is | importance |", "|---|---|---|"]
     lines += [f"| `{d['name']}` | {d['description']} | {d['importance']:.1f} |" for d in described]
     lines += ["", "![importance](importance.png)", "", "![score vs features](score_vs_features.png)", ""]
@@ -77,7 +97,11 @@ def write_report(transformer: AutoFeatures, directory: Path, title: str) -> dict
 
 
 def _sources(transformer: AutoFeatures) -> str:
-    return "Deep Feature Synthesis and group-by statistics" if transformer.groupby_aggregations else "Deep Feature Synthesis"
+    return (
+        "Deep Feature Synthesis and group-by statistics"
+        if transformer.groupby_aggregations
+        else "Deep Feature Synthesis"
+    )
 
 
 def _near_duplicates(transformer: AutoFeatures) -> str:
@@ -92,8 +116,15 @@ def _leaderboard_cells(transformer: AutoFeatures) -> list[list[str]]:
     rows = []
     for row in transformer.leaderboard_.to_dict("records"):
         name = row["candidate_set"] + (f" ({row['chosen']})" if isinstance(row.get("chosen"), str) else "")
-        rows.append([name, number(row["cv_score"]), "" if pd.isna(row["cv_std"]) else f"{row['cv_std']:.4f}",
-                     str(row["n_features"]), f"{row['fit_seconds']:.2f}"])
+        rows.append(
+            [
+                name,
+                number(row["cv_score"]),
+                "" if pd.isna(row["cv_std"]) else f"{row['cv_std']:.4f}",
+                str(row["n_features"]),
+                f"{row['fit_seconds']:.2f}",
+            ]
+        )
     return rows
 
 

@@ -135,7 +135,9 @@ def _shadows(matrix: pd.DataFrame, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     picked = rng.choice(matrix.columns.to_numpy(), size=min(SHADOWS, matrix.shape[1]), replace=False)
     order = rng.permutation(len(matrix))
-    return pd.DataFrame({f"shadow {i}": matrix[name].to_numpy()[order] for i, name in enumerate(picked)}, index=matrix.index)
+    return pd.DataFrame(
+        {f"shadow {i}": matrix[name].to_numpy()[order] for i, name in enumerate(picked)}, index=matrix.index
+    )
 
 
 def choose(pool: Pool, problem: Problem, progress: Progress) -> Choice:

@@ -54,14 +54,26 @@ def model_for(problem_type: str, seed: int, *, search: bool = False):
     import lightgbm as lgb
 
     trees, rate = (SEARCH_TREES, 0.16) if search else (120, 0.08)
-    params = dict(n_estimators=trees, learning_rate=rate, num_leaves=15, min_child_samples=10, random_state=seed, n_jobs=1, verbose=-1)
+    params = dict(
+        n_estimators=trees,
+        learning_rate=rate,
+        num_leaves=15,
+        min_child_samples=10,
+        random_state=seed,
+        n_jobs=1,
+        verbose=-1,
+    )
     if search:
         params["max_bin"] = SEARCH_BINS
     return lgb.LGBMRegressor(**params) if problem_type == "regression" else lgb.LGBMClassifier(**params)
 
 
 def folds(problem_type: str, k: int, seed: int):
-    return KFold(k, shuffle=True, random_state=seed) if problem_type == "regression" else StratifiedKFold(k, shuffle=True, random_state=seed)
+    return (
+        KFold(k, shuffle=True, random_state=seed)
+        if problem_type == "regression"
+        else StratifiedKFold(k, shuffle=True, random_state=seed)
+    )
 
 
 def as_model_input(frame: pd.DataFrame) -> pd.DataFrame:
@@ -77,7 +89,9 @@ def as_model_input(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
-def gain_ranking(frame: pd.DataFrame, y: pd.Series, problem_type: str, k: int, seed: int, family: ModelFamily) -> pd.Series:
+def gain_ranking(
+    frame: pd.DataFrame, y: pd.Series, problem_type: str, k: int, seed: int, family: ModelFamily
+) -> pd.Series:
     """Mean importance of each column (LightGBM: gain) over models fit on the K training folds (never on
     validation rows)."""
     X = family.prepare(frame)
@@ -88,11 +102,17 @@ def gain_ranking(frame: pd.DataFrame, y: pd.Series, problem_type: str, k: int, s
     return pd.Series(gains / k, index=X.columns).sort_values(ascending=False)
 
 
-def without_monotone_duplicates(frame: pd.DataFrame, ranked: list[str], base: list[str], threshold: float = NEAR_DUPLICATE_RANK_CORRELATION) -> list[str]:
+def without_monotone_duplicates(
+    frame: pd.DataFrame, ranked: list[str], base: list[str], threshold: float = NEAR_DUPLICATE_RANK_CORRELATION
+) -> list[str]:
     """``ranked`` minus each numeric candidate whose rank correlation with ``base`` or a better-ranked kept
     candidate exceeds ``threshold``: a near-monotone transform of a column offers a tree the same splits,
     and would take a slot of the ``max_features`` budget from a feature that adds something."""
-    numeric = [c for c in dict.fromkeys([*base, *ranked]) if pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c])]
+    numeric = [
+        c
+        for c in dict.fromkeys([*base, *ranked])
+        if pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c])
+    ]
     ranks = frame[numeric].astype(float).rank()
     # missing rows take the middle rank, so a column with many gaps is no duplicate: LightGBM gives missing values their own branch
     ranks = ranks.fillna(ranks.mean())

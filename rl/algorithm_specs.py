@@ -48,14 +48,24 @@ class AlgorithmSpec:
         return self.name != "ars"
 
 
-def _sb3(name: str, module: str, class_name: str, action_spaces: tuple[str, ...], off_policy: bool = False) -> AlgorithmSpec:
+def _sb3(
+    name: str, module: str, class_name: str, action_spaces: tuple[str, ...], off_policy: bool = False
+) -> AlgorithmSpec:
     return AlgorithmSpec(
-        name, "stable_baselines3", f"stable_baselines3.{module}", class_name, action_spaces, _STANDARD_POLICIES,
-        "MultiInputPolicy", off_policy,
+        name,
+        "stable_baselines3",
+        f"stable_baselines3.{module}",
+        class_name,
+        action_spaces,
+        _STANDARD_POLICIES,
+        "MultiInputPolicy",
+        off_policy,
     )
 
 
-def _contrib(name: str, module: str, class_name: str, action_spaces: tuple[str, ...], **changes: object) -> AlgorithmSpec:
+def _contrib(
+    name: str, module: str, class_name: str, action_spaces: tuple[str, ...], **changes: object
+) -> AlgorithmSpec:
     fields: dict[str, object] = {"policies": _STANDARD_POLICIES, "dict_policy": "MultiInputPolicy", **changes}
     return AlgorithmSpec(name, "sb3_contrib", f"sb3_contrib.{module}", class_name, action_spaces, **fields)  # type: ignore[arg-type]
 
@@ -72,13 +82,27 @@ ALGORITHM_SPECS: dict[str, AlgorithmSpec] = {
         _contrib("qrdqn", "qrdqn.qrdqn", "QRDQN", ("Discrete",), off_policy=True),
         _contrib("tqc", "tqc.tqc", "TQC", ("Box",), off_policy=True),
         _contrib("trpo", "trpo.trpo", "TRPO", _ALL_ACTION_SPACES),
-        _contrib("ars", "ars.ars", "ARS", ("Box", "Discrete"), policies=("MlpPolicy", "LinearPolicy"), dict_policy=None),
         _contrib(
-            "recurrent_ppo", "ppo_recurrent.ppo_recurrent", "RecurrentPPO", _ALL_ACTION_SPACES,
-            policies=("MlpLstmPolicy", "CnnLstmPolicy", "MultiInputLstmPolicy"), dict_policy="MultiInputLstmPolicy",
+            "ars", "ars.ars", "ARS", ("Box", "Discrete"), policies=("MlpPolicy", "LinearPolicy"), dict_policy=None
         ),
-        _contrib("maskable_ppo", "ppo_mask.ppo_mask", "MaskablePPO", ("Discrete", "MultiDiscrete", "MultiBinary"), masked=True),
-        _contrib("crossq", "crossq.crossq", "CrossQ", ("Box",), policies=("MlpPolicy",), dict_policy=None, off_policy=True),
+        _contrib(
+            "recurrent_ppo",
+            "ppo_recurrent.ppo_recurrent",
+            "RecurrentPPO",
+            _ALL_ACTION_SPACES,
+            policies=("MlpLstmPolicy", "CnnLstmPolicy", "MultiInputLstmPolicy"),
+            dict_policy="MultiInputLstmPolicy",
+        ),
+        _contrib(
+            "maskable_ppo",
+            "ppo_mask.ppo_mask",
+            "MaskablePPO",
+            ("Discrete", "MultiDiscrete", "MultiBinary"),
+            masked=True,
+        ),
+        _contrib(
+            "crossq", "crossq.crossq", "CrossQ", ("Box",), policies=("MlpPolicy",), dict_policy=None, off_policy=True
+        ),
     )
 }
 ALGORITHMS: tuple[str, ...] = tuple(ALGORITHM_SPECS)
@@ -101,7 +125,9 @@ def default_policy(name: str, *, dict_observations: bool) -> str:
     return spec.policies[0]
 
 
-def space_problems(name: str, policy: str | None, *, observation_space: str, action_space: str, has_action_masks: bool) -> list[tuple[str, str]]:
+def space_problems(
+    name: str, policy: str | None, *, observation_space: str, action_space: str, has_action_masks: bool
+) -> list[tuple[str, str]]:
     """(field, message) for each way ``name`` cannot run on an env with these spaces (class names).
 
     These are the checks SB3 makes only when the model is built or first trained.
@@ -110,8 +136,10 @@ def space_problems(name: str, policy: str | None, *, observation_space: str, act
     problems = []
     if action_space not in spec.action_spaces:
         fitting = ", ".join(n for n, s in ALGORITHM_SPECS.items() if action_space in s.action_spaces) or "none"
-        message = (f"{spec.class_name} cannot act in a {action_space} action space; it supports "
-                   f"{', '.join(spec.action_spaces)} (algorithms for {action_space}: {fitting})")
+        message = (
+            f"{spec.class_name} cannot act in a {action_space} action space; it supports "
+            f"{', '.join(spec.action_spaces)} (algorithms for {action_space}: {fitting})"
+        )
         problems.append(("algo.name", message))
     dict_observations = observation_space == "Dict"
     chosen = policy or default_policy(name, dict_observations=dict_observations)
@@ -121,7 +149,9 @@ def space_problems(name: str, policy: str | None, *, observation_space: str, act
     elif not dict_observations and chosen == spec.dict_policy:
         problems.append(("algo.policy", f"{chosen} needs a Dict observation space; the env's is {observation_space}"))
     if spec.masked and not has_action_masks:
-        message = (f"{spec.class_name} needs an env with an action_masks() method (see sb3_contrib's "
-                   "ActionMasker wrapper); this env has none")
+        message = (
+            f"{spec.class_name} needs an env with an action_masks() method (see sb3_contrib's "
+            "ActionMasker wrapper); this env has none"
+        )
         problems.append(("algo.name", message))
     return problems

@@ -49,7 +49,9 @@ def read_arrays(path: Path) -> Arrays:
         raise UnsafeArraysError(f"refusing to load {path}: not an array file written by sagelab ({error})") from None
     for name, array in arrays.items():
         if array.dtype.kind not in "biuf":
-            raise UnsafeArraysError(f"refusing to load {path}: array {name!r} has dtype {array.dtype}, expected numbers")
+            raise UnsafeArraysError(
+                f"refusing to load {path}: array {name!r} has dtype {array.dtype}, expected numbers"
+            )
     return arrays
 
 
@@ -89,9 +91,13 @@ def apply_statistics(normalizer: VecNormalize, arrays: Mapping[str, np.ndarray],
     if set(arrays) != expected:
         raise UnsafeArraysError(f"{source}: holds {sorted(arrays)}, expected {sorted(expected)} for this env")
     for prefix, rms in stats.items():
-        mean, var, count = (np.asarray(arrays[f"{prefix}.{part}"], dtype=np.float64) for part in ("mean", "var", "count"))
+        mean, var, count = (
+            np.asarray(arrays[f"{prefix}.{part}"], dtype=np.float64) for part in ("mean", "var", "count")
+        )
         if mean.shape != np.shape(rms.mean) or var.shape != np.shape(rms.var) or count.shape != ():
-            raise UnsafeArraysError(f"{source}: {prefix} statistics have shape {mean.shape}, expected {np.shape(rms.mean)}")
+            raise UnsafeArraysError(
+                f"{source}: {prefix} statistics have shape {mean.shape}, expected {np.shape(rms.mean)}"
+            )
         rms.mean, rms.var, rms.count = mean, var, float(count)
 
 
@@ -138,10 +144,11 @@ def restore_replay_buffer(buffer: ReplayBuffer, directory: Path) -> None:
         whole = target.shape[:1] != (buffer.buffer_size,)
         expected_shape = target.shape if whole else (filled, *target.shape[1:])
         if source.shape != expected_shape or source.dtype != target.dtype:
-            raise UnsafeArraysError(f"{path}: {name} is {source.dtype}{source.shape}, expected {target.dtype}{expected_shape}")
+            raise UnsafeArraysError(
+                f"{path}: {name} is {source.dtype}{source.shape}, expected {target.dtype}{expected_shape}"
+            )
         if whole:
             target[...] = source
         else:
             target[:filled] = source
     buffer.pos, buffer.full = pos, full
-

@@ -25,7 +25,9 @@ def baseline_policy(config: RLConfig, name: str | None = None) -> Any:
     """Build the baseline ``name`` (default: the first of :func:`baseline_names`); KeyError if there is none."""
     names = baseline_names(config)
     if not names:
-        raise KeyError(f"{config.env.name} has no baselines; add a 'baselines:' section (name: module:callable) to the config")
+        raise KeyError(
+            f"{config.env.name} has no baselines; add a 'baselines:' section (name: module:callable) to the config"
+        )
     chosen = name or names[0]
     if chosen in config.baselines:
         return resolve_baseline(config.baselines[chosen])(**config.env.kwargs)

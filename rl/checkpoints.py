@@ -54,7 +54,9 @@ def _step_dir(directory: Path, timesteps: int) -> Path:
     return directory / f"{_PREFIX}{timesteps:012d}"
 
 
-def save_checkpoint(directory: Path, model: BaseAlgorithm, *, state: dict[str, Any], keep: int, config: RLConfig) -> Checkpoint:
+def save_checkpoint(
+    directory: Path, model: BaseAlgorithm, *, state: dict[str, Any], keep: int, config: RLConfig
+) -> Checkpoint:
     """Write a checkpoint of ``model`` (trained by ``config``) at its current timestep; prune all but the newest ``keep``."""
     directory.mkdir(parents=True, exist_ok=True)
     timesteps = int(model.num_timesteps)

@@ -83,7 +83,9 @@ class EnvConfig(StrictModel):
     entry_point: str | None = Field(
         None, description="an env class that need not be registered, package.module:ClassName (kwargs go to it)"
     )
-    kwargs: dict[str, Any] = Field(default_factory=dict, description="keyword arguments for gymnasium.make or the class")
+    kwargs: dict[str, Any] = Field(
+        default_factory=dict, description="keyword arguments for gymnasium.make or the class"
+    )
     n_envs: int = Field(1, ge=1, le=4096, description="parallel environments used for training")
     vectorized: bool = Field(False, description="train on the env's NumPy vector twin instead of N copies")
     vec_env: Literal["dummy", "subproc"] = Field("dummy", description="SB3 VecEnv class for N copies")
@@ -117,8 +119,11 @@ class EnvConfig(StrictModel):
     @model_validator(mode="after")
     def _buildable(self) -> EnvConfig:
         if (self.id is None) == (self.entry_point is None):
-            raise field_error("env.id", "give exactly one of env.id (a Gymnasium id) and env.entry_point (an env class)",
-                              {"id": self.id, "entry_point": self.entry_point})
+            raise field_error(
+                "env.id",
+                "give exactly one of env.id (a Gymnasium id) and env.entry_point (an env class)",
+                {"id": self.id, "entry_point": self.entry_point},
+            )
         if self.vectorized and (self.entry_point or ":" in (self.id or "")):
             raise field_error("env.vectorized", "the NumPy vector twin exists only for registered sagelab envs", True)
         self.facts()  # builds the env once: a user's env is checked here, not in the middle of a job
@@ -198,7 +203,9 @@ def algorithm_class(name: str) -> type:
 
 def field_error(field: str, message: str, value: Any) -> PydanticCustomError:
     """A validation error about ``field`` (a dotted path) raised where pydantic cannot know it (a model validator)."""
-    return PydanticCustomError("sagelab_field", "{field}: {message}", {"field": field, "message": message, "value": value})
+    return PydanticCustomError(
+        "sagelab_field", "{field}: {message}", {"field": field, "message": message, "value": value}
+    )
 
 
 class AlgoConfig(StrictModel):
@@ -228,7 +235,9 @@ class AlgoConfig(StrictModel):
         if policy not in spec.policies:
             owners = [n for n, s in ALGORITHM_SPECS.items() if policy in s.policies]
             hint = f" ({policy} is a policy of {', '.join(owners)})" if owners else ""
-            raise ValueError(f"{spec.class_name} has no policy {policy!r}; expected one of {', '.join(spec.policies)}{hint}")
+            raise ValueError(
+                f"{spec.class_name} has no policy {policy!r}; expected one of {', '.join(spec.policies)}{hint}"
+            )
         return policy
 
     @model_validator(mode="after")
@@ -237,7 +246,9 @@ class AlgoConfig(StrictModel):
         class_name = algorithm_spec(self.name).class_name
         for key, value in self.hyperparameters.items():
             if key in _RESERVED_HYPERPARAMETERS:
-                raise ValueError(f"hyperparameter {key!r} is set by {_RESERVED_HYPERPARAMETERS[key]}, not algo.hyperparameters")
+                raise ValueError(
+                    f"hyperparameter {key!r} is set by {_RESERVED_HYPERPARAMETERS[key]}, not algo.hyperparameters"
+                )
             if key not in accepted:
                 close = difflib.get_close_matches(key, sorted(accepted), n=3)
                 hint = f"; did you mean {', '.join(close)}?" if close else ""

@@ -20,7 +20,10 @@ TRUSTED_WRAPPER_MODULES: tuple[str, ...] = (
     "sb3_contrib.common.wrappers",
     "envs",
 )
-TRUSTED_CALLBACK_MODULES: tuple[str, ...] = ("stable_baselines3.common.callbacks", "sb3_contrib.common.maskable.callbacks")
+TRUSTED_CALLBACK_MODULES: tuple[str, ...] = (
+    "stable_baselines3.common.callbacks",
+    "sb3_contrib.common.maskable.callbacks",
+)
 
 
 def resolve_wrapper(path: str) -> type:
@@ -72,8 +75,10 @@ def resolve_baseline(path: str) -> Any:
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError:
-        raise ValueError(f"baseline {path!r}: cannot import {module_name!r} (set code.source_dir, or install it)") from None
+        raise ValueError(
+            f"baseline {path!r}: cannot import {module_name!r} (set code.source_dir, or install it)"
+        ) from None
     factory = getattr(module, name, None)
     if not callable(factory):
-        raise ValueError(f"baseline {path!r}: {module_name} has no callable {name!r}")  # noqa: TRY004  (pydantic reports ValueErrors)
+        raise ValueError(f"baseline {path!r}: {module_name} has no callable {name!r}")
     return factory

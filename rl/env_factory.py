@@ -20,8 +20,8 @@ from stable_baselines3.common.vec_env import (
 import envs  # noqa: F401  (registers the sagelab environments)
 from rl.arrays import apply_statistics
 from rl.config import EnvConfig
-from rl.wrapper_paths import anchored
 from rl.env_spec import env_maker
+from rl.wrapper_paths import anchored
 
 
 def _make_wrapped(maker: Any, specs: list[tuple[type, dict[str, Any]]], **kwargs: Any) -> gym.Env:

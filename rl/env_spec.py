@@ -62,10 +62,13 @@ def _import(module: str, field: str, value: str) -> Any:
         return importlib.import_module(module)
     except ModuleNotFoundError as error:
         if error.name and module.startswith(error.name):
-            raise EnvProblem(field, f"cannot import module {module!r} of {value!r}: it is not on the Python path "
-                                    "(set code.source_dir, or install it)") from None
+            raise EnvProblem(
+                field,
+                f"cannot import module {module!r} of {value!r}: it is not on the Python path "
+                "(set code.source_dir, or install it)",
+            ) from None
         raise EnvProblem(field, f"importing {module!r} failed: {error}") from None
-    except Exception as error:  # noqa: BLE001  (a user module may raise anything on import)
+    except Exception as error:
         raise EnvProblem(field, f"importing {module!r} failed: {type(error).__name__}: {error}") from None
 
 
@@ -83,7 +86,9 @@ def check_env_id(env_id: str) -> None:
     if name not in registry:
         close = difflib.get_close_matches(name, list(registry), n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
-        where = f" (importing {module!r} did not register it)" if module else f" (sagelab envs: {', '.join(envs.ENV_IDS)})"
+        where = (
+            f" (importing {module!r} did not register it)" if module else f" (sagelab envs: {', '.join(envs.ENV_IDS)})"
+        )
         raise EnvProblem("env.id", f"unknown Gymnasium env id {name!r}{hint}{where}")
 
 
@@ -117,7 +122,7 @@ def _build(env_id: str | None, entry_point: str | None, kwargs: dict[str, Any]) 
         return gym.make(maker, **kwargs) if isinstance(maker, str) else maker(**kwargs)
     except TypeError as error:
         raise EnvProblem("env.kwargs", f"the env does not accept these kwargs: {error}") from None
-    except Exception as error:  # noqa: BLE001  (a user env may raise anything on construction)
+    except Exception as error:
         raise EnvProblem(field, f"building the env failed: {type(error).__name__}: {error}") from None
 
 
@@ -128,7 +133,7 @@ def _run_env_checker(env: gym.Env, field: str) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the checker's advice is a warning; what it rejects is an error
             check_env(env.unwrapped, skip_render_check=True)
-    except Exception as error:  # noqa: BLE001  (the checker raises AssertionError, TypeError, ...)
+    except Exception as error:
         raise EnvProblem(field, f"Gymnasium's env checker rejects the env: {type(error).__name__}: {error}") from None
 
 
@@ -143,8 +148,11 @@ def inspect_env(
     Remembered per process: a sweep validates its config at every corner of the space, resume and evaluate
     validate the stored config again, and none of them should build the env twice.
     """
-    key = json.dumps([env_id, entry_point, kwargs, [(f"{w.__module__}.{w.__qualname__}", k) for w, k in wrappers]],
-                     sort_keys=True, default=repr)
+    key = json.dumps(
+        [env_id, entry_point, kwargs, [(f"{w.__module__}.{w.__qualname__}", k) for w, k in wrappers]],
+        sort_keys=True,
+        default=repr,
+    )
     if key not in _FACTS:
         _FACTS[key] = _inspect(env_id, entry_point, kwargs, wrappers)
     return _FACTS[key]
@@ -164,8 +172,10 @@ def _inspect(
         for wrapper, wrapper_kwargs in wrappers:
             try:
                 env = wrapper(env, **wrapper_kwargs)
-            except Exception as error:  # noqa: BLE001
-                raise EnvProblem("env.wrappers", f"{wrapper.__name__}({wrapper_kwargs}) failed: {type(error).__name__}: {error}") from None
+            except Exception as error:
+                raise EnvProblem(
+                    "env.wrappers", f"{wrapper.__name__}({wrapper_kwargs}) failed: {type(error).__name__}: {error}"
+                ) from None
         try:
             env.get_wrapper_attr("action_masks")
             has_masks = True

@@ -116,7 +116,12 @@ def evaluate_policy_on(
             else:
                 evaluate_with = evaluate_masked_policy if masked else evaluate_policy
                 rewards, lengths = evaluate_with(
-                    policy, env, n_eval_episodes=episodes, deterministic=deterministic, return_episode_rewards=True, warn=False
+                    policy,
+                    env,
+                    n_eval_episodes=episodes,
+                    deterministic=deterministic,
+                    return_episode_rewards=True,
+                    warn=False,
                 )
     finally:
         env.close()
@@ -143,9 +148,13 @@ def _play_in_parallel(
     observations, states, starts = env.reset(), None, np.ones(n, bool)
     while (counts < wanted).any():
         if masked:
-            actions, states = policy.predict(observations, deterministic=deterministic, action_masks=get_action_masks(env))
+            actions, states = policy.predict(
+                observations, deterministic=deterministic, action_masks=get_action_masks(env)
+            )
         else:
-            actions, states = policy.predict(observations, state=states, episode_start=starts, deterministic=deterministic)
+            actions, states = policy.predict(
+                observations, state=states, episode_start=starts, deterministic=deterministic
+            )
         observations, rewards, starts, infos = env.step(actions)
         returns += rewards
         lengths += 1
@@ -217,7 +226,9 @@ def load_trained(source: str | Path, *, device: str = "auto") -> TrainedModel:
     """
     source = Path(source)
     if not source.exists():
-        raise FileNotFoundError(f"{source} does not exist; expected a job directory, model or checkpoint directory, or {MODEL_ARCHIVE}")
+        raise FileNotFoundError(
+            f"{source} does not exist; expected a job directory, model or checkpoint directory, or {MODEL_ARCHIVE}"
+        )
     archive, directory = _locate(source)
     with inside_scratch_unless_set():  # the env built for the model's spaces writes no wrapper files here
         if archive is not None:

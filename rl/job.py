@@ -111,7 +111,14 @@ def _completed(
     model = load_saved_model(model_dir, device=config.device).model
     log(f"the job already finished ({record['timesteps']} timesteps, {record_file.name} written); nothing to do")
     return TrainResult(
-        model, config, evaluation, int(record["timesteps"]), float(record["wall_seconds"]), model_dir, output_data_dir, checkpoint_dir
+        model,
+        config,
+        evaluation,
+        int(record["timesteps"]),
+        float(record["wall_seconds"]),
+        model_dir,
+        output_data_dir,
+        checkpoint_dir,
     )
 
 
@@ -134,7 +141,10 @@ def _train(
         log(f"cleaned {path.name}, left by an interrupted checkpoint write")
     resumed = latest_checkpoint(checkpoint_dir)
     previous_wall = float(resumed.state.get("wall_seconds", 0.0)) if resumed else 0.0
-    curve = LearningCurve(output_data_dir / LEARNING_CURVE_FILE, rows=[tuple(r) for r in resumed.state.get("curve", [])] if resumed else [])
+    curve = LearningCurve(
+        output_data_dir / LEARNING_CURVE_FILE,
+        rows=[tuple(r) for r in resumed.state.get("curve", [])] if resumed else [],
+    )
     curve.write()
 
     model = _build_or_resume(config, resumed, output_data_dir / "tensorboard", log)
@@ -144,7 +154,11 @@ def _train(
 
     def checkpoint() -> Checkpoint:
         return save_checkpoint(
-            checkpoint_dir, model, state={"curve": curve.rows, "wall_seconds": elapsed()}, keep=config.checkpoint.keep, config=config
+            checkpoint_dir,
+            model,
+            state={"curve": curve.rows, "wall_seconds": elapsed()},
+            keep=config.checkpoint.keep,
+            config=config,
         )
 
     remaining = config.total_timesteps - model.num_timesteps
@@ -175,7 +189,9 @@ def _train(
             kept = f"checkpoint {checkpoint().path.name} saved"
         log(f"received {GUARD.name}: {kept} at {model.num_timesteps} timesteps")
         log(format_metrics(timesteps=int(model.num_timesteps)))
-        return TrainResult(model, config, None, int(model.num_timesteps), elapsed(), model_dir, output_data_dir, checkpoint_dir)
+        return TrainResult(
+            model, config, None, int(model.num_timesteps), elapsed(), model_dir, output_data_dir, checkpoint_dir
+        )
 
     extra: dict[str, Any] = {}
     if config.evaluation.keep_best:
@@ -190,7 +206,9 @@ def _train(
         )
     )
     _write_outputs(config, evaluation, int(model.num_timesteps), wall, curve, output_data_dir, extra)
-    return TrainResult(model, config, evaluation, int(model.num_timesteps), wall, model_dir, output_data_dir, checkpoint_dir)
+    return TrainResult(
+        model, config, evaluation, int(model.num_timesteps), wall, model_dir, output_data_dir, checkpoint_dir
+    )
 
 
 def _build_or_resume(
@@ -199,7 +217,9 @@ def _build_or_resume(
     gamma = gamma_of(config.algo)
     if resumed is None:
         env = make_training_env(config.env, seed=config.seed, gamma=gamma)
-        return build_algorithm(config.algo, env, seed=config.seed, device=config.device, tensorboard_log=tensorboard_dir)
+        return build_algorithm(
+            config.algo, env, seed=config.seed, device=config.device, tensorboard_log=tensorboard_dir
+        )
     env = make_training_env(config.env, seed=config.seed, gamma=gamma, statistics=read_statistics(resumed.path))
     model = restore_for_training(config, resumed.path, env, tensorboard_log=tensorboard_dir)
     log(f"resuming from checkpoint {resumed.path.name} at {model.num_timesteps} of {config.total_timesteps} timesteps")
@@ -220,7 +240,9 @@ def _callbacks(
     if config.evaluation.frequency:
         eval_env = make_evaluation_env(config.env, seed=config.eval_seed)
         # MaskablePPO must see the action masks when evaluated, as when it trains
-        evaluation_class = ResumableMaskableEvalCallback if config.algo.name == "maskable_ppo" else ResumableEvalCallback
+        evaluation_class = (
+            ResumableMaskableEvalCallback if config.algo.name == "maskable_ppo" else ResumableEvalCallback
+        )
         keep_best = config.evaluation.keep_best
         evaluation_callback = evaluation_class(
             eval_env,
@@ -257,7 +279,9 @@ def _write_outputs(
     if curve.rows:
         from rl.plots import plot_learning_curve  # matplotlib: imported only by a job that has a curve
 
-        plot_learning_curve(curve.path, output_data_dir / LEARNING_CURVE_PLOT, title=f"{config.name} (seed {config.seed})")
+        plot_learning_curve(
+            curve.path, output_data_dir / LEARNING_CURVE_PLOT, title=f"{config.name} (seed {config.seed})"
+        )
     # the model in model/ (the best checkpoint with evaluation.keep_best), and how it was chosen in ``extra``;
     # last: the record's presence marks the job finished (a resume then changes nothing)
     write_evaluation(output_data_dir, evaluation.to_record(config, timesteps=timesteps, wall_seconds=wall, extra=extra))

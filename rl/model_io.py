@@ -77,20 +77,28 @@ def restore_model_files(model: BaseAlgorithm, directory: Path) -> BaseAlgorithm:
     """
     state = _load_json(directory / MODEL_STATE_FILE)
     if state.get("algorithm") != type(model).__name__:
-        raise UnsafeModelError(f"the model saved in {directory} is a {state.get('algorithm')!r}, its config builds a {type(model).__name__}")
+        raise UnsafeModelError(
+            f"the model saved in {directory} is a {state.get('algorithm')!r}, its config builds a {type(model).__name__}"
+        )
     tensors = _load_tensors(directory / PARAMETERS_FILE, model.device)
     state_names, variable_names = model._get_torch_save_params()
     state_dicts, variables = tensors.get("state_dicts"), tensors.get("variables")
     if not isinstance(state_dicts, dict) or set(state_dicts) != set(state_names):
         found = sorted(state_dicts) if isinstance(state_dicts, dict) else type(state_dicts).__name__
-        raise UnsafeModelError(f"{directory / PARAMETERS_FILE} holds parameters for {found}, expected {sorted(state_names)}")
+        raise UnsafeModelError(
+            f"{directory / PARAMETERS_FILE} holds parameters for {found}, expected {sorted(state_names)}"
+        )
     if not isinstance(variables, dict) or not set(variables) <= set(variable_names):
-        raise UnsafeModelError(f"{directory / PARAMETERS_FILE}: unexpected torch variables; expected some of {variable_names}")
+        raise UnsafeModelError(
+            f"{directory / PARAMETERS_FILE}: unexpected torch variables; expected some of {variable_names}"
+        )
     try:
         model.set_parameters(state_dicts, exact_match=True, device=model.device)
     except (RuntimeError, ValueError, KeyError, TypeError) as error:
         first_line = str(error).strip().splitlines()[0][:300]
-        raise UnsafeModelError(f"{directory / PARAMETERS_FILE} does not fit the model its config builds: {first_line}") from None
+        raise UnsafeModelError(
+            f"{directory / PARAMETERS_FILE} does not fit the model its config builds: {first_line}"
+        ) from None
     for name, value in variables.items():
         if not isinstance(value, torch.Tensor):
             raise UnsafeModelError(f"{directory / PARAMETERS_FILE}: variable {name!r} is not a tensor")
@@ -106,12 +114,16 @@ def _load_tensors(path: Path, device: torch.device) -> dict[str, Any]:
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing")
     try:
-        with warnings.catch_warnings():  # a hostile file's pickle protocol is no reason to warn: it is refused or loaded safely
+        with (
+            warnings.catch_warnings()
+        ):  # a hostile file's pickle protocol is no reason to warn: it is refused or loaded safely
             warnings.simplefilter("ignore")
             loaded = torch.load(path, map_location=device, weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, OSError) as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise UnsafeModelError(f"refusing to load {path}: not a weights-only tensor file written by sagelab ({first_line})") from None
+        raise UnsafeModelError(
+            f"refusing to load {path}: not a weights-only tensor file written by sagelab ({first_line})"
+        ) from None
     if not isinstance(loaded, dict):
         raise UnsafeModelError(f"refusing to load {path}: expected a mapping of tensors, got {type(loaded).__name__}")
     return loaded
@@ -122,7 +134,11 @@ def _load_json(path: Path) -> dict[str, Any]:
         loaded = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise UnsafeModelError(f"refusing to load {path}: not JSON ({error})") from None
-    if not isinstance(loaded, dict) or loaded.get("format") != _FORMAT or not isinstance(loaded.get("attributes"), dict):
+    if (
+        not isinstance(loaded, dict)
+        or loaded.get("format") != _FORMAT
+        or not isinstance(loaded.get("attributes"), dict)
+    ):
         raise UnsafeModelError(f"refusing to load {path}: not a {_FORMAT} state file")
     return loaded
 
@@ -141,7 +157,9 @@ def _plain(value: Any) -> Any:
 def _plain_state(model: BaseAlgorithm) -> dict[str, Any]:
     # What SB3's save pickles, minus what is rebuilt from the config: only the plain scalars remain.
     state_names, variable_names = model._get_torch_save_params()
-    skipped = set(model._excluded_save_params()) | {n.split(".")[0] for n in state_names + variable_names} | _NOT_RESTORED
+    skipped = (
+        set(model._excluded_save_params()) | {n.split(".")[0] for n in state_names + variable_names} | _NOT_RESTORED
+    )
     attributes = {}
     for key, value in vars(model).items():
         plain = _plain(value)
@@ -189,7 +207,9 @@ def _restore_plain_state(model: BaseAlgorithm, state: dict[str, Any]) -> None:
             saved = float(saved)  # inf and nan, written as strings
         if not _same_kind(saved, fresh):
             raise UnsafeModelError(f"model state {key!r} is {saved!r}, expected a value like {fresh!r}")
-        setattr(model, key, int(saved) if isinstance(fresh, (int, np.integer)) and not isinstance(fresh, bool) else saved)
+        setattr(
+            model, key, int(saved) if isinstance(fresh, (int, np.integer)) and not isinstance(fresh, bool) else saved
+        )
     episodes = state.get("episodes") or {}
     for key in _EPISODE_BUFFERS:
         entries = episodes.get(key)

@@ -120,9 +120,17 @@ def _without_env(config: RLConfig, device: str) -> BaseAlgorithm:
     try:
         wrapped = cls._wrap_env(probe, verbose=0)  # the spaces training saw (e.g. image observations transposed)
         spaces_seen = wrapped.observation_space, wrapped.action_space
-        policy = config.algo.policy or default_policy(config.algo.name, dict_observations=isinstance(spaces_seen[0], spaces.Dict))
+        policy = config.algo.policy or default_policy(
+            config.algo.name, dict_observations=isinstance(spaces_seen[0], spaces.Dict)
+        )
         model = cls(
-            policy, env=None, seed=config.seed, device=device, verbose=0, _init_setup_model=False, **sb3_kwargs(config.algo)  # type: ignore[call-arg]
+            policy,
+            env=None,
+            seed=config.seed,
+            device=device,
+            verbose=0,
+            _init_setup_model=False,
+            **sb3_kwargs(config.algo),  # type: ignore[call-arg]
         )
         model.observation_space, model.action_space = spaces_seen
         model.n_envs = config.env.n_envs  # buffers are shaped as in training

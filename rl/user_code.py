@@ -25,8 +25,23 @@ SOURCE_DIR_VARIABLE = "SAGELAB_SOURCE_DIR"
 _ACTIVE: list[Path] = []
 _SAGELAB_PACKAGES = frozenset({"rl", "envs", "features", "experiments"})
 # never part of a user's code, even if git tracks them
-_NEVER_DIRS = frozenset({".git", "runs", "__pycache__", ".venv", "venv", "env", ".tox", ".nox", ".mypy_cache",
-                         ".pytest_cache", ".ruff_cache", "node_modules", ".ipynb_checkpoints"})
+_NEVER_DIRS = frozenset(
+    {
+        ".git",
+        "runs",
+        "__pycache__",
+        ".venv",
+        "venv",
+        "env",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        "node_modules",
+        ".ipynb_checkpoints",
+    }
+)
 _NEVER_SUFFIXES = (".pyc", ".pyo")
 
 
@@ -82,7 +97,9 @@ def _git_files(source_dir: Path) -> list[PurePosixPath] | None:
     try:
         done = subprocess.run(
             ["git", "-C", str(source_dir), "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
-            capture_output=True, check=False, timeout=60,
+            capture_output=True,
+            check=False,
+            timeout=60,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
@@ -112,7 +129,8 @@ def _walked_files(source_dir: Path) -> list[PurePosixPath]:
             return False
 
         dirs[:] = sorted(
-            d for d in dirs
+            d
+            for d in dirs
             if d not in _NEVER_DIRS and not _is_virtualenv(here / d) and not ignored(relative_root / d, True)
         )
         found.extend(relative_root / f for f in sorted(files) if not ignored(relative_root / f, False))

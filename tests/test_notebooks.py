@@ -16,7 +16,9 @@ QUICKSTART = EXAMPLES / "quickstart.ipynb"  # the features notebook is executed 
 def test_the_quickstart_notebook_executes_from_its_own_folder() -> None:
     notebook = nbformat.read(QUICKSTART, as_version=4)
     # the kernel's working directory is examples/, as when a user opens the notebook in Jupyter
-    NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(EXAMPLES)}}).execute()
+    NotebookClient(
+        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(EXAMPLES)}}
+    ).execute()
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     errors = [o for cell in code for o in cell.outputs if o.output_type == "error"]
     assert not errors, [f"{e.ename}: {e.evalue}" for e in errors]

@@ -13,12 +13,16 @@ class SageMakerConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    role: str = Field(pattern=_ROLE_ARN, description="IAM role ARN SageMaker assumes, arn:aws:iam::<account>:role/<name>")
+    role: str = Field(
+        pattern=_ROLE_ARN, description="IAM role ARN SageMaker assumes, arn:aws:iam::<account>:role/<name>"
+    )
     region: str | None = Field(None, pattern=r"^[a-z]{2}(-[a-z]+)+-\d$", description="AWS region, e.g. us-east-1")
     instance_type: str = Field("ml.m5.large", pattern=r"^ml\.[a-z0-9-]+\.[a-z0-9]+$", description="ml.* instance type")
     instance_count: int = Field(1, ge=1, le=100)
     output_path: str = Field(pattern=_S3_URI, description="s3://bucket/prefix for model.tar.gz and output.tar.gz")
-    image_uri: str | None = Field(None, description="training image; default: the PyTorch training image for the region")
+    image_uri: str | None = Field(
+        None, description="training image; default: the PyTorch training image for the region"
+    )
     framework_version: str = Field("2.5", description="PyTorch image version used when image_uri is not given")
     py_version: str = Field("py311", pattern=r"^py3\d+$")
     max_run_seconds: int = Field(86_400, ge=60, le=28 * 86_400)
@@ -42,5 +46,7 @@ class SageMakerConfig(BaseModel):
             )
         for key in self.environment:
             if key.startswith(("AWS_ACCESS", "AWS_SECRET", "AWS_SESSION")):
-                raise ValueError(f"environment.{key}: credentials must come from the AWS credential chain, not the config")
+                raise ValueError(
+                    f"environment.{key}: credentials must come from the AWS credential chain, not the config"
+                )
         return self

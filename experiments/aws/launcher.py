@@ -153,7 +153,9 @@ def build_trainer(job: Job, source_dir: Path, *, session: Any = None) -> Any:
         environment={**settings.environment, **({SOURCE_DIR_VARIABLE: "."} if job.code is not None else {})},
         tags=[Tag(key=k, value=v) for k, v in tags.items()],
     )
-    return trainer.with_metric_definitions([MetricDefinition(name=d["Name"], regex=d["Regex"]) for d in METRIC_DEFINITIONS])
+    return trainer.with_metric_definitions(
+        [MetricDefinition(name=d["Name"], regex=d["Regex"]) for d in METRIC_DEFINITIONS]
+    )
 
 
 @dataclass(frozen=True)
@@ -193,7 +195,9 @@ def launch_job(job: Job) -> LaunchedJob:
     return LaunchedJob(name=name, region=launch.region, output_path=launch.output.uri)
 
 
-def wait_for(launched: LaunchedJob, *, poll_seconds: float = 30.0, on_status: Callable[[str, str], None] | None = None) -> dict[str, Any]:
+def wait_for(
+    launched: LaunchedJob, *, poll_seconds: float = 30.0, on_status: Callable[[str, str], None] | None = None
+) -> dict[str, Any]:
     """Poll a training job until it ends; report each status change; return the last description."""
     sagemaker = client("sagemaker", launched.region)
     last = None
@@ -217,7 +221,9 @@ def stream_logs(launched: LaunchedJob, emit: Callable[[str], None]) -> None:
     except logs.exceptions.ResourceNotFoundException:
         return
     for stream in streams:
-        for event in logs.get_log_events(logGroupName=group, logStreamName=stream["logStreamName"], startFromHead=True)["events"]:
+        for event in logs.get_log_events(logGroupName=group, logStreamName=stream["logStreamName"], startFromHead=True)[
+            "events"
+        ]:
             emit(event["message"])
 
 
@@ -234,6 +240,7 @@ def launch_jobs(jobs: list[Job], *, wait: bool, quiet: bool = False, poll_second
         return 0
     failed = False
     for created in launched:
+
         def report(status: str, secondary: str, name: str = created.name) -> None:
             if not quiet:
                 console.print(f"{name}: {status} ({secondary})")

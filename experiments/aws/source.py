@@ -71,8 +71,11 @@ def build_source_bundle(job: Job, directory: Path) -> Path:
             shutil.copy2(job.code.path / relative, target)
         if job.code.requirements is not None:
             requirements += _requirement_lines(job.code.requirements_path)
-        record = {"source_dir": str(job.code.path), "sha256": content_hash(job.code.path),
-                  "files": [str(f) for f in user_files]}
+        record = {
+            "source_dir": str(job.code.path),
+            "sha256": content_hash(job.code.path),
+            "files": [str(f) for f in user_files],
+        }
         (directory / CODE_FILE).write_text(json.dumps(record, indent=2))
     (directory / REQUIREMENTS_FILE).write_text("\n".join(requirements) + "\n")
     # for people reading the job's code in S3: the job itself reads hyperparameters.json

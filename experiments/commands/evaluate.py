@@ -15,20 +15,35 @@ if TYPE_CHECKING:  # imported where used, so that `sagelab --help` does not pay 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("evaluate", help="evaluate a trained model or a baseline", description=__doc__)
-    parser.add_argument("source", nargs="?", type=Path, help=f"job directory, model or checkpoint directory, or {MODEL_ARCHIVE}")
+    parser.add_argument(
+        "source", nargs="?", type=Path, help=f"job directory, model or checkpoint directory, or {MODEL_ARCHIVE}"
+    )
     parser.add_argument("--episodes", type=int, help="episodes (default: the job's evaluation.episodes)")
     parser.add_argument("--seed", type=int, help="evaluation env seed (default: the job's evaluation seed)")
-    parser.add_argument("--n-envs", type=int, default=1, metavar="N",
-                        help="spread the episodes over N envs seeded SEED+i (much faster for long episodes; "
-                             "other episodes than N=1, the same for every policy)")
+    parser.add_argument(
+        "--n-envs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="spread the episodes over N envs seeded SEED+i (much faster for long episodes; "
+        "other episodes than N=1, the same for every policy)",
+    )
     parser.add_argument("--stochastic", action="store_true", help="sample actions instead of the deterministic policy")
-    parser.add_argument("--baseline", nargs="?", const="", metavar="NAME",
-                        help="evaluate the baseline NAME (the config's baselines:, then sagelab's; default: the first; "
-                             "'random': a uniformly random policy, over the valid actions where the env masks actions) "
-                             "on --config's env")
+    parser.add_argument(
+        "--baseline",
+        nargs="?",
+        const="",
+        metavar="NAME",
+        help="evaluate the baseline NAME (the config's baselines:, then sagelab's; default: the first; "
+        "'random': a uniformly random policy, over the valid actions where the env masks actions) "
+        "on --config's env",
+    )
     parser.add_argument("--config", help="the job config whose env the baseline runs on (with --baseline)")
-    parser.add_argument("--source-dir", type=Path,
-                        help="import the env's code from here (default: the code.source_dir the job directory recorded)")
+    parser.add_argument(
+        "--source-dir",
+        type=Path,
+        help="import the env's code from here (default: the code.source_dir the job directory recorded)",
+    )
     parser.add_argument("--output-dir", type=Path, help="also write a job-shaped evaluation here, for `sagelab report`")
     parser.add_argument("--json", action="store_true", help="print the evaluation as JSON")
     parser.set_defaults(func=evaluate_command)
@@ -132,8 +147,14 @@ def _evaluate_baseline(
 
 def _as_evaluated(config: Any, evaluation: Any) -> dict:
     """The config with the evaluation protocol this evaluation used (episodes, determinism, seed): its experiment."""
-    protocol = {"episodes": evaluation.episodes, "deterministic": evaluation.deterministic, "seed": evaluation.eval_seed}
-    return config.model_copy(update={"evaluation": config.evaluation.model_copy(update=protocol)}).model_dump(mode="json")
+    protocol = {
+        "episodes": evaluation.episodes,
+        "deterministic": evaluation.deterministic,
+        "seed": evaluation.eval_seed,
+    }
+    return config.model_copy(update={"evaluation": config.evaluation.model_copy(update=protocol)}).model_dump(
+        mode="json"
+    )
 
 
 def _write_job_shaped(output_dir: Path, record: EvaluationRecord) -> Path:

@@ -9,7 +9,9 @@ from pathlib import Path
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("fetch", help="download a SageMaker job's artifacts", description=__doc__)
     parser.add_argument("job_name", nargs="+", help="training job name(s)")
-    parser.add_argument("--to", type=Path, default=Path("runs"), help="directory for the job directories (default: runs)")
+    parser.add_argument(
+        "--to", type=Path, default=Path("runs"), help="directory for the job directories (default: runs)"
+    )
     parser.add_argument("--region", help="AWS region (default: the credential chain's)")
     parser.set_defaults(func=fetch_command)
 

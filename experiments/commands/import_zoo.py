@@ -14,8 +14,9 @@ from experiments.zoo import import_zoo
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("import-zoo", help="convert an RL Zoo hyperparameter entry into a config",
-                                   description=__doc__)
+    parser = subparsers.add_parser(
+        "import-zoo", help="convert an RL Zoo hyperparameter entry into a config", description=__doc__
+    )
     parser.add_argument("file", type=Path, help="an RL Zoo hyperparameter file, e.g. hyperparams/ppo.yml")
     parser.add_argument("env_id", metavar="ENV_ID", help="the entry to convert, e.g. CartPole-v1")
     parser.add_argument("--algo", help="the algorithm (default: from the file name, ppo.yml -> ppo)")
@@ -28,7 +29,9 @@ def import_zoo_command(args: argparse.Namespace) -> int:
         raise UserError(f"{args.file} does not exist")
     raw = import_zoo(args.file, args.env_id, args.algo)
     validate(raw, f"{args.file}:{args.env_id}")  # what is written must run
-    header = f"# {args.env_id} with {raw['algo']['name']}, converted from RL Zoo's {args.file.name} by sagelab import-zoo\n"
+    header = (
+        f"# {args.env_id} with {raw['algo']['name']}, converted from RL Zoo's {args.file.name} by sagelab import-zoo\n"
+    )
     text = header + yaml.safe_dump(raw, sort_keys=False)
     if args.output:
         if args.output.exists():

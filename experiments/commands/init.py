@@ -36,7 +36,9 @@ def write_project(directory: Path, package: str) -> list[Path]:
     for source in sorted(TEMPLATE_DIR.rglob("*")):
         if not source.is_file() or "__pycache__" in source.parts:
             continue
-        relative = Path(*(package if part == PACKAGE_PLACEHOLDER else part for part in source.relative_to(TEMPLATE_DIR).parts))
+        relative = Path(
+            *(package if part == PACKAGE_PLACEHOLDER else part for part in source.relative_to(TEMPLATE_DIR).parts)
+        )
         target = directory / relative.with_name(relative.name.removesuffix(".template"))
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(source.read_text(encoding="utf-8").replace(PACKAGE_PLACEHOLDER, package), encoding="utf-8")
@@ -52,6 +54,7 @@ def init_command(args: argparse.Namespace) -> int:
         stdout.print(f"  {path.relative_to(args.directory)}", highlight=False, markup=False)
     stdout.print(
         f"next: cd {args.directory} && python -m pytest tests && sagelab validate sagelab.yaml && sagelab run sagelab.yaml",
-        soft_wrap=True, highlight=False,
+        soft_wrap=True,
+        highlight=False,
     )
     return 0

@@ -20,21 +20,36 @@ DEMO_CONFIG = "cartpole_ppo"
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("run", help="run a job config (locally or on SageMaker)", description=__doc__)
     parser.add_argument("config", nargs="?", help="YAML path or shipped config name (e.g. cartpole_ppo)")
-    parser.add_argument("--output-dir", type=Path, default=Path("runs"), help="where job directories go (default: runs)")
+    parser.add_argument(
+        "--output-dir", type=Path, default=Path("runs"), help="where job directories go (default: runs)"
+    )
     seeds = parser.add_mutually_exclusive_group()
     seeds.add_argument("--seed", type=int, help="override the config's seed")
     seeds.add_argument("--seeds", type=int, nargs="+", metavar="N", help="one job per seed")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a config field, e.g. --set algo.hyperparameters.learning_rate=0.0003")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config field, e.g. --set algo.hyperparameters.learning_rate=0.0003",
+    )
     parser.add_argument("--resume", type=Path, metavar="JOB_DIR", help="continue a stopped job from its checkpoint")
     parser.add_argument("--job-name", help="name of the job directory (single job only)")
     parser.add_argument("--parallel", type=int, help="jobs at a time (default: cores / torch threads per job)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars or log lines, only the result")
     parser.add_argument("--backend", choices=("local", "sagemaker"), default="local")
-    parser.add_argument("--wait", action=argparse.BooleanOptionalAction, default=True,
-                        help="sagemaker: wait for the jobs and stream their status (default: --wait)")
-    parser.add_argument("--no-validate-role", action="store_true",
-                        help="sagemaker: skip the SDK's IAM role check (sets SAGEMAKER_VALIDATE_ROLE=false)")
+    parser.add_argument(
+        "--wait",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="sagemaker: wait for the jobs and stream their status (default: --wait)",
+    )
+    parser.add_argument(
+        "--no-validate-role",
+        action="store_true",
+        help="sagemaker: skip the SDK's IAM role check (sets SAGEMAKER_VALIDATE_ROLE=false)",
+    )
     parser.add_argument("--demo", action="store_true", help=f"run the embedded default job ({DEMO_CONFIG})")
     parser.set_defaults(func=run_command)
 
@@ -83,10 +98,18 @@ def _resume(job: Job, paths: ContainerPaths, *, parallel: int, quiet: bool) -> i
         check_resumable(job, paths)
         if finished(paths):
             if packed(paths):
-                stdout.print(f"job {paths.root} already finished; nothing to resume, nothing changed", soft_wrap=True, highlight=False)
+                stdout.print(
+                    f"job {paths.root} already finished; nothing to resume, nothing changed",
+                    soft_wrap=True,
+                    highlight=False,
+                )
             else:
                 pack_outputs(paths)  # the runner that finished it was stopped before it packed the archives
-                stdout.print(f"job {paths.root} already finished; packed its archives, nothing else changed", soft_wrap=True, highlight=False)
+                stdout.print(
+                    f"job {paths.root} already finished; packed its archives, nothing else changed",
+                    soft_wrap=True,
+                    highlight=False,
+                )
             return 0
         outcomes = _run_all([(job, paths)], parallel=parallel, quiet=quiet)
     _print_outcomes(outcomes)

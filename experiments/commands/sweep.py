@@ -9,16 +9,27 @@ from experiments.errors import UserError
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("sweep", help="hyperparameter search over the config's search_space", description=__doc__)
+    parser = subparsers.add_parser(
+        "sweep", help="hyperparameter search over the config's search_space", description=__doc__
+    )
     parser.add_argument("config", help="YAML path or shipped config name with a search_space: section")
     parser.add_argument("--output-dir", type=Path, default=Path("runs"), help="local: where the sweep directory goes")
     parser.add_argument("--name", help="sweep name (default: <config name>-sweep); rerunning a name continues it")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a config field (search_space.* too, e.g. search_space.trials=20)")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config field (search_space.* too, e.g. search_space.trials=20)",
+    )
     parser.add_argument("--backend", choices=("local", "sagemaker"), default="local")
     parser.add_argument("--quiet", action="store_true", help="local: no progress bar")
-    parser.add_argument("--no-validate-role", action="store_true",
-                        help="sagemaker: skip the SDK's IAM role check (sets SAGEMAKER_VALIDATE_ROLE=false)")
+    parser.add_argument(
+        "--no-validate-role",
+        action="store_true",
+        help="sagemaker: skip the SDK's IAM role check (sets SAGEMAKER_VALIDATE_ROLE=false)",
+    )
     parser.set_defaults(func=sweep_command)
 
 
@@ -46,24 +57,34 @@ def sweep_command(args: argparse.Namespace) -> int:
 
     raw, _ = load_raw_config(args.config, args.overrides)
     result = run_local_sweep(
-        without_sweep_sections(raw), job.search_space, args.output_dir, name=args.name or f"{job.name}-sweep",
+        without_sweep_sections(raw),
+        job.search_space,
+        args.output_dir,
+        name=args.name or f"{job.name}-sweep",
         show_progress=not args.quiet,
     )
-    table = Table(title=f"sweep {result.directory.name}: {job.search_space.objective.metric} ({job.search_space.objective.direction})")
+    table = Table(
+        title=f"sweep {result.directory.name}: {job.search_space.objective.metric} ({job.search_space.objective.direction})"
+    )
     table.add_column("trial", justify="right")
     table.add_column("state")
     table.add_column("value", justify="right")
     table.add_column("parameters")
     for trial in result.trials:
         value = "" if trial["value"] is None else f"{trial['value']:.4g}"
-        table.add_row(str(trial["number"]), trial["state"], value, ", ".join(f"{k}={v}" for k, v in trial["params"].items()))
+        table.add_row(
+            str(trial["number"]), trial["state"], value, ", ".join(f"{k}={v}" for k, v in trial["params"].items())
+        )
     stdout.print(table)
     stdout.print(f"best: {result.best_value:.4g} with {result.best_params}", highlight=False)
     written = [result.directory / SWEEP_FILE, *result.plots]
     stdout.print(f"wrote {', '.join(str(p) for p in written)}", soft_wrap=True, highlight=False)
     for reason in result.plots_not_drawn:
         stdout.print(f"not drawn: {reason}", soft_wrap=True, highlight=False)
-    stdout.print(f"`sagelab report {result.directory}` compares the trials (one group each); "
-                 f"`optuna-dashboard sqlite:///{result.directory / STUDY_FILE}` browses the study",
-                 soft_wrap=True, highlight=False)
+    stdout.print(
+        f"`sagelab report {result.directory}` compares the trials (one group each); "
+        f"`optuna-dashboard sqlite:///{result.directory / STUDY_FILE}` browses the study",
+        soft_wrap=True,
+        highlight=False,
+    )
     return 0

@@ -9,11 +9,20 @@ import json
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("validate", help="check a config and show it resolved", description=__doc__)
     parser.add_argument("config", help="YAML path or shipped config name (e.g. cartpole_ppo)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a config field, as for sagelab run")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config field, as for sagelab run",
+    )
     parser.add_argument("--seed", type=int, help="override the config's seed")
-    parser.add_argument("--hyperparameters", action="store_true",
-                        help="print hyperparameters.json as the job (and SageMaker) receives it")
+    parser.add_argument(
+        "--hyperparameters",
+        action="store_true",
+        help="print hyperparameters.json as the job (and SageMaker) receives it",
+    )
     parser.set_defaults(func=validate_command)
 
 

@@ -68,7 +68,13 @@ def config_point(raw: Mapping[str, Any], space: SearchSpace) -> dict[str, Any] |
 
 
 def run_local_sweep(
-    raw: Mapping[str, Any], space: SearchSpace, output_dir: Path, *, name: str, quiet: bool = True, show_progress: bool = False
+    raw: Mapping[str, Any],
+    space: SearchSpace,
+    output_dir: Path,
+    *,
+    name: str,
+    quiet: bool = True,
+    show_progress: bool = False,
 ) -> SweepResult:
     """Run (or continue) the sweep ``name`` of the config mapping ``raw`` over ``space``.
 
@@ -81,7 +87,11 @@ def run_local_sweep(
     directory = output_dir / name
     directory.mkdir(parents=True, exist_ok=True)
     objective_name = space.objective.metric
-    pruner = optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1) if space.pruning else optuna.pruners.NopPruner()
+    pruner = (
+        optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1)
+        if space.pruning
+        else optuna.pruners.NopPruner()
+    )
     if quiet:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(
@@ -129,11 +139,17 @@ def run_local_sweep(
         progress.refresh(study)
         if waiting:
             # enqueued trials alone: with several workers, SQLite storage can hand one enqueued trial to two
-            study.optimize(objective, n_trials=len(waiting), n_jobs=1, catch=(RuntimeError,), callbacks=[progress.refresh])
+            study.optimize(
+                objective, n_trials=len(waiting), n_jobs=1, catch=(RuntimeError,), callbacks=[progress.refresh]
+            )
         remaining = space.trials - len([t for t in study.trials if t.state.is_finished()])
         if remaining > 0:
             study.optimize(
-                objective, n_trials=remaining, n_jobs=space.parallel, catch=(RuntimeError,), callbacks=[progress.refresh]
+                objective,
+                n_trials=remaining,
+                n_jobs=space.parallel,
+                catch=(RuntimeError,),
+                callbacks=[progress.refresh],
             )
     return _write_result(study, space, directory, name)
 

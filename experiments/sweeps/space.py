@@ -124,5 +124,7 @@ class SearchSpace(BaseModel):
     def _dotted_keys(cls, parameters: dict[str, Any]) -> dict[str, Any]:
         for key in parameters:
             if not all(key.split(".")):  # (the job config refuses keys of its envelope)
-                raise ValueError(f"{key!r} is not a tunable config key (expected e.g. algo.hyperparameters.learning_rate)")
+                raise ValueError(
+                    f"{key!r} is not a tunable config key (expected e.g. algo.hyperparameters.learning_rate)"
+                )
         return parameters

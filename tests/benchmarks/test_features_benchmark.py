@@ -28,7 +28,11 @@ def write_run(benchmark, path: Path, splits: range) -> Path:
     for split in splits:
         for name, offset in (("churn (relational)", 0.0), ("diabetes", -60.0)):
             for position, method in enumerate(benchmark.METHODS):
-                lines.append(benchmark.split_line(name, split, method, offset + 0.5 + position / 10 + split / 1000, 1.5 * position, 3 + position))
+                lines.append(
+                    benchmark.split_line(
+                        name, split, method, offset + 0.5 + position / 10 + split / 1000, 1.5 * position, 3 + position
+                    )
+                )
     lines.append("churn (relational)   sagelab DFS path / featuretools alone: 1.01x (median of 3)")
     path.write_text("\n".join(lines) + "\n")
     return path

@@ -24,7 +24,11 @@ def test_pack_then_extract_round_trips_the_contents_not_the_folder(tmp_path: Pat
     (source / "nested" / "stats.json").write_text("{}")
     archive = pack_directory(source, tmp_path / "out" / "model.tar.gz")
     with tarfile.open(archive) as tar:
-        assert sorted(tar.getnames()) == ["model.zip", "nested", "nested/stats.json"]  # SageMaker's layout: no top folder
+        assert sorted(tar.getnames()) == [
+            "model.zip",
+            "nested",
+            "nested/stats.json",
+        ]  # SageMaker's layout: no top folder
     target = extract_safely(archive, tmp_path / "unpacked")
     assert (target / "model.zip").read_bytes() == b"zip" and (target / "nested" / "stats.json").read_text() == "{}"
 

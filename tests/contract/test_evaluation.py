@@ -12,14 +12,31 @@ from contract import EVALUATION_FILE, ContainerPaths
 from contract.evaluation import EvaluationRecord, read_evaluation, write_evaluation
 
 RL = {
-    "kind": "rl", "config_name": "cp", "seed": 3, "timesteps": 1000, "wall_seconds": 2.5, "env_id": "CartPole-v1",
-    "algo": "ppo", "mean_reward": 9.5, "std_reward": 0.5, "episodes": 2, "episode_rewards": [9.0, 10.0],
-    "episode_lengths": [9, 10], "deterministic": True, "eval_seed": 1_000_003,
+    "kind": "rl",
+    "config_name": "cp",
+    "seed": 3,
+    "timesteps": 1000,
+    "wall_seconds": 2.5,
+    "env_id": "CartPole-v1",
+    "algo": "ppo",
+    "mean_reward": 9.5,
+    "std_reward": 0.5,
+    "episodes": 2,
+    "episode_rewards": [9.0, 10.0],
+    "episode_lengths": [9, 10],
+    "deterministic": True,
+    "eval_seed": 1_000_003,
     "metrics": {"final_mean_reward": 9.5, "final_std_reward": 0.5},
 }
 FEATURES = {
-    "kind": "features", "config_name": "churn", "seed": 0, "timesteps": 0, "wall_seconds": 30.0,
-    "problem_type": "binary", "metric": "roc_auc", "metrics": {"holdout_score": 0.81, "n_selected": 12.0},
+    "kind": "features",
+    "config_name": "churn",
+    "seed": 0,
+    "timesteps": 0,
+    "wall_seconds": 30.0,
+    "problem_type": "binary",
+    "metric": "roc_auc",
+    "metrics": {"holdout_score": 0.81, "n_selected": 12.0},
 }
 
 

@@ -71,7 +71,9 @@ def test_container_environment_has_the_sm_variables(tmp_path: Path) -> None:
     paths = ContainerPaths(tmp_path / "job").create()
     paths.channel_dir("train").mkdir()
     write_input_config(paths, {"seed": "4", "algo.name": "ppo"}, ["train"])
-    env = container_environment(paths, hyperparameters={"seed": "4", "algo.name": "ppo"}, channels=["train"], job_name="job", num_cpus=2)
+    env = container_environment(
+        paths, hyperparameters={"seed": "4", "algo.name": "ppo"}, channels=["train"], job_name="job", num_cpus=2
+    )
     assert env["SM_MODEL_DIR"] == str(paths.model_dir)
     assert env["SM_OUTPUT_DATA_DIR"] == str(paths.output_data_dir)
     assert json.loads(env["SM_CHANNELS"]) == ["train"]

@@ -32,7 +32,11 @@ def example_load(rng: np.random.Generator, minutes: int, max_tpm: float) -> np.n
     lo = rng.uniform(*CYCLIC_MIN)
     hi = lo + rng.uniform(*CYCLIC_SPAN)
     noise, phase0 = rng.uniform(*CYCLIC_NOISE), rng.uniform(-math.pi, math.pi)
-    lf_amp, lf_period, lf_phase = rng.uniform(*LF_AMPLITUDE), rng.uniform(*LF_PERIOD_DAYS), rng.uniform(-math.pi, math.pi)
+    lf_amp, lf_period, lf_phase = (
+        rng.uniform(*LF_AMPLITUDE),
+        rng.uniform(*LF_PERIOD_DAYS),
+        rng.uniform(-math.pi, math.pi),
+    )
     factors = rng.normal(1.0, noise, size=minutes)
 
     def new_spike() -> tuple[float, float, float]:
@@ -175,7 +179,9 @@ def test_reactive_baseline_earns_more_than_a_fixed_fleet() -> None:
 def test_vector_twin_equals_scalar_envs_across_autoresets() -> None:
     kwargs, num = {"max_time_steps": 7}, 4
     twin = gym.make_vec(ENV_ID, num_envs=num, vectorization_mode="vector_entry_point", **kwargs)
-    reference = SyncVectorEnv([lambda: AutoscalingEnv(**kwargs) for _ in range(num)], autoreset_mode=AutoresetMode.SAME_STEP)
+    reference = SyncVectorEnv(
+        [lambda: AutoscalingEnv(**kwargs) for _ in range(num)], autoreset_mode=AutoresetMode.SAME_STEP
+    )
     np.testing.assert_array_equal(twin.reset(seed=3)[0], reference.reset(seed=3)[0])
     rng = np.random.default_rng(0)
     for _ in range(30):

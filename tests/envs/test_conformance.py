@@ -167,7 +167,10 @@ def test_every_env_docstring_is_a_spec_in_one_layout_naming_its_strongest_baseli
 def test_every_env_and_twin_takes_its_parameters_as_keywords(env_id: str) -> None:
     problem = envs._problem(env_id)
     module = importlib.import_module(problem.module)
-    for cls, leading in ((getattr(module, problem.env_class), []), (getattr(module, problem.vector_class), ["num_envs"])):
+    for cls, leading in (
+        (getattr(module, problem.env_class), []),
+        (getattr(module, problem.vector_class), ["num_envs"]),
+    ):
         parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]
         assert [p.name for p in parameters[:-1]] == leading and parameters[-1].kind is inspect.Parameter.VAR_KEYWORD
     assert module.make_params() == module.make_params(**dataclasses.asdict(module.make_params()))

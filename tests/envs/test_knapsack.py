@@ -134,7 +134,9 @@ def test_bad_parameters_fail_at_construction(kwargs: dict, words: list[str]) -> 
 def test_vector_twin_equals_scalar_envs_across_autoresets() -> None:
     kwargs, num = {"horizon": 6}, 4
     twin = gym.make_vec(ENV_ID, num_envs=num, vectorization_mode="vector_entry_point", **kwargs)
-    reference = SyncVectorEnv([lambda: KnapsackEnv(**kwargs) for _ in range(num)], autoreset_mode=AutoresetMode.SAME_STEP)
+    reference = SyncVectorEnv(
+        [lambda: KnapsackEnv(**kwargs) for _ in range(num)], autoreset_mode=AutoresetMode.SAME_STEP
+    )
     np.testing.assert_array_equal(twin.reset(seed=9)[0], reference.reset(seed=9)[0])
     rng = np.random.default_rng(1)
     for _ in range(25):

@@ -90,8 +90,14 @@ def test_equal_weight_baseline_holds_every_asset_equally() -> None:
 
 def test_price_model_has_the_configured_correlation_and_drift() -> None:
     p = make_params(
-        n_assets=4, steps=20_000, regime_drift=(0.001,), regime_volatility=(1.0,), regime_transition=((1.0,),),
-        asset_volatility=(0.02, 0.02), asset_drift_sigma=0.0, correlation=0.6,
+        n_assets=4,
+        steps=20_000,
+        regime_drift=(0.001,),
+        regime_volatility=(1.0,),
+        regime_transition=((1.0,),),
+        asset_volatility=(0.02, 0.02),
+        asset_drift_sigma=0.0,
+        correlation=0.6,
     )
     prices = draw_prices(np.random.default_rng(0), p)
     assert prices.shape == (p.days, 4) and (prices[0] == 1).all()
@@ -113,7 +119,9 @@ def test_persistent_regimes_cluster_volatility() -> None:
     clustered, kurtosis = abs_return_autocorrelation()
     assert clustered > 0.05 and kurtosis > 3.5
     # one regime: plain geometric Brownian motion
-    plain, kurtosis = abs_return_autocorrelation(regime_drift=(0.0,), regime_volatility=(1.0,), regime_transition=((1.0,),))
+    plain, kurtosis = abs_return_autocorrelation(
+        regime_drift=(0.0,), regime_volatility=(1.0,), regime_transition=((1.0,),)
+    )
     assert abs(plain) < 0.02 and abs(kurtosis - 3) < 0.15
 
 
@@ -141,7 +149,9 @@ def test_bad_parameters_fail_at_construction(kwargs: dict, words: list[str]) -> 
 def test_vector_twin_equals_scalar_envs_across_autoresets() -> None:
     kwargs, num = {"steps": 6, "n_assets": 3}, 4
     twin = gym.make_vec(ENV_ID, num_envs=num, vectorization_mode="vector_entry_point", **kwargs)
-    reference = SyncVectorEnv([lambda: PortfolioEnv(**kwargs) for _ in range(num)], autoreset_mode=AutoresetMode.SAME_STEP)
+    reference = SyncVectorEnv(
+        [lambda: PortfolioEnv(**kwargs) for _ in range(num)], autoreset_mode=AutoresetMode.SAME_STEP
+    )
     np.testing.assert_array_equal(twin.reset(seed=5)[0], reference.reset(seed=5)[0])
     twin.action_space.seed(0)
     for _ in range(20):
@@ -176,7 +186,9 @@ def plain_draw_prices(rng: np.random.Generator, p: PortfolioParams) -> np.ndarra
     sigma = rng.uniform(*p.asset_volatility, size=p.n_assets)
     alpha = rng.normal(0.0, p.asset_drift_sigma, size=p.n_assets) if p.asset_drift_sigma > 0 else np.zeros(p.n_assets)
     market = rng.standard_normal((n_days, 1))
-    shocks = math.sqrt(p.correlation) * market + math.sqrt(1 - p.correlation) * rng.standard_normal((n_days, p.n_assets))
+    shocks = math.sqrt(p.correlation) * market + math.sqrt(1 - p.correlation) * rng.standard_normal(
+        (n_days, p.n_assets)
+    )
     vol = sigma * np.asarray(p.regime_volatility)[regimes][:, None]
     log_returns = np.asarray(p.regime_drift)[regimes][:, None] + alpha - vol**2 / 2 + vol * shocks
     return np.exp(np.concatenate([np.zeros((1, p.n_assets)), np.cumsum(log_returns, axis=0)]))
@@ -185,8 +197,13 @@ def plain_draw_prices(rng: np.random.Generator, p: PortfolioParams) -> np.ndarra
 PRICE_MODELS = [
     {},
     {"n_assets": 3, "steps": 50, "asset_drift_sigma": 0.0, "correlation": 0.0},
-    {"n_assets": 2, "steps": 60, "regime_drift": (0.001, 0.0, -0.002), "regime_volatility": (1.0, 1.5, 3.0),
-     "regime_transition": ((0.9, 0.05, 0.05), (0.1, 0.8, 0.1), (0.3, 0.3, 0.4))},
+    {
+        "n_assets": 2,
+        "steps": 60,
+        "regime_drift": (0.001, 0.0, -0.002),
+        "regime_volatility": (1.0, 1.5, 3.0),
+        "regime_transition": ((0.9, 0.05, 0.05), (0.1, 0.8, 0.1), (0.3, 0.3, 0.4)),
+    },
     {"n_assets": 4, "steps": 30, "regime_drift": (0.0,), "regime_volatility": (1.0,), "regime_transition": ((1.0,),)},
 ]
 
@@ -222,7 +239,9 @@ def test_wide_vector_twin_equals_scalar_envs_exactly() -> None:
     # 70 envs take the wide paths (vectorized regime chain, chunked draws, slab-wise sums and observations)
     kwargs, num = {"steps": 5, "n_assets": 9}, 70
     twin = PortfolioVectorEnv(num, **kwargs)
-    reference = SyncVectorEnv([lambda: PortfolioEnv(**kwargs) for _ in range(num)], autoreset_mode=AutoresetMode.SAME_STEP)
+    reference = SyncVectorEnv(
+        [lambda: PortfolioEnv(**kwargs) for _ in range(num)], autoreset_mode=AutoresetMode.SAME_STEP
+    )
     np.testing.assert_array_equal(twin.reset(seed=1)[0], reference.reset(seed=1)[0])
     twin.action_space.seed(2)
     for _ in range(12):

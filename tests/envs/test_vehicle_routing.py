@@ -211,8 +211,13 @@ def test_vector_twin_equals_scalar_envs_across_random_blocks():
 
 def test_vector_twin_equals_scalar_envs_with_wide_integer_state():
     # A map too wide for int8 events and a capacity too large for an int16 state take the int64 fallbacks.
-    one_zone = {"num_zones": 1, "order_probs_per_zone": (1,), "order_reward_min": (1,), "order_reward_max": (2,),
-                "half_norm_scale_reward_per_zone": (1,)}
+    one_zone = {
+        "num_zones": 1,
+        "order_probs_per_zone": (1,),
+        "order_reward_min": (1,),
+        "order_reward_max": (2,),
+        "half_norm_scale_reward_per_zone": (1,),
+    }
     wide = {"map_quad": (200, 1), "driver_capacity": 40_000, **one_zone}
     assert run_side_by_side(2, seed=3, steps=90, episode_length=40, **wide) == 2 * 2
     vec = VehicleRoutingVectorEnv(2, order_prob=1.0, **wide)
@@ -252,8 +257,13 @@ def test_sub_envs_out_of_step_equal_scalar_envs():
 
 
 def two_zones(low: tuple, high: tuple, scale: tuple) -> dict:
-    return {"num_zones": 2, "order_probs_per_zone": (0.3, 0.7), "order_reward_min": low, "order_reward_max": high,
-            "half_norm_scale_reward_per_zone": scale}
+    return {
+        "num_zones": 2,
+        "order_probs_per_zone": (0.3, 0.7),
+        "order_reward_min": low,
+        "order_reward_max": high,
+        "half_norm_scale_reward_per_zone": scale,
+    }
 
 
 # The last has loc 0 and scale 1: the values are the standard quantiles, every bit of them visible.

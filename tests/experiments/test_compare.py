@@ -21,7 +21,7 @@ def test_baseline_evaluation_lands_beside_agents_in_the_report(tmp_path: Path, w
     runs = tmp_path / "runs"
     done = sagelab("evaluate", "--baseline", "--config", config, "--episodes", "2", "--output-dir", runs, "--json")
     assert done.returncode == 0, done.stderr
-    record = json.loads(done.stdout[done.stdout.index("{"):])
+    record = json.loads(done.stdout[done.stdout.index("{") :])
     assert record["algo"] == "baseline:greedy_nearest" and record["episodes"] == 2
 
     done = sagelab("evaluate", "--baseline", "no_such", "--config", config)
@@ -42,12 +42,16 @@ def test_report_on_an_empty_directory_says_what_it_looked_for(tmp_path: Path, cl
 
 
 def test_baseline_evaluation_spread_over_envs(tmp_path: Path, write_config) -> None:
-    config = write_config({"name": "knapsack", "env": {"id": "envs/Knapsack-v0"}, "algo": {"name": "ppo"}, "total_timesteps": 1000})
+    config = write_config(
+        {"name": "knapsack", "env": {"id": "envs/Knapsack-v0"}, "algo": {"name": "ppo"}, "total_timesteps": 1000}
+    )
     runs = []
     for n_envs in ("1", "3"):
-        done = sagelab("evaluate", "--baseline", "--config", config, "--episodes", "5", "--seed", "7", "--n-envs", n_envs, "--json")
+        done = sagelab(
+            "evaluate", "--baseline", "--config", config, "--episodes", "5", "--seed", "7", "--n-envs", n_envs, "--json"
+        )
         assert done.returncode == 0, done.stderr
-        runs.append(json.loads(done.stdout[done.stdout.index("{"):]))
+        runs.append(json.loads(done.stdout[done.stdout.index("{") :]))
     single, spread = runs
     assert single["n_envs"] == 1 and spread["n_envs"] == 3 and spread["episodes"] == 5
     assert spread["episode_rewards"][0] == single["episode_rewards"][0]  # sub-env 0 is the env seeded 7

@@ -44,8 +44,13 @@ def test_every_shipped_config_loads_and_validates(name: str) -> None:
 
 
 def test_the_domain_config_holds_no_envelope_and_the_envelope_no_domain_field() -> None:
-    job = validate({**tiny_rl_config(), "inputs": {"train": "/data"}, "search_space": {
-        "parameters": {"algo.hyperparameters.gamma": {"type": "float", "low": 0.9, "high": 0.99}}}})
+    job = validate(
+        {
+            **tiny_rl_config(),
+            "inputs": {"train": "/data"},
+            "search_space": {"parameters": {"algo.hyperparameters.gamma": {"type": "float", "low": 0.9, "high": 0.99}}},
+        }
+    )
     assert not ENVELOPE_KEYS & set(job.config.model_dump())
     assert job.inputs == {"train": "/data"} and job.search_space is not None
     view = hyperparameter_view(job)
@@ -65,8 +70,10 @@ def test_a_features_job_is_told_apart_by_its_kind() -> None:
         ({"evaluation": {"episods": 3}}, "evaluation.episods: unknown field"),
         ({"inputs": ["train"]}, "inputs: "),
         ({"kind": "vision"}, "kind: 'vision' is not allowed"),
-        ({"search_space": {"parameters": {"inputs.train": {"type": "categorical", "values": ["a"]}}}},
-         "'inputs.train' is not a tunable config key"),
+        (
+            {"search_space": {"parameters": {"inputs.train": {"type": "categorical", "values": ["a"]}}}},
+            "'inputs.train' is not a tunable config key",
+        ),
     ],
 )
 def test_mistakes_name_the_field_as_the_file_spells_it(changes: dict, expected: str) -> None:

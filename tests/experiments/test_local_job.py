@@ -94,7 +94,8 @@ def test_metric_regexes_match_the_real_job_log(finished_job) -> None:
     _, job, _ = finished_job
     log = (job / "job.log").read_text()
     matched = {
-        definition["Name"]: [float(v) for v in re.findall(definition["Regex"], log)] for definition in METRIC_DEFINITIONS
+        definition["Name"]: [float(v) for v in re.findall(definition["Regex"], log)]
+        for definition in METRIC_DEFINITIONS
     }
     for name in ("timesteps", "fps", "eval_mean_reward", "eval_std_reward", "final_mean_reward", "final_std_reward"):
         assert matched[name], f"no {name}= line in the job log"
@@ -143,7 +144,11 @@ def test_exception_in_training_keeps_what_was_produced(tmp_path: Path) -> None:
     gym.register("tests/Exploding-v0", entry_point=_ExplodingCartPole)
     try:
         job = load_job_config(
-            tiny_rl_config(env={"id": "tests/Exploding-v0", "n_envs": 1}, evaluation={"frequency": 0}, checkpoint={"frequency": 256})
+            tiny_rl_config(
+                env={"id": "tests/Exploding-v0", "n_envs": 1},
+                evaluation={"frequency": 0},
+                checkpoint={"frequency": 256},
+            )
         )
         paths = prepare_job(job, tmp_path, "exploding")
         assert run_from_contract(paths) == 1
@@ -170,7 +175,9 @@ def test_exception_in_training_keeps_what_was_produced(tmp_path: Path) -> None:
         ({"algo": {"name": "ppo", "hyperparameters": {"gama": 0.9}}}, "did you mean gamma"),
     ],
 )
-def test_config_mistakes_exit_2_before_any_work(tmp_path: Path, write_config, cli, changes: dict, expected: str) -> None:
+def test_config_mistakes_exit_2_before_any_work(
+    tmp_path: Path, write_config, cli, changes: dict, expected: str
+) -> None:
     config = write_config(tiny_rl_config(**changes))
     done = cli("run", config, "--output-dir", tmp_path / "runs")
     assert done.returncode == 2
@@ -195,10 +202,23 @@ def test_overrides_and_unsafe_yaml(tmp_path: Path, write_config, cli) -> None:
 @pytest.mark.slow
 def test_sigterm_saves_a_checkpoint_and_resume_reaches_the_total(tmp_path: Path, write_config) -> None:
     total = 40_000
-    config = write_config(tiny_rl_config(total_timesteps=total, evaluation={"episodes": 2, "frequency": 0}, checkpoint={"frequency": 0}))
+    config = write_config(
+        tiny_rl_config(total_timesteps=total, evaluation={"episodes": 2, "frequency": 0}, checkpoint={"frequency": 0})
+    )
     job = tmp_path / "long"
     runner = subprocess.Popen(
-        [sys.executable, "-m", "experiments.cli", "run", str(config), "--output-dir", str(tmp_path), "--job-name", "long", "--quiet"],
+        [
+            sys.executable,
+            "-m",
+            "experiments.cli",
+            "run",
+            str(config),
+            "--output-dir",
+            str(tmp_path),
+            "--job-name",
+            "long",
+            "--quiet",
+        ],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -236,7 +256,7 @@ def test_evaluate_stochastic_samples_actions_and_says_so(finished_job, cli) -> N
     for flags in ((), ("--stochastic",)):
         done = cli("evaluate", job, "--episodes", "3", "--json", *flags)
         assert done.returncode == 0, done.stderr
-        records[flags] = json.loads(done.stdout[done.stdout.index("{"):])
+        records[flags] = json.loads(done.stdout[done.stdout.index("{") :])
     deterministic, stochastic = records[()], records[("--stochastic",)]
     assert deterministic["deterministic"] is True and stochastic["deterministic"] is False
     assert deterministic["eval_seed"] == stochastic["eval_seed"] and stochastic["episodes"] == 3

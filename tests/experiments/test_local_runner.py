@@ -25,11 +25,29 @@ def _timesteps(job: Path) -> int:
 @pytest.mark.slow
 def test_ctrl_c_reaches_every_job_of_a_parallel_multi_seed_run(tmp_path: Path, write_config) -> None:
     total = 40_000
-    config = write_config(tiny_rl_config(total_timesteps=total, evaluation={"episodes": 2, "frequency": 0}, checkpoint={"frequency": 0}))
+    config = write_config(
+        tiny_rl_config(total_timesteps=total, evaluation={"episodes": 2, "frequency": 0}, checkpoint={"frequency": 0})
+    )
     runner = subprocess.Popen(
-        [sys.executable, "-m", "experiments.cli", "run", str(config), "--seeds", "0", "1", "--parallel", "2",
-         "--output-dir", str(tmp_path), "--quiet"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "experiments.cli",
+            "run",
+            str(config),
+            "--seeds",
+            "0",
+            "1",
+            "--parallel",
+            "2",
+            "--output-dir",
+            str(tmp_path),
+            "--quiet",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 180
     jobs: list[Path] = []
@@ -53,8 +71,17 @@ def test_ctrl_c_reaches_every_job_of_a_parallel_multi_seed_run(tmp_path: Path, w
 @pytest.mark.slow
 def test_the_demo_runs_the_embedded_config(tmp_path: Path) -> None:
     done = sagelab(
-        "run", "--demo", "--set", "total_timesteps=512", "--set", "evaluation.episodes=2", "--set", "evaluation.frequency=0",
-        "--output-dir", tmp_path, "--quiet",
+        "run",
+        "--demo",
+        "--set",
+        "total_timesteps=512",
+        "--set",
+        "evaluation.episodes=2",
+        "--set",
+        "evaluation.frequency=0",
+        "--output-dir",
+        tmp_path,
+        "--quiet",
     )
     assert done.returncode == 0, done.stdout + done.stderr
     [job] = tmp_path.glob("cartpole-ppo-s0-*")

@@ -36,8 +36,13 @@ def project_config(project: Path, form: str, name: str = "sagelab.yaml", **chang
     """The project's own config with its env named in ``form``, small budgets and ``changes``, written beside it."""
     raw = yaml.safe_load((project / "sagelab.yaml").read_text())
     raw["env"] = {**ENV_FORMS[form], "kwargs": raw["env"]["kwargs"], "n_envs": 2}
-    raw.update({"total_timesteps": 2048, "evaluation": {"episodes": 5, "frequency": 1024},
-                "checkpoint": {"frequency": 1024, "keep": 2}})
+    raw.update(
+        {
+            "total_timesteps": 2048,
+            "evaluation": {"episodes": 5, "frequency": 1024},
+            "checkpoint": {"frequency": 1024, "keep": 2},
+        }
+    )
     raw.update(changes)
     path = project / name
     path.write_text(yaml.safe_dump(raw, sort_keys=False))
@@ -50,12 +55,26 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_init_writes_a_project_whose_env_passes_both_checkers(project: Path) -> None:
-    files = {p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
-    assert {f"{PACKAGE}/__init__.py", f"{PACKAGE}/corridor.py", "sagelab.yaml", "requirements.txt", "tests/test_env.py",
-            ".gitignore"} <= files
+    files = {
+        p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    }
+    assert {
+        f"{PACKAGE}/__init__.py",
+        f"{PACKAGE}/corridor.py",
+        "sagelab.yaml",
+        "requirements.txt",
+        "tests/test_env.py",
+        ".gitignore",
+    } <= files
     assert "## Observation space" in (project / PACKAGE / "corridor.py").read_text()  # the docstring is the spec
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], cwd=project,
-                          capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0 and "3 passed" in done.stdout, done.stdout + done.stderr
     assert sagelab("init", project).returncode == 2  # never over an existing project
 
@@ -99,8 +118,9 @@ def broken_env_module(project: Path) -> None:
         ({"id": f"{PACKAGE}:Corridor-v0", "wrappers": ["os.path.join"]}, "env.wrappers", "not from a trusted module"),
     ],
 )
-def test_a_broken_env_is_one_clear_error_before_any_job_dir(project: Path, tmp_path: Path, env: dict, field: str,
-                                                             expected: str) -> None:
+def test_a_broken_env_is_one_clear_error_before_any_job_dir(
+    project: Path, tmp_path: Path, env: dict, field: str, expected: str
+) -> None:
     broken_env_module(project)
     config = project_config(project, "module_id", "broken.yaml", env=env)
     done = sagelab("run", config, "--output-dir", tmp_path / "runs", "--quiet")
@@ -119,9 +139,13 @@ def test_wrappers_callbacks_and_baselines_from_the_source_dir_are_trusted(projec
         "class CountSteps(BaseCallback):\n"
         "    def _on_step(self):\n        return True\n"
     )
-    config = project_config(project, "module_id", "extras.yaml",
-                            callbacks=[{"lab_extras.CountSteps": None}],
-                            env={**ENV_FORMS["module_id"], "wrappers": [{"lab_extras.ScaleReward": {"factor": 2.0}}]})
+    config = project_config(
+        project,
+        "module_id",
+        "extras.yaml",
+        callbacks=[{"lab_extras.CountSteps": None}],
+        env={**ENV_FORMS["module_id"], "wrappers": [{"lab_extras.ScaleReward": {"factor": 2.0}}]},
+    )
     job = load_job_config(config)
     assert [c.__name__ for c, _ in job.config.callback_specs()] == ["CountSteps"]
     assert job.config.env.wrapper_specs()[0][1] == {"factor": 2.0}
@@ -134,8 +158,22 @@ def run_until_sigterm(config: Path, output_dir: Path, name: str, after_timesteps
     """`sagelab run` the config and send the runner SIGTERM once the job has trained ``after_timesteps``."""
     job = output_dir / name
     runner = subprocess.Popen(
-        [sys.executable, "-m", "experiments.cli", "run", str(config), "--output-dir", str(output_dir), "--job-name", name,
-         "--quiet"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "experiments.cli",
+            "run",
+            str(config),
+            "--output-dir",
+            str(output_dir),
+            "--job-name",
+            name,
+            "--quiet",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and runner.poll() is None:
@@ -151,10 +189,18 @@ def run_until_sigterm(config: Path, output_dir: Path, name: str, after_timesteps
 
 @pytest.mark.slow
 @pytest.mark.parametrize("form", sorted(ENV_FORMS))
-def test_own_env_trains_resumes_after_sigterm_evaluates_and_meets_its_baseline(project: Path, tmp_path: Path, form: str) -> None:
+def test_own_env_trains_resumes_after_sigterm_evaluates_and_meets_its_baseline(
+    project: Path, tmp_path: Path, form: str
+) -> None:
     total = 12_000
-    config = project_config(project, form, f"long-{form}.yaml", total_timesteps=total,
-                            evaluation={"episodes": 5, "frequency": 0}, checkpoint={"frequency": 0, "keep": 1})
+    config = project_config(
+        project,
+        form,
+        f"long-{form}.yaml",
+        total_timesteps=total,
+        evaluation={"episodes": 5, "frequency": 0},
+        checkpoint={"frequency": 0, "keep": 1},
+    )
     stopped = run_until_sigterm(config, tmp_path, "own", after_timesteps=1000)
     assert stopped.returncode == 0 and "stopped" in stopped.stdout, stopped.stdout + stopped.stderr
     job = tmp_path / "own"
@@ -180,16 +226,27 @@ def test_own_env_trains_resumes_after_sigterm_evaluates_and_meets_its_baseline(p
     heuristic = json.loads(baseline.stdout)
     assert heuristic["algo"] == "baseline:go-right" and heuristic["eval_seed"] == recorded["eval_seed"]
     assert heuristic["mean_reward"] > 0.5  # walking right reaches the exit
-    compared = subprocess.run([sys.executable, "benchmarks/agent_vs_baselines.py", str(job), "--episodes", "10"],
-                              cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
+    compared = subprocess.run(
+        [sys.executable, "benchmarks/agent_vs_baselines.py", str(job), "--episodes", "10"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert compared.returncode == 0 and "go-right:" in compared.stdout, compared.stdout + compared.stderr
 
 
 @pytest.mark.slow
 def test_evaluate_warns_when_the_code_changed_since_training(tmp_path: Path) -> None:
     project = starter_project(tmp_path)
-    config = project_config(project, "entry_point", total_timesteps=256, evaluation={"episodes": 2, "frequency": 0},
-                            checkpoint={"frequency": 0, "keep": 1})
+    config = project_config(
+        project,
+        "entry_point",
+        total_timesteps=256,
+        evaluation={"episodes": 2, "frequency": 0},
+        checkpoint={"frequency": 0, "keep": 1},
+    )
     assert sagelab("run", config, "--output-dir", tmp_path / "runs", "--job-name", "j", "--quiet").returncode == 0
     with open(project / PACKAGE / "corridor.py", "a") as source:
         source.write("\n# tuned after training\n")
@@ -199,8 +256,14 @@ def test_evaluate_warns_when_the_code_changed_since_training(tmp_path: Path) -> 
 
 @pytest.mark.slow
 def test_own_env_sweeps(project: Path, tmp_path: Path) -> None:
-    config = project_config(project, "entry_point", "sweep.yaml", total_timesteps=512,
-                            evaluation={"episodes": 2, "frequency": 256}, checkpoint={"frequency": 0, "keep": 1})
+    config = project_config(
+        project,
+        "entry_point",
+        "sweep.yaml",
+        total_timesteps=512,
+        evaluation={"episodes": 2, "frequency": 256},
+        checkpoint={"frequency": 0, "keep": 1},
+    )
     done = sagelab("sweep", config, "--output-dir", tmp_path, "--name", "own-sweep", "--set", "search_space.trials=2")
     assert done.returncode == 0, done.stdout + done.stderr
     summary = json.loads((tmp_path / "own-sweep/sweep.json").read_text())

@@ -8,7 +8,10 @@ import pytest
 from features import AutoFeatures
 from features.datasets import churn_tables
 
-RELATIONSHIPS = (("customers", "customer_id", "sessions", "customer_id"), ("sessions", "session_id", "transactions", "session_id"))
+RELATIONSHIPS = (
+    ("customers", "customer_id", "sessions", "customer_id"),
+    ("sessions", "session_id", "transactions", "session_id"),
+)
 
 
 def churn_transformer(**changes) -> AutoFeatures:
@@ -38,7 +41,11 @@ def churn() -> dict[str, pd.DataFrame]:
 
 def split(churn: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.Series, dict[str, pd.DataFrame]]:
     customers = churn["customers"]
-    return customers.drop(columns=["churned"]), customers["churned"], {"sessions": churn["sessions"], "transactions": churn["transactions"]}
+    return (
+        customers.drop(columns=["churned"]),
+        customers["churned"],
+        {"sessions": churn["sessions"], "transactions": churn["transactions"]},
+    )
 
 
 @pytest.fixture(scope="session")

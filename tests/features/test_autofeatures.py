@@ -90,7 +90,9 @@ def test_save_load_round_trip_transforms_identically(fitted: AutoFeatures, churn
     fitted.save(tmp_path / "model")
     assert (tmp_path / "model" / "feature_definitions.json").is_file()
     loaded = AutoFeatures.load(tmp_path / "model")
-    pd.testing.assert_frame_equal(loaded.transform(X.head(40), tables=tables), fitted.transform(X.head(40), tables=tables))
+    pd.testing.assert_frame_equal(
+        loaded.transform(X.head(40), tables=tables), fitted.transform(X.head(40), tables=tables)
+    )
     assert list(loaded.get_feature_names_out()) == list(fitted.get_feature_names_out())
     loaded_params, fitted_params = loaded.get_params(), fitted.get_params()
     assert loaded_params.pop("relationships") == tuple(tuple(r) for r in fitted_params.pop("relationships"))
@@ -101,14 +103,18 @@ def test_save_load_round_trip_transforms_identically(fitted: AutoFeatures, churn
         AutoFeatures.load(tmp_path / "nothing-here")
 
 
-def test_a_file_saved_before_a_learned_attribute_existed_still_loads(fitted: AutoFeatures, churn, tmp_path: Path) -> None:
+def test_a_file_saved_before_a_learned_attribute_existed_still_loads(
+    fitted: AutoFeatures, churn, tmp_path: Path
+) -> None:
     X, _, tables = split(churn)
     state_file = fitted.save(tmp_path / "model") / "autofeatures.json"
     state = json.loads(state_file.read_text())
     del state["n_near_duplicates_"]  # recorded since 2026-12-02
     state_file.write_text(json.dumps(state))
     loaded = AutoFeatures.load(tmp_path / "model")
-    pd.testing.assert_frame_equal(loaded.transform(X.head(10), tables=tables), fitted.transform(X.head(10), tables=tables))
+    pd.testing.assert_frame_equal(
+        loaded.transform(X.head(10), tables=tables), fitted.transform(X.head(10), tables=tables)
+    )
     assert "(not recorded) of those" in write_report(loaded, tmp_path / "report", "old model")["report.md"].read_text()
     # before 2026-12-03 the score curve was the prefix search's, saved as top_gain_history_
     state["top_gain_history_"] = [[3, 0.5], [9, 0.75]]
@@ -132,7 +138,9 @@ def test_new_data_transforms_without_refitting(fitted: AutoFeatures, churn) -> N
     shuffled = new_rows.sample(frac=1.0, random_state=0).set_index(pd.Index([f"r{i}" for i in range(25)]))
     again = fitted.transform(shuffled, tables=tables)
     assert list(again.index) == list(shuffled.index)
-    pd.testing.assert_frame_equal(again.set_index("customer_id").sort_index(), matrix.set_index("customer_id").sort_index())
+    pd.testing.assert_frame_equal(
+        again.set_index("customer_id").sort_index(), matrix.set_index("customer_id").sort_index()
+    )
 
 
 def test_transform_errors_name_the_column_or_table(fitted: AutoFeatures, churn) -> None:
@@ -151,7 +159,9 @@ def test_a_generated_category_may_take_a_value_unseen_at_fit(churn) -> None:
     # the most used device of a customer is whatever the sessions say; only an input column's new category is an error
     X, y, tables = split(churn)
     fitted = churn_transformer(agg_primitives=["mode", "count", "mean"], max_features=None).fit(X, y, tables=tables)
-    assert "MODE(sessions.device)" in fitted.get_feature_names_out() and "MODE(sessions.device)" not in fitted.categories_
+    assert (
+        "MODE(sessions.device)" in fitted.get_feature_names_out() and "MODE(sessions.device)" not in fitted.categories_
+    )
     sessions = tables["sessions"].assign(device="smartwatch")
     matrix = fitted.transform(X.head(5), tables={**tables, "sessions": sessions})
     assert set(matrix["MODE(sessions.device)"].dropna()) == {"smartwatch"}
@@ -162,7 +172,9 @@ def test_a_generated_category_may_take_a_value_unseen_at_fit(churn) -> None:
 def test_sklearn_contract_on_a_single_table_in_a_pipeline() -> None:
     data = load_dataset("breast_cancer")["data"].iloc[:, [0, 1, 2, 3, -1]]
     X, y = data.drop(columns=["benign"]), data["benign"]
-    transformer = AutoFeatures(max_depth=1, max_features=6, cv_folds=3, trans_primitives=["divide_numeric"], test_size=0.0)
+    transformer = AutoFeatures(
+        max_depth=1, max_features=6, cv_folds=3, trans_primitives=["divide_numeric"], test_size=0.0
+    )
     assert clone(transformer).get_params() == transformer.get_params()
     pipeline = make_pipeline(transformer, StandardScaler(), LogisticRegression(max_iter=500))
     pipeline.fit(X, y)
@@ -177,8 +189,15 @@ def test_products_that_only_reorder_a_raw_column_are_skipped() -> None:
     data = load_dataset("breast_cancer")["data"]
     X, y = data[["mean_radius", "mean_perimeter", "mean_area", "mean_texture"]], data["benign"]
     for seed in range(3):  # without the check, seed 1 keeps both radius * texture and perimeter * texture (0.999)
-        transformer = AutoFeatures(max_depth=1, max_features=6, cv_folds=3, trans_primitives=["multiply_numeric"],
-                                   groupby_aggregations=False, test_size=0.0, random_state=seed).fit(X, y)
+        transformer = AutoFeatures(
+            max_depth=1,
+            max_features=6,
+            cv_folds=3,
+            trans_primitives=["multiply_numeric"],
+            groupby_aggregations=False,
+            test_size=0.0,
+            random_state=seed,
+        ).fit(X, y)
         assert transformer.n_near_duplicates_ >= 2
         ranks = transformer.transform(X).rank()
         for name in [n for n in transformer.get_feature_names_out() if n not in X.columns]:
@@ -190,8 +209,15 @@ def test_products_that_only_reorder_a_raw_column_are_skipped() -> None:
 def test_sklearn_check_estimator_passes() -> None:
     from sklearn.utils.estimator_checks import check_estimator
 
-    transformer = AutoFeatures(max_depth=1, max_features=4, max_candidates=20, cv_folds=2, test_size=0.0,
-                               trans_primitives=["add_numeric"], groupby_aggregations=False)
+    transformer = AutoFeatures(
+        max_depth=1,
+        max_features=4,
+        max_candidates=20,
+        cv_folds=2,
+        test_size=0.0,
+        trans_primitives=["add_numeric"],
+        groupby_aggregations=False,
+    )
     results = check_estimator(transformer, on_fail=None)
     failed = [(r["check_name"], str(r["exception"])[:200]) for r in results if r["status"] == "failed"]
     assert not failed
@@ -206,7 +232,9 @@ def test_groupby_statistics_are_selected_and_learned_only_at_fit() -> None:
     x = centre[key] + rng.normal(0, 1, 600)
     X = pd.DataFrame({"store": pd.Categorical([f"s{k}" for k in key]), "x": x, "noise": rng.normal(size=600)})
     y = (x > centre[key]).astype(int)
-    fitted = AutoFeatures(max_depth=1, max_features=4, cv_folds=3, trans_primitives=["add_numeric"], test_size=0.25).fit(X, y)
+    fitted = AutoFeatures(
+        max_depth=1, max_features=4, cv_folds=3, trans_primitives=["add_numeric"], test_size=0.25
+    ).fit(X, y)
     names = list(fitted.get_feature_names_out())
     assert {"x - MEAN(x) BY store", "MEAN(x) BY store"} & set(names), names  # the deviation itself, or the mean
     board = fitted.leaderboard_.set_index("candidate_set")["cv_score"]
@@ -215,20 +243,30 @@ def test_groupby_statistics_are_selected_and_learned_only_at_fit() -> None:
     batch = fitted.transform(X)
     for row in (0, 7, 599):
         pd.testing.assert_frame_equal(fitted.transform(X.iloc[[row]]), batch.iloc[[row]])  # row labels kept
-    plain = AutoFeatures(max_depth=1, max_features=4, cv_folds=3, trans_primitives=["add_numeric"], groupby_aggregations=False).fit(X, y)
+    plain = AutoFeatures(
+        max_depth=1, max_features=4, cv_folds=3, trans_primitives=["add_numeric"], groupby_aggregations=False
+    ).fit(X, y)
     assert not any(" BY " in name for name in plain.get_feature_names_out())
 
 
 def test_time_budget_stops_generation_and_keeps_a_usable_result(capsys: pytest.CaptureFixture[str]) -> None:
     data = load_dataset("breast_cancer")["data"].iloc[:200, [0, 1, 2, 3, -1]]
     X, y = data.drop(columns=["benign"]), data["benign"]
-    budgeted = AutoFeatures(max_depth=1, cv_folds=3, trans_primitives=["divide_numeric"], time_budget_seconds=1e-3, verbose=True)
+    budgeted = AutoFeatures(
+        max_depth=1, cv_folds=3, trans_primitives=["divide_numeric"], time_budget_seconds=1e-3, verbose=True
+    )
     budgeted.fit(X, y)
     assert list(budgeted.get_feature_names_out()) == list(X.columns)  # nothing generated once the budget is spent
     assert budgeted.transform(X).shape == (200, 4)
     shown = capsys.readouterr().err  # the stage-by-stage display
-    for stage in ("checking the tables", "building the EntitySet", "generating candidate definitions",
-                  "computing and ranking candidates", "confirming: scoring candidate sets", "held-out rows"):
+    for stage in (
+        "checking the tables",
+        "building the EntitySet",
+        "generating candidate definitions",
+        "computing and ranking candidates",
+        "confirming: scoring candidate sets",
+        "held-out rows",
+    ):
         assert stage in shown, stage
 
 
@@ -250,7 +288,9 @@ def test_profile_reports_types_missing_values_cardinality_and_target(churn) -> N
 def test_fit_transform_equals_fit_then_transform() -> None:
     data = load_dataset("wine")["data"].iloc[:, [0, 1, 2, 3, -1]]
     X, y = data.drop(columns=["cultivar"]), data["cultivar"]
-    transformer = AutoFeatures(max_depth=1, max_features=3, cv_folds=3, trans_primitives=["divide_numeric"], test_size=0.0)
+    transformer = AutoFeatures(
+        max_depth=1, max_features=3, cv_folds=3, trans_primitives=["divide_numeric"], test_size=0.0
+    )
     pd.testing.assert_frame_equal(transformer.fit_transform(X, y), transformer.transform(X))
     assert transformer.problem_type_ == "multiclass" and transformer.metric_ == "f1_macro"
 
@@ -265,8 +305,15 @@ def _fresh_row_gain(task: str, seed: int) -> float:
         return X, (signal + rng.normal(0, 1, n) > 0).astype(int)
 
     (X, y), (X_new, y_new) = draw(300), draw(5000)
-    transformer = AutoFeatures(max_depth=1, max_features=8, cv_folds=3, trans_primitives=["multiply_numeric"],
-                               groupby_aggregations=False, test_size=0.0, random_state=seed)
+    transformer = AutoFeatures(
+        max_depth=1,
+        max_features=8,
+        cv_folds=3,
+        trans_primitives=["multiply_numeric"],
+        groupby_aggregations=False,
+        test_size=0.0,
+        random_state=seed,
+    )
     selected = transformer.fit_transform(X, y)
 
     def auc(train: pd.DataFrame, new: pd.DataFrame) -> float:
@@ -287,7 +334,9 @@ def test_without_a_cap_every_screened_candidate_is_the_contender() -> None:
     X = pd.DataFrame(rng.normal(size=(600, 6)), columns=[f"x{i}" for i in range(6)])
     pairs = [("x0", "x1"), ("x2", "x3"), ("x4", "x5"), ("x0", "x2"), ("x1", "x3")]
     y = sum(X[a] * X[b] for a, b in pairs) + rng.normal(0, 0.3, len(X))
-    settings = dict(max_depth=1, cv_folds=3, trans_primitives=["multiply_numeric"], groupby_aggregations=False, test_size=0.0)
+    settings = dict(
+        max_depth=1, cv_folds=3, trans_primitives=["multiply_numeric"], groupby_aggregations=False, test_size=0.0
+    )
     capped = AutoFeatures(max_features=2, **settings).fit(X, y)
     free = AutoFeatures(max_features=None, **settings).fit(X, y)
     products = {f"{a} * {b}" for a, b in pairs}
@@ -296,5 +345,13 @@ def test_without_a_cap_every_screened_candidate_is_the_contender() -> None:
     board = free.leaderboard_.set_index("candidate_set").to_dict("index")
     assert list(board) == ["raw", "dfs_all", "selected"]  # no cap, so no top_gain row
     assert free.score_curve_[-1] == (board["dfs_all"]["n_features"], board["dfs_all"]["cv_score"])
-    assert [n for n, _ in free.score_curve_] == [6, 7, 10, board["dfs_all"]["n_features"]]  # 0, 1, 4 candidates, then all
-    assert board["selected"]["cv_score"] > capped.leaderboard_.set_index("candidate_set").to_dict("index")["selected"]["cv_score"]
+    assert [n for n, _ in free.score_curve_] == [
+        6,
+        7,
+        10,
+        board["dfs_all"]["n_features"],
+    ]  # 0, 1, 4 candidates, then all
+    assert (
+        board["selected"]["cv_score"]
+        > capped.leaderboard_.set_index("candidate_set").to_dict("index")["selected"]["cv_score"]
+    )

@@ -20,14 +20,20 @@ def every_definition() -> list:
     frame = pd.DataFrame(rng.normal(size=(200, 30)), columns=[f"c{i}" for i in range(30)])
     frame["level"] = rng.integers(0, 4, size=200)
     entityset = build_entityset(frame, {}, Schema())
-    definitions = generate_definitions(entityset, Schema(), max_depth=1, max_candidates=None, agg_primitives=[], trans_primitives=ARITHMETIC)
+    definitions = generate_definitions(
+        entityset, Schema(), max_depth=1, max_candidates=None, agg_primitives=[], trans_primitives=ARITHMETIC
+    )
     return definitions + groupby_definitions(entityset, "data")
 
 
 def test_featuretools_own_limit_drops_whole_primitive_families() -> None:
     # why balanced_subset exists: featuretools keeps the first definitions it generates
-    entityset = build_entityset(pd.DataFrame(np.ones((5, 30)) * np.arange(30), columns=[f"c{i}" for i in range(30)]), {}, Schema())
-    truncated = generate_definitions(entityset, Schema(), max_depth=1, max_candidates=600, agg_primitives=[], trans_primitives=ARITHMETIC)
+    entityset = build_entityset(
+        pd.DataFrame(np.ones((5, 30)) * np.arange(30), columns=[f"c{i}" for i in range(30)]), {}, Schema()
+    )
+    truncated = generate_definitions(
+        entityset, Schema(), max_depth=1, max_candidates=600, agg_primitives=[], trans_primitives=ARITHMETIC
+    )
     families = Counter(map(primitive_family, truncated))
     assert len(truncated) == 600 and len(families) < 5, families  # at least one family of four is missing entirely
 

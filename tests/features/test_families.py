@@ -27,7 +27,9 @@ def test_a_ridge_pipeline_on_diabetes_does_no_worse_than_the_raw_columns() -> No
     folds = KFold(3, shuffle=True, random_state=0)
     auto = AutoFeatures(estimator=RidgeCV(), trans_primitives=["multiply_numeric", "divide_numeric"], **LINEAR)
     engineered = -cross_val_score(make_pipeline(auto, RidgeCV()), X, y, cv=folds, scoring="neg_root_mean_squared_error")
-    raw = -cross_val_score(make_pipeline(StandardScaler(), RidgeCV()), X, y, cv=folds, scoring="neg_root_mean_squared_error")
+    raw = -cross_val_score(
+        make_pipeline(StandardScaler(), RidgeCV()), X, y, cv=folds, scoring="neg_root_mean_squared_error"
+    )
     assert engineered.mean() <= raw.mean() * 1.01, (engineered, raw)
 
 
@@ -43,10 +45,16 @@ def test_a_linear_model_gets_the_product_it_needs_clipped_and_scaled(tmp_path: P
     assert not matrix.isna().any().any() and matrix.index.equals(X.index)
     assert matrix.drop(columns=["plan=x", "plan=y"]).std(ddof=0).round(6).eq(1.0).all()  # standardized
     bound = auto.conditioner_.numeric_["a * b"][1]
-    assert auto.transform(X.assign(a=1e6, b=1e6))["a * b"].max() == pytest.approx((bound - auto.conditioner_.numeric_["a * b"][3])
-                                                                                   / auto.conditioner_.numeric_["a * b"][4])
-    raw_rmse = -cross_val_score(make_pipeline(Conditioner(), RidgeCV()), X.assign(plan=X["plan"].astype("category")), y, cv=3,
-                                scoring="neg_root_mean_squared_error").mean()
+    assert auto.transform(X.assign(a=1e6, b=1e6))["a * b"].max() == pytest.approx(
+        (bound - auto.conditioner_.numeric_["a * b"][3]) / auto.conditioner_.numeric_["a * b"][4]
+    )
+    raw_rmse = -cross_val_score(
+        make_pipeline(Conditioner(), RidgeCV()),
+        X.assign(plan=X["plan"].astype("category")),
+        y,
+        cv=3,
+        scoring="neg_root_mean_squared_error",
+    ).mean()
     assert auto.leaderboard_.set_index("candidate_set").loc["selected", "cv_score"] > -0.6 * raw_rmse
     auto.save(tmp_path / "model")
     loaded = AutoFeatures.load(tmp_path / "model")
@@ -57,7 +65,9 @@ def test_a_linear_model_gets_the_product_it_needs_clipped_and_scaled(tmp_path: P
 def test_a_classifier_family_ranks_by_its_coefficients() -> None:
     data = load_dataset("breast_cancer")["data"].iloc[:300, [0, 1, 2, 3, -1]]
     X, y = data.drop(columns=["benign"]), data["benign"]
-    auto = AutoFeatures(estimator=LogisticRegression(max_iter=500), max_features=3, trans_primitives=["divide_numeric"], **LINEAR)
+    auto = AutoFeatures(
+        estimator=LogisticRegression(max_iter=500), max_features=3, trans_primitives=["divide_numeric"], **LINEAR
+    )
     auto.fit(X, y)
     assert auto.problem_type_ == "binary" and auto.describe_features()["importance"].gt(0).all()
     assert set(auto.describe_features()["name"]) >= set(X.columns)

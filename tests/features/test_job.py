@@ -26,8 +26,16 @@ def small_job(tmp_path: Path, **changes: object) -> Path:
     for name, frame in churn_tables(n_customers=200, seed=2).items():
         frame.to_csv(data / f"{name}.csv", index=False)
     raw = yaml.safe_load(SHIPPED.read_text())
-    raw.update(inputs={"train": str(data)}, max_depth=1, max_candidates=40, max_features=2, cv_folds=3,
-               agg_primitives=["count", "mean", "time_since_last"], trans_primitives=["time_since"], **changes)
+    raw.update(
+        inputs={"train": str(data)},
+        max_depth=1,
+        max_candidates=40,
+        max_features=2,
+        cv_folds=3,
+        agg_primitives=["count", "mean", "time_since_last"],
+        trans_primitives=["time_since"],
+        **changes,
+    )
     path = tmp_path / "job.yaml"
     path.write_text(yaml.safe_dump(raw))
     return path
@@ -38,7 +46,9 @@ def test_shipped_config_validates_without_its_envelope() -> None:
     fields = {k: v for k, v in raw.items() if k not in ("kind", "inputs")}
     config = FeaturesConfig.model_validate(fields)
     assert config.target == "churned" and config.cutoff_time == "cutoff_time"
-    assert FeaturesConfig.model_validate({**fields, "max_features": None}).max_features is None  # no cap: the CV score decides
+    assert (
+        FeaturesConfig.model_validate({**fields, "max_features": None}).max_features is None
+    )  # no cap: the CV score decides
 
 
 @pytest.mark.slow
@@ -48,7 +58,14 @@ def test_features_job_writes_the_contract_artifacts(tmp_path: Path) -> None:
     job = tmp_path / "runs" / "churn"
     assert (job / "model/autofeatures/feature_definitions.json").is_file()
     assert (job / "model/autofeatures/autofeatures.json").is_file()
-    for name in ("selected_features.csv", "leaderboard.json", "report.md", "report.html", "importance.png", "score_vs_features.png"):
+    for name in (
+        "selected_features.csv",
+        "leaderboard.json",
+        "report.md",
+        "report.html",
+        "importance.png",
+        "score_vs_features.png",
+    ):
         assert (job / "output/data" / name).is_file(), name
     assert (job / "output/model.tar.gz").is_file() and (job / "output/output.tar.gz").is_file()
     for name in ("data_exploration.ipynb", "candidate_definitions.ipynb"):  # Autopilot's notebooks, run when written
@@ -57,7 +74,11 @@ def test_features_job_writes_the_contract_artifacts(tmp_path: Path) -> None:
         assert outputs and not [o for o in outputs if o.output_type == "error"], name
         assert all(cell.execution_count for cell in notebook.cells if cell.cell_type == "code"), name
     log = (job / "job.log").read_text()
-    for stage in ("building the EntitySet", "computing and ranking candidates 1/", "confirming: scoring candidate sets"):
+    for stage in (
+        "building the EntitySet",
+        "computing and ranking candidates 1/",
+        "confirming: scoring candidate sets",
+    ):
         assert stage in log, stage
     metrics: dict[str, float] = {}
     for line in (job / "job.log").read_text().splitlines():
@@ -97,7 +118,9 @@ def test_target_all_null() -> None:
 
 
 def test_relationship_naming_an_absent_key() -> None:
-    frames, config = frames_and_config(relationships=[{"parent": "customers.customer_id", "child": "sessions.client_id"}])
+    frames, config = frames_and_config(
+        relationships=[{"parent": "customers.customer_id", "child": "sessions.client_id"}]
+    )
     with pytest.raises(DataError, match="table 'sessions' has no column 'client_id'"):
         check_tables(config, frames)
 
@@ -122,7 +145,15 @@ def test_config_references_are_checked_before_reading_data() -> None:
 
 
 def test_bad_data_fails_the_job_with_the_reason_in_the_failure_file(tmp_path: Path) -> None:
-    done = sagelab("run", small_job(tmp_path, target="cancelled"), "--output-dir", tmp_path / "runs", "--job-name", "bad", "--quiet")
+    done = sagelab(
+        "run",
+        small_job(tmp_path, target="cancelled"),
+        "--output-dir",
+        tmp_path / "runs",
+        "--job-name",
+        "bad",
+        "--quiet",
+    )
     assert done.returncode == 1
     assert "target column 'cancelled' is not in table 'customers'" in (tmp_path / "runs/bad/output/failure").read_text()
 
@@ -150,7 +181,9 @@ def test_unparseable_time_index_values_are_an_error_naming_table_and_column(tmp_
     frames, config = frames_and_config()
     frames["sessions"]["session_start"] = frames["sessions"]["session_start"].astype(str)
     frames["sessions"].loc[4, "session_start"] = "last tuesday"
-    with pytest.raises(DataError, match=r"table 'sessions': time column 'session_start' has 1 value\(s\) .* 'last tuesday'"):
+    with pytest.raises(
+        DataError, match=r"table 'sessions': time column 'session_start' has 1 value\(s\) .* 'last tuesday'"
+    ):
         read_tables(config, channel_with(tmp_path, frames))
 
 
@@ -166,7 +199,9 @@ def test_a_target_of_0_1_and_yes_read_from_csv_is_refused(tmp_path: Path) -> Non
     frames["customers"]["churned"] = frames["customers"]["churned"].astype(object)
     frames["customers"].loc[0, "churned"] = "yes"
     read = read_tables(config, channel_with(tmp_path, frames))
-    with pytest.raises(DataError, match=r"target column 'churned' of table 'customers' mixes numbers \(0, 1\) and text \('yes'\)"):
+    with pytest.raises(
+        DataError, match=r"target column 'churned' of table 'customers' mixes numbers \(0, 1\) and text \('yes'\)"
+    ):
         check_tables(config, read)
 
 
@@ -181,5 +216,7 @@ def test_a_missing_index_value_names_table_and_column() -> None:
 def test_orphan_child_keys_are_a_warning_with_the_count() -> None:
     frames, config = frames_and_config()
     frames["sessions"].loc[:2, "customer_id"] = 10_000
-    with pytest.warns(TableWarning, match=r"3 of \d+ row\(s\) of 'sessions' have a 'customer_id' that matches no row of 'customers'"):
+    with pytest.warns(
+        TableWarning, match=r"3 of \d+ row\(s\) of 'sessions' have a 'customer_id' that matches no row of 'customers'"
+    ):
         check_tables(config, frames)

@@ -8,7 +8,6 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK = REPO / "examples" / "features_quickstart.ipynb"
 
@@ -16,10 +15,14 @@ NOTEBOOK = REPO / "examples" / "features_quickstart.ipynb"
 @pytest.mark.slow
 def test_quickstart_notebook_executes_from_its_own_folder() -> None:
     notebook = nbformat.read(NOTEBOOK, as_version=4)
-    NotebookClient(notebook, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
+    NotebookClient(
+        notebook, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}
+    ).execute()
     outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
     assert not [output for output in outputs if output.output_type == "error"]
-    text = "".join(str(output.get("data", {}).get("text/plain", "")) + str(output.get("text", "")) for output in outputs)
+    text = "".join(
+        str(output.get("data", {}).get("text/plain", "")) + str(output.get("text", "")) for output in outputs
+    )
     assert "binary" in text and "roc_auc" in text and "selected" in text  # problem type, metric, leaderboard shown
     assert "report.html" in text and "importance.png" in text
 
@@ -27,7 +30,9 @@ def test_quickstart_notebook_executes_from_its_own_folder() -> None:
 def _text(notebook) -> str:
     outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
     assert outputs and not [output for output in outputs if output.output_type == "error"]
-    return "".join(str(output.get("data", {}).get("text/plain", "")) + str(output.get("text", "")) for output in outputs)
+    return "".join(
+        str(output.get("data", {}).get("text/plain", "")) + str(output.get("text", "")) for output in outputs
+    )
 
 
 @pytest.mark.slow

@@ -14,10 +14,23 @@ from features.selection import Score, clearly_better, gain_ranking, in_fold_pref
 LIGHTGBM = ModelFamily()
 
 
-def cv_score(frame: pd.DataFrame, y: pd.Series, problem_type: str, metric: str, k: int, seed: int, repeats: int = 1) -> Score:
+def cv_score(
+    frame: pd.DataFrame, y: pd.Series, problem_type: str, metric: str, k: int, seed: int, repeats: int = 1
+) -> Score:
     """The CV score of every column of ``frame`` together: the prefix scores' size 0 with all columns as the base."""
-    return in_fold_prefix_scores(frame, y, list(frame.columns), [], {0}, problem_type=problem_type, metric=metric,
-                                 k=k, seed=seed, family=LIGHTGBM, repeats=repeats)[0]
+    return in_fold_prefix_scores(
+        frame,
+        y,
+        list(frame.columns),
+        [],
+        {0},
+        problem_type=problem_type,
+        metric=metric,
+        k=k,
+        seed=seed,
+        family=LIGHTGBM,
+        repeats=repeats,
+    )[0]
 
 
 @pytest.fixture(scope="module")
@@ -39,14 +52,25 @@ def test_in_fold_scores_rank_inside_each_fold_and_keep_the_informative_top(data)
     # each fold's ranking puts the informative c1 and c2 first, so the top 2 beat c0 alone and all of them
     assert scores[2].mean > scores[7].mean > scores[0].mean
     assert scores[0].mean == pytest.approx(cv_score(frame[["c0"]], y, "regression", SEARCH["metric"], 3, 0).mean)
-    assert scores[7].mean == pytest.approx(cv_score(frame[["c0", *ranked]], y, "regression", SEARCH["metric"], 3, 0).mean)
+    assert scores[7].mean == pytest.approx(
+        cv_score(frame[["c0", *ranked]], y, "regression", SEARCH["metric"], 3, 0).mean
+    )
 
 
 def test_in_fold_scores_keep_the_required_sizes_past_the_deadline(data) -> None:
     frame, y = data
     folds_done = []
-    late = in_fold_prefix_scores(frame, y, ["c0"], ["c1", "c2", "c3"], {0, 1, 3}, required={0, 3},
-                                 deadline=time.monotonic() - 1, on_fold=lambda: folds_done.append(1), **SEARCH)
+    late = in_fold_prefix_scores(
+        frame,
+        y,
+        ["c0"],
+        ["c1", "c2", "c3"],
+        {0, 1, 3},
+        required={0, 3},
+        deadline=time.monotonic() - 1,
+        on_fold=lambda: folds_done.append(1),
+        **SEARCH,
+    )
     assert sorted(late) == [0, 3] and len(folds_done) == 3
     assert sorted(in_fold_prefix_scores(frame, y, [], ["c1", "c2"], {0, 2}, **SEARCH)) == [2]  # no columns: no score
 
@@ -62,7 +86,9 @@ def test_a_ranking_learned_from_every_row_flatters_its_top_and_the_in_fold_ranki
     top = [c for c in ranking.index if c in noise][:3]
     metric = "neg_root_mean_squared_error"
     leaky = cv_score(frame[["signal", *top]], y, "regression", metric, 5, 7)
-    honest = in_fold_prefix_scores(frame, y, ["signal"], noise, {0, 3}, problem_type="regression", metric=metric, k=5, seed=7, family=LIGHTGBM)
+    honest = in_fold_prefix_scores(
+        frame, y, ["signal"], noise, {0, 3}, problem_type="regression", metric=metric, k=5, seed=7, family=LIGHTGBM
+    )
     assert leaky.mean > honest[3].mean + 0.05  # the same three noise columns, judged by rows that chose them
     assert honest[3].mean < honest[0].mean  # judged fairly, noise hurts
     if seed == 1:

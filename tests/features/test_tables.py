@@ -16,8 +16,9 @@ LINK = ("users", "user_id", "orders", "user_id")
 
 def users_and_orders(seed: int = 0, n: int = 60) -> tuple[pd.DataFrame, pd.Series, dict[str, pd.DataFrame]]:
     rng = np.random.default_rng(seed)
-    users = pd.DataFrame({"user_id": np.arange(1000, 1000 + n), "age": rng.integers(18, 70, n),
-                          "handle": [f"user{i}" for i in range(n)]})
+    users = pd.DataFrame(
+        {"user_id": np.arange(1000, 1000 + n), "age": rng.integers(18, 70, n), "handle": [f"user{i}" for i in range(n)]}
+    )
     orders = pd.DataFrame(
         {
             "order_id": np.arange(5000, 5000 + 5 * n),
@@ -29,8 +30,17 @@ def users_and_orders(seed: int = 0, n: int = 60) -> tuple[pd.DataFrame, pd.Serie
 
 
 def small(**changes: object) -> AutoFeatures:
-    settings = dict(target_table="users", index="user_id", relationships=[LINK], max_depth=2, cv_folds=2, test_size=0.0,
-                    agg_primitives=["sum", "max", "mean", "count"], trans_primitives=["add_numeric"], max_candidates=80)
+    settings = dict(
+        target_table="users",
+        index="user_id",
+        relationships=[LINK],
+        max_depth=2,
+        cv_folds=2,
+        test_size=0.0,
+        agg_primitives=["sum", "max", "mean", "count"],
+        trans_primitives=["add_numeric"],
+        max_candidates=80,
+    )
     settings.update(changes)
     return AutoFeatures(**settings)
 
@@ -81,10 +91,14 @@ def test_a_related_table_without_any_usable_index_is_a_clear_error() -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"relationships": [("users", "user_id", "orders", "userid")]},
-         r"relationship users.user_id -> orders.userid: table 'orders' has no column 'userid' \(child key\); did you mean 'user_id'\?"),
-        ({"relationships": [("users", "user_id", "order", "user_id")]},
-         r"table 'order' is not among the tables \(users, orders\); did you mean 'orders'\?"),
+        (
+            {"relationships": [("users", "user_id", "orders", "userid")]},
+            r"relationship users.user_id -> orders.userid: table 'orders' has no column 'userid' \(child key\); did you mean 'user_id'\?",
+        ),
+        (
+            {"relationships": [("users", "user_id", "order", "user_id")]},
+            r"table 'order' is not among the tables \(users, orders\); did you mean 'orders'\?",
+        ),
         ({"index": "uid"}, r"table 'users' has no column 'uid' \(index\); did you mean 'user_id'\?"),
         ({"index": "handle"}, r"the parent key must be the index of table 'users', but index is 'handle'"),
         ({"indexes": {"order": "order_id"}}, r"indexes names table 'order'.*did you mean 'orders'\?"),
@@ -100,17 +114,26 @@ def test_child_keys_matching_no_parent_are_counted_in_a_warning() -> None:
     users, y, tables = users_and_orders()
     orders = tables["orders"].copy()
     orders.loc[:6, "user_id"] = 99  # 7 orders of a user who does not exist
-    with pytest.warns(TableWarning, match=r"7 of 300 row\(s\) of 'orders' have a 'user_id' that matches no row of 'users'"):
+    with pytest.warns(
+        TableWarning, match=r"7 of 300 row\(s\) of 'orders' have a 'user_id' that matches no row of 'users'"
+    ):
         small(indexes={"orders": "order_id"}, max_depth=1).fit(users, y, tables={"orders": orders})
 
 
 @pytest.mark.parametrize(
     ("spoil", "message"),
     [
-        (lambda users, orders: (users, orders.astype({"order_id": float}).assign(order_id=lambda f: f["order_id"].where(f.index != 3))),
-         r"table 'orders': index column 'order_id' has 1 missing value"),
-        (lambda users, orders: (users.rename(columns={"age": 'age "years"'}), orders),
-         r"table 'users': column name 'age \"years\"' contains a double quote"),
+        (
+            lambda users, orders: (
+                users,
+                orders.astype({"order_id": float}).assign(order_id=lambda f: f["order_id"].where(f.index != 3)),
+            ),
+            r"table 'orders': index column 'order_id' has 1 missing value",
+        ),
+        (
+            lambda users, orders: (users.rename(columns={"age": 'age "years"'}), orders),
+            r"table 'users': column name 'age \"years\"' contains a double quote",
+        ),
         (lambda users, orders: (users, orders.iloc[:0]), r"table 'orders' is empty \(0 rows"),
     ],
 )
@@ -124,20 +147,27 @@ def test_bad_tables_are_errors_naming_table_and_column(spoil, message: str) -> N
 def test_a_target_mixing_numbers_and_text_is_refused() -> None:
     users, _, tables = users_and_orders()
     y = pd.Series([0, 1, "yes"] * 20, name="bought")
-    with pytest.raises(TableError, match=r"target column 'bought' of table 'users' mixes numbers \(0, 1\) and text \('yes'\)"):
+    with pytest.raises(
+        TableError, match=r"target column 'bought' of table 'users' mixes numbers \(0, 1\) and text \('yes'\)"
+    ):
         small().fit(users, y, tables=tables)
 
 
 def test_unparseable_times_are_an_error_not_missing_values() -> None:
     values = pd.Series(["2024-01-02", "2024-02-30", None, "soon"])
-    with pytest.raises(TableError, match=r"table 'orders': time column 'placed' has 2 value\(s\) that are not datetimes, e.g. '2024-02-30', 'soon'"):
+    with pytest.raises(
+        TableError,
+        match=r"table 'orders': time column 'placed' has 2 value\(s\) that are not datetimes, e.g. '2024-02-30', 'soon'",
+    ):
         parse_times("orders", "placed", values)
     parsed = parse_times("orders", "placed", pd.Series(["2024-01-02", None, "2024-03-04 10:00"]))
     assert parsed.isna().tolist() == [False, True, False]  # a missing time stays missing; nothing else is lost
     users, y, tables = users_and_orders()
     orders = tables["orders"].assign(placed=["2024-01-01"] * 299 + ["yesterday"])
     with pytest.raises(TableError, match="time column 'placed' has 1 value"):
-        small(indexes={"orders": "order_id"}, time_indexes={"orders": "placed"}).fit(users, y, tables={"orders": orders})
+        small(indexes={"orders": "order_id"}, time_indexes={"orders": "placed"}).fit(
+            users, y, tables={"orders": orders}
+        )
 
 
 def test_unknown_parameters_and_bad_settings_name_the_parameter() -> None:
@@ -155,7 +185,9 @@ def test_the_shadow_screen_keeps_what_beats_shuffled_copies() -> None:
     rng = np.random.default_rng(1)
     X = pd.DataFrame(rng.normal(size=(400, 5)), columns=["a", "b", "c", "d", "e"])
     y = X["a"] * X["b"] + rng.normal(0, 0.3, 400)
-    settings = dict(max_depth=1, cv_folds=3, test_size=0.0, trans_primitives=["multiply_numeric"], groupby_aggregations=False)
+    settings = dict(
+        max_depth=1, cv_folds=3, test_size=0.0, trans_primitives=["multiply_numeric"], groupby_aggregations=False
+    )
     gain = AutoFeatures(**settings).fit(X, y)
     shadow = AutoFeatures(screen="shadow", **settings).fit(X, y)
     generated = [n for n in shadow.get_feature_names_out() if n not in X.columns]

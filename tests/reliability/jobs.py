@@ -32,7 +32,9 @@ def wait_for_line(log: Path, text: str, process: subprocess.Popen, timeout: floa
         if log.is_file() and text in log.read_text(encoding="utf-8", errors="replace"):
             return
         if process.poll() is not None:
-            raise AssertionError(f"the runner ended ({process.returncode}) before the job printed {text!r}: {process.communicate()}")
+            raise AssertionError(
+                f"the runner ended ({process.returncode}) before the job printed {text!r}: {process.communicate()}"
+            )
         time.sleep(0.05)
     raise AssertionError(f"the job did not print {text!r} within {timeout} s")
 

@@ -16,7 +16,9 @@ from tests.experiments.conftest import sagelab, tiny_rl_config
 def tmpfs(where: Path, options: str) -> Iterator[Path]:
     """A small tmpfs at ``where`` (root only); the test is skipped where mounting is impossible."""
     where.mkdir(parents=True, exist_ok=True)
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], check=False, capture_output=True, text=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], check=False, capture_output=True, text=True
+    )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip() or mounted.returncode}")
     try:
@@ -35,7 +37,9 @@ def test_a_read_only_output_directory_is_a_clear_error(tmp_path: Path, write_con
 
 
 @pytest.mark.slow
-def test_a_full_disk_still_writes_the_failure_reason_and_says_where_the_log_stopped(tmp_path: Path, write_config) -> None:
+def test_a_full_disk_still_writes_the_failure_reason_and_says_where_the_log_stopped(
+    tmp_path: Path, write_config
+) -> None:
     config = write_config(tiny_rl_config(total_timesteps=50_000, checkpoint={"frequency": 256, "keep": 50}))
     with tmpfs(tmp_path / "disk", "size=10m") as disk:
         filler = disk / "filler"

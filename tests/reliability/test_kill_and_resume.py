@@ -42,7 +42,11 @@ def assert_finished_cleanly(job: Path) -> None:
     paths = ContainerPaths(job)
     assert finished(paths) and packed(paths)
     assert json.loads((paths.output_data_dir / "evaluation.json").read_text())["timesteps"] == TOTAL
-    leftovers = [p for p in job.rglob(".*") if p.name.startswith((".staging-", ".retired-", ".extracting-")) or p.name.endswith(".partial")]
+    leftovers = [
+        p
+        for p in job.rglob(".*")
+        if p.name.startswith((".staging-", ".retired-", ".extracting-")) or p.name.endswith(".partial")
+    ]
     assert leftovers == []
     assert load_trained(job).model.num_timesteps == TOTAL
 
@@ -51,7 +55,11 @@ def assert_finished_cleanly(job: Path) -> None:
 def test_sigkill_at_random_points_and_resume_reaches_the_total(tmp_path: Path, write_config) -> None:
     rng = random.Random(SEED)
     config = write_config(
-        tiny_rl_config(total_timesteps=TOTAL, evaluation={"episodes": 2, "frequency": 1024}, checkpoint={"frequency": 256, "keep": 2})
+        tiny_rl_config(
+            total_timesteps=TOTAL,
+            evaluation={"episodes": 2, "frequency": 1024},
+            checkpoint={"frequency": 256, "keep": 2},
+        )
     )
     started = time.monotonic()  # one whole run, to spread the kills over a run's real length on this machine
     calibration = sagelab("run", config, "--output-dir", tmp_path, "--job-name", "calibration", "--quiet")

@@ -20,14 +20,23 @@ from tests.reliability.payloads import plant
 
 # files sagelab never opens, kept for users who trust them
 FOR_USERS = {"model.zip", "vecnormalize.pkl"}
-REFUSALS = ("refusing to load", "does not fit", "is missing", "not a valid sagelab RL config", "damaged or was not written")
+REFUSALS = (
+    "refusing to load",
+    "does not fit",
+    "is missing",
+    "not a valid sagelab RL config",
+    "damaged or was not written",
+)
 
 
 def dqn_config() -> dict:
     return tiny_rl_config(
         name="tiny-dqn",
         env={"id": "CartPole-v1", "normalize": True},
-        algo={"name": "dqn", "hyperparameters": {"learning_starts": 100, "buffer_size": 2000, "target_update_interval": 100}},
+        algo={
+            "name": "dqn",
+            "hyperparameters": {"learning_starts": 100, "buffer_size": 2000, "target_update_interval": 100},
+        },
         total_timesteps=512,
         evaluation={"episodes": 2, "frequency": 0},
         checkpoint={"frequency": 256, "keep": 1},
@@ -65,7 +74,9 @@ def test_the_planted_sb3_zip_is_live(finished: tuple[Path, Path], tmp_path: Path
     assert marker.exists()
 
 
-def test_every_file_of_a_model_directory_loads_safely_or_is_refused(finished: tuple[Path, Path], tmp_path: Path) -> None:
+def test_every_file_of_a_model_directory_loads_safely_or_is_refused(
+    finished: tuple[Path, Path], tmp_path: Path
+) -> None:
     marker = tmp_path / "marker"
     expected = load_trained(finished[0] / "model").model.q_net.state_dict()
     outcomes = {}
@@ -95,7 +106,9 @@ def test_every_file_of_a_checkpoint_resumes_safely_or_is_refused(finished: tuple
         try:  # what a resuming job does with its checkpoint directory
             resumed = latest_checkpoint(holder)
             assert resumed is not None
-            env = make_training_env(config.env, seed=0, gamma=gamma_of(config.algo), statistics=read_statistics(resumed.path))
+            env = make_training_env(
+                config.env, seed=0, gamma=gamma_of(config.algo), statistics=read_statistics(resumed.path)
+            )
             model = restore_for_training(config, resumed.path, env, tensorboard_log=None)
             assert model.num_timesteps == checkpoint.timesteps and model.replay_buffer.size() > 0
             loaded.append(name)

@@ -61,7 +61,9 @@ def test_a_second_runner_is_refused_and_a_killed_job_resumes_at_once(tmp_path: P
         os.killpg(runner.pid, signal.SIGKILL)  # the job process is in the runner's group
     # kill -9 leaves no lock behind: the job resumes at once (and is stopped again by SIGTERM to its runner)
     resumed = start("run", config, "--resume", job, "--quiet")
-    wait_for_line(job / "job.log", "resuming from checkpoint" if latest_checkpoint(job / "checkpoints") else "setting up", resumed)
+    wait_for_line(
+        job / "job.log", "resuming from checkpoint" if latest_checkpoint(job / "checkpoints") else "setting up", resumed
+    )
     os.kill(resumed.pid, signal.SIGTERM)
     code, out, err = finish(resumed)
     assert code == 0, out + err

@@ -12,7 +12,19 @@ from rl.config import RLConfig, algorithm_class
 
 def test_every_sb3_and_sb3_contrib_algorithm_is_there() -> None:
     assert set(ALGORITHMS) == {
-        "a2c", "ppo", "dqn", "sac", "td3", "ddpg", "qrdqn", "tqc", "trpo", "ars", "recurrent_ppo", "maskable_ppo", "crossq"
+        "a2c",
+        "ppo",
+        "dqn",
+        "sac",
+        "td3",
+        "ddpg",
+        "qrdqn",
+        "tqc",
+        "trpo",
+        "ars",
+        "recurrent_ppo",
+        "maskable_ppo",
+        "crossq",
     }
 
 
@@ -70,10 +82,22 @@ def validation_error(raw: dict) -> str:
         (config("CartPole-v1", "td3"), "algo.name", "TD3 cannot act in a Discrete action space"),
         (config("CartPole-v1", "crossq"), "algo.name", "CrossQ cannot act in a Discrete action space"),
         (config("CartPole-v1", "maskable_ppo"), "algo.name", "MaskablePPO needs an env with an action_masks() method"),
-        (config("CartPole-v1", "ppo", policy="MlpLstmPolicy"), "algo.policy", "(MlpLstmPolicy is a policy of recurrent_ppo)"),
+        (
+            config("CartPole-v1", "ppo", policy="MlpLstmPolicy"),
+            "algo.policy",
+            "(MlpLstmPolicy is a policy of recurrent_ppo)",
+        ),
         (config("CartPole-v1", "ppo", policy="LstmPolicy"), "algo.policy", "PPO has no policy 'LstmPolicy'"),
-        (config("CartPole-v1", "recurrent_ppo", policy="MlpPolicy"), "algo.policy", "RecurrentPPO has no policy 'MlpPolicy'"),
-        (config("CartPole-v1", "ppo", policy="MultiInputPolicy"), "algo.policy", "MultiInputPolicy needs a Dict observation space"),
+        (
+            config("CartPole-v1", "recurrent_ppo", policy="MlpPolicy"),
+            "algo.policy",
+            "RecurrentPPO has no policy 'MlpPolicy'",
+        ),
+        (
+            config("CartPole-v1", "ppo", policy="MultiInputPolicy"),
+            "algo.policy",
+            "MultiInputPolicy needs a Dict observation space",
+        ),
         (config("Pendulum-v1", "ars", policy="CnnPolicy"), "algo.policy", "ARS has no policy 'CnnPolicy'"),
     ],
 )

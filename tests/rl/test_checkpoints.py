@@ -11,7 +11,9 @@ from tests.rl.test_job import tiny
 
 
 def test_stale_staging_directories_are_removed_and_a_whole_one_is_put_in_place(tmp_path: Path) -> None:
-    result = train(tiny(total_timesteps=256, evaluation={"episodes": 1, "frequency": 0}), tmp_path / "job", progress_bar=False)
+    result = train(
+        tiny(total_timesteps=256, evaluation={"episodes": 1, "frequency": 0}), tmp_path / "job", progress_bar=False
+    )
     checkpoints = result.checkpoint_dir
     [checkpoint] = list_checkpoints(checkpoints)
     # killed while writing: files but no state.json yet

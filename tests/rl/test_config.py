@@ -44,7 +44,10 @@ def test_defaults_and_eval_seed() -> None:
         (base(algo={"name": "dqn", "hyperparameters": {"n_epochs": 8}}), "DQN has no hyperparameter 'n_epochs'"),
         (base(algo={"name": "ppo", "hyperparameters": {"seed": 1}}), "set by seed"),
         (base(algo={"name": "ppo", "hyperparameters": {"learning_rate": "lin_fast"}}), "lin_<start>"),
-        (base(algo={"name": "ppo", "hyperparameters": {"policy_kwargs": {"activation_fn": "nn.Tanh"}}}), "activation_fn"),
+        (
+            base(algo={"name": "ppo", "hyperparameters": {"policy_kwargs": {"activation_fn": "nn.Tanh"}}}),
+            "activation_fn",
+        ),
         (base(total_timesteps=0), "greater than or equal to 1"),
         (base(total_timesteps="many"), "valid integer"),
         (base(env={"id": "CartPole-v1", "n_envs": 0}), "n_envs"),

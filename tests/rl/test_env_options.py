@@ -13,7 +13,9 @@ from tests.rl.test_job import tiny
 
 
 def test_subproc_vec_env_trains_in_worker_processes(tmp_path: Path) -> None:
-    config = RLConfig.model_validate(tiny(env={"id": "CartPole-v1", "n_envs": 2, "vec_env": "subproc"}, total_timesteps=256))
+    config = RLConfig.model_validate(
+        tiny(env={"id": "CartPole-v1", "n_envs": 2, "vec_env": "subproc"}, total_timesteps=256)
+    )
     env = make_env(config.env, n_envs=2, seed=0)
     try:
         assert isinstance(env, SubprocVecEnv) and env.num_envs == 2
@@ -30,7 +32,9 @@ def test_wrappers_and_frame_stack_shape_what_the_policy_sees(tmp_path: Path) -> 
         "frame_stack": 3,
         "wrappers": [{"gymnasium.wrappers.TimeLimit": {"max_episode_steps": 15}}],
     }
-    result = train(tiny(env=env, total_timesteps=256, evaluation={"episodes": 4, "frequency": 0}), tmp_path, progress_bar=False)
+    result = train(
+        tiny(env=env, total_timesteps=256, evaluation={"episodes": 4, "frequency": 0}), tmp_path, progress_bar=False
+    )
     # CartPole's 4 observations, 3 frames deep
     assert result.model.observation_space.shape == (12,)
     assert isinstance(result.model.get_env(), VecFrameStack)

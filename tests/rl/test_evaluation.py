@@ -43,7 +43,9 @@ def test_parallel_evaluation_plays_each_sub_envs_episodes_in_a_fixed_order(env_i
     policy = envs.baseline_policy(env_id, envs.baseline_names(env_id)[0])
     parallel = evaluate_policy_on(policy, config, episodes=7, seed=50, n_envs=3)
     # episode j is sub-env j % 3's (j // 3)-th episode, and sub-env i is an env seeded 50 + i
-    alone = [evaluate_policy_on(policy, config, episodes=len(range(i, 7, 3)), seed=50 + i).episode_rewards for i in range(3)]
+    alone = [
+        evaluate_policy_on(policy, config, episodes=len(range(i, 7, 3)), seed=50 + i).episode_rewards for i in range(3)
+    ]
     assert parallel.episode_rewards == [alone[j % 3][j // 3] for j in range(7)]
     assert parallel.episodes == 7 and len(parallel.episode_lengths) == 7
 

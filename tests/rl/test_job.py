@@ -72,7 +72,13 @@ def test_dqn_checkpoint_holds_the_replay_buffer_and_resume_continues(tmp_path: P
 def test_vectorized_env_with_normalization_trains_evaluates_and_reloads(tmp_path: Path) -> None:
     config = {
         "name": "tiny-bp",
-        "env": {"id": "envs/BinPacking-v0", "kwargs": {"time_horizon": 50}, "n_envs": 4, "vectorized": True, "normalize": True},
+        "env": {
+            "id": "envs/BinPacking-v0",
+            "kwargs": {"time_horizon": 50},
+            "n_envs": 4,
+            "vectorized": True,
+            "normalize": True,
+        },
         "algo": {"name": "maskable_ppo", "hyperparameters": {"n_steps": 64, "batch_size": 64, "n_epochs": 1}},
         "total_timesteps": 512,
         "evaluation": {"episodes": 3, "frequency": 256},

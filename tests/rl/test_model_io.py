@@ -38,7 +38,11 @@ def make(algo: type, env_id: str, **kwargs: object):
 
 ALGORITHMS = {
     "ppo": (PPO, "CartPole-v1", {"n_steps": 64, "batch_size": 32, "n_epochs": 2}),
-    "dqn": (DQN, "CartPole-v1", {"learning_starts": 50, "buffer_size": 1000, "train_freq": 4, "target_update_interval": 50}),
+    "dqn": (
+        DQN,
+        "CartPole-v1",
+        {"learning_starts": 50, "buffer_size": 1000, "train_freq": 4, "target_update_interval": 50},
+    ),
     "sac": (SAC, "Pendulum-v1", {"learning_starts": 50, "buffer_size": 1000, "batch_size": 32}),
 }
 
@@ -73,9 +77,13 @@ def test_a_restored_model_has_the_same_weights_optimizer_state_and_counters(name
         assert getattr(restored, counter) == getattr(trained, counter), counter
     if name == "dqn":
         assert restored._n_calls == trained._n_calls and restored.exploration_rate == trained.exploration_rate
-    assert list(restored.ep_info_buffer) == [{k: pytest.approx(v) for k, v in e.items()} for e in trained.ep_info_buffer]
+    assert list(restored.ep_info_buffer) == [
+        {k: pytest.approx(v) for k, v in e.items()} for e in trained.ep_info_buffer
+    ]
     observations = np.stack([trained.observation_space.sample() for _ in range(8)])
-    assert np.array_equal(trained.predict(observations, deterministic=True)[0], restored.predict(observations, deterministic=True)[0])
+    assert np.array_equal(
+        trained.predict(observations, deterministic=True)[0], restored.predict(observations, deterministic=True)[0]
+    )
     # the SB3 zip is there for users who trust it
     assert (tmp_path / "model.zip").is_file()
 
@@ -88,8 +96,13 @@ def test_replay_buffers_round_trip_as_arrays(name: str, tmp_path: Path) -> None:
     fresh = make(algo, env_id, **kwargs)
     restore_replay_buffer(fresh.replay_buffer, tmp_path)
     for attribute in ("observations", "next_observations", "actions", "rewards", "dones", "timeouts"):
-        assert np.array_equal(getattr(fresh.replay_buffer, attribute), getattr(trained.replay_buffer, attribute)), attribute
-    assert (fresh.replay_buffer.pos, fresh.replay_buffer.full) == (trained.replay_buffer.pos, trained.replay_buffer.full)
+        assert np.array_equal(getattr(fresh.replay_buffer, attribute), getattr(trained.replay_buffer, attribute)), (
+            attribute
+        )
+    assert (fresh.replay_buffer.pos, fresh.replay_buffer.full) == (
+        trained.replay_buffer.pos,
+        trained.replay_buffer.full,
+    )
 
 
 def test_a_full_replay_buffer_round_trips(tmp_path: Path) -> None:
@@ -99,7 +112,10 @@ def test_a_full_replay_buffer_round_trips(tmp_path: Path) -> None:
     save_replay_buffer(trained.replay_buffer, tmp_path)
     fresh = make(algo, env_id, **{**kwargs, "buffer_size": 120})
     restore_replay_buffer(fresh.replay_buffer, tmp_path)
-    assert np.array_equal(fresh.replay_buffer.observations, trained.replay_buffer.observations) and fresh.replay_buffer.full
+    assert (
+        np.array_equal(fresh.replay_buffer.observations, trained.replay_buffer.observations)
+        and fresh.replay_buffer.full
+    )
 
 
 def test_normalization_statistics_round_trip(tmp_path: Path) -> None:
@@ -138,7 +154,10 @@ def test_pickled_payloads_are_refused_and_never_run(tmp_path: Path) -> None:
     with pytest.raises(UnsafeModelError, match="refusing to load .*parameters.pt: not a weights-only tensor file"):
         restore_model_files(make(algo, env_id, **kwargs), tmp_path / "weights")
     # a torch file whose tensors are fine but which also carries a pickled object
-    torch.save({"state_dicts": model.get_parameters(), "variables": {}, "extra": Plant(marker)}, tmp_path / "weights" / PARAMETERS_FILE)
+    torch.save(
+        {"state_dicts": model.get_parameters(), "variables": {}, "extra": Plant(marker)},
+        tmp_path / "weights" / PARAMETERS_FILE,
+    )
     with pytest.raises(UnsafeModelError, match="weights-only"):
         restore_model_files(make(algo, env_id, **kwargs), tmp_path / "weights")
 
@@ -157,7 +176,9 @@ def test_pickled_payloads_are_refused_and_never_run(tmp_path: Path) -> None:
 def test_parameters_for_another_model_are_refused(tmp_path: Path) -> None:
     save_model_files(make(PPO, "CartPole-v1", n_steps=64, batch_size=32), tmp_path)
     with pytest.raises(UnsafeModelError, match="does not fit the model"):
-        restore_model_files(make(PPO, "CartPole-v1", n_steps=64, batch_size=32, policy_kwargs={"net_arch": [8]}), tmp_path)
+        restore_model_files(
+            make(PPO, "CartPole-v1", n_steps=64, batch_size=32, policy_kwargs={"net_arch": [8]}), tmp_path
+        )
     with pytest.raises(UnsafeModelError, match="is a 'PPO', its config builds a DQN"):
         restore_model_files(make(DQN, "CartPole-v1", learning_starts=10, buffer_size=100), tmp_path)
 

@@ -38,13 +38,17 @@ def test_interruptible_blocks_raise_once_and_the_second_signal_is_only_recorded(
             raise AssertionError("a signal already received interrupts at once")
 
 
-def test_a_signal_during_a_checkpoint_write_lets_the_write_finish(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_signal_during_a_checkpoint_write_lets_the_write_finish(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from rl.algorithms import build_algorithm
     from rl.config import RLConfig
     from rl.env_factory import make_training_env
 
     config = RLConfig.model_validate(tiny("dqn"))
-    model = build_algorithm(config.algo, make_training_env(config.env, seed=0, gamma=0.99), seed=0, device="cpu", tensorboard_log=None)
+    model = build_algorithm(
+        config.algo, make_training_env(config.env, seed=0, gamma=0.99), seed=0, device="cpu", tensorboard_log=None
+    )
     real = rl.checkpoints.save_model_dir
 
     def interrupted_write(*args: object, **kwargs: object) -> None:

@@ -21,9 +21,9 @@ import pytest
 # moto's recorder reads its file location when moto is imported
 os.environ["MOTO_RECORDER_FILEPATH"] = str(Path(tempfile.mkdtemp(prefix="sagelab-moto-")) / "recording.jsonl")
 
-import boto3  # noqa: E402
-import requests  # noqa: E402
-from moto.server import ThreadedMotoServer  # noqa: E402
+import boto3
+import requests
+from moto.server import ThreadedMotoServer
 
 # the server logs every request; keep test output to what matters
 logging.getLogger("werkzeug").setLevel(logging.WARNING)

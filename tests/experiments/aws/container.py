@@ -29,13 +29,15 @@ def run_like_sagemaker(job_name: str, root: Path) -> tuple[ContainerPaths, subpr
         bucket, _, prefix = channel["DataSource"]["S3DataSource"]["S3Uri"][5:].partition("/")
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
             for item in page.get("Contents", []):
-                target = paths.channel_dir(name) / item["Key"][len(prefix):].lstrip("/")
+                target = paths.channel_dir(name) / item["Key"][len(prefix) :].lstrip("/")
                 target.parent.mkdir(parents=True, exist_ok=True)
                 s3.download_file(bucket, item["Key"], str(target))
         channels.append(name)
     write_input_config(paths, job["HyperParameters"], channels)
     # the job's Environment, as SageMaker sets it in the container
-    container = container_environment(paths, hyperparameters=job["HyperParameters"], channels=channels, job_name=job_name, num_cpus=1)
+    container = container_environment(
+        paths, hyperparameters=job["HyperParameters"], channels=channels, job_name=job_name, num_cpus=1
+    )
     environment = {**os.environ, **job.get("Environment", {}), **container}
     done = subprocess.run(
         [sys.executable, "-m", "experiments.entry"],

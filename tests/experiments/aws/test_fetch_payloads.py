@@ -26,7 +26,9 @@ def pack(directory: Path, archive: Path) -> Path:
 def test_fetched_planted_models_evaluate_safely_or_are_refused(aws: MotoAWS, tmp_path: Path, write_config) -> None:
     marker = tmp_path / "marker"
     config = tiny_rl_config(total_timesteps=256, evaluation={"episodes": 2, "frequency": 0})
-    model_dir = train({k: v for k, v in config.items() if k != "kind"}, tmp_path / "trained", progress_bar=False).model_dir
+    model_dir = train(
+        {k: v for k, v in config.items() if k != "kind"}, tmp_path / "trained", progress_bar=False
+    ).model_dir
     users_only = tmp_path / "users-only"
     everything = tmp_path / "everything"
     for target, planted in ((users_only, ("model.zip",)), (everything, tuple(p.name for p in model_dir.iterdir()))):

@@ -68,13 +68,25 @@ def test_sagemaker_job_is_the_local_job(aws: MotoAWS, tmp_path: Path, write_conf
     for definition in request["AlgorithmSpecification"]["MetricDefinitions"]:
         if definition["Name"] in RL_METRICS and definition["Name"] != "train_episode_length":
             assert re.search(definition["Regex"], log), f"{definition['Name']} regex matches no line of a real job log"
-    assert "AWS_SECRET_ACCESS_KEY" not in json.dumps(request) and "testing" not in json.dumps(request.get("Environment", {}))
+    assert "AWS_SECRET_ACCESS_KEY" not in json.dumps(request) and "testing" not in json.dumps(
+        request.get("Environment", {})
+    )
 
     # --- the uploaded source bundle -----------------------------------------------------------
     code = next(c for c in described["InputDataConfig"] if c["ChannelName"] == "code")
     prefix = code["DataSource"]["S3DataSource"]["S3Uri"].split(f"{BUCKET}/", 1)[1]
-    keys = {o["Key"][len(prefix):].lstrip("/") for o in boto3.client("s3").list_objects_v2(Bucket=BUCKET, Prefix=prefix)["Contents"]}
-    assert {"experiments/entry.py", "rl/job.py", "envs/__init__.py", "features/config.py", "requirements.txt", "sagelab_job.yaml"} <= keys
+    keys = {
+        o["Key"][len(prefix) :].lstrip("/")
+        for o in boto3.client("s3").list_objects_v2(Bucket=BUCKET, Prefix=prefix)["Contents"]
+    }
+    assert {
+        "experiments/entry.py",
+        "rl/job.py",
+        "envs/__init__.py",
+        "features/config.py",
+        "requirements.txt",
+        "sagelab_job.yaml",
+    } <= keys
     assert not any("__pycache__" in key for key in keys)
 
     # --- run it as SageMaker would, then fetch and evaluate like a local job --------------------
@@ -106,7 +118,9 @@ def test_seeds_launch_one_job_each(aws: MotoAWS, tmp_path: Path, write_config) -
     assert launched.returncode == 0, launched.stdout + launched.stderr
     names = created_job_names(launched.stdout)
     assert len(names) == 3
-    seeds = sorted(boto3.client("sagemaker").describe_training_job(TrainingJobName=n)["HyperParameters"]["seed"] for n in names)
+    seeds = sorted(
+        boto3.client("sagemaker").describe_training_job(TrainingJobName=n)["HyperParameters"]["seed"] for n in names
+    )
     assert seeds == ["0", "1", "2"]
 
 
@@ -124,7 +138,9 @@ def test_builtin_input_channel_is_uploaded(aws: MotoAWS, tmp_path: Path) -> None
     described = boto3.client("sagemaker").describe_training_job(TrainingJobName=name)
     train = next(c for c in described["InputDataConfig"] if c["ChannelName"] == "train")
     prefix = train["DataSource"]["S3DataSource"]["S3Uri"].split(f"{BUCKET}/", 1)[1]
-    keys = sorted(o["Key"].rsplit("/", 1)[1] for o in boto3.client("s3").list_objects_v2(Bucket=BUCKET, Prefix=prefix)["Contents"])
+    keys = sorted(
+        o["Key"].rsplit("/", 1)[1] for o in boto3.client("s3").list_objects_v2(Bucket=BUCKET, Prefix=prefix)["Contents"]
+    )
     assert keys == ["customers.csv", "sessions.csv", "transactions.csv"]
 
 

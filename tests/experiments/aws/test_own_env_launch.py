@@ -21,8 +21,14 @@ from tests.experiments.test_own_env import PACKAGE, project_config, starter_proj
 def test_own_env_on_sagemaker_is_the_local_job(aws: MotoAWS, tmp_path: Path, form: str) -> None:
     project = starter_project(tmp_path)
     (project / ".env").write_text("SECRET=do-not-ship\n")
-    config = project_config(project, form, total_timesteps=1024, evaluation={"episodes": 3, "frequency": 512},
-                            checkpoint={"frequency": 512, "keep": 1}, sagemaker=sagemaker_section(aws))
+    config = project_config(
+        project,
+        form,
+        total_timesteps=1024,
+        evaluation={"episodes": 3, "frequency": 512},
+        checkpoint={"frequency": 512, "keep": 1},
+        sagemaker=sagemaker_section(aws),
+    )
     local = sagelab("run", config, "--output-dir", tmp_path / "local", "--job-name", "local", "--quiet")
     assert local.returncode == 0, local.stdout + local.stderr
     local_evaluation = json.loads((tmp_path / "local/local/output/data/evaluation.json").read_text())
@@ -36,8 +42,10 @@ def test_own_env_on_sagemaker_is_the_local_job(aws: MotoAWS, tmp_path: Path, for
     assert request["Environment"]["SAGELAB_SOURCE_DIR"] == "."
     code = next(c for c in request["InputDataConfig"] if c["ChannelName"] == "code")
     prefix = code["DataSource"]["S3DataSource"]["S3Uri"].split(f"{BUCKET}/", 1)[1]
-    keys = {o["Key"][len(prefix):].lstrip("/")
-            for o in boto3.client("s3").list_objects_v2(Bucket=BUCKET, Prefix=prefix)["Contents"]}
+    keys = {
+        o["Key"][len(prefix) :].lstrip("/")
+        for o in boto3.client("s3").list_objects_v2(Bucket=BUCKET, Prefix=prefix)["Contents"]
+    }
     assert {f"{PACKAGE}/__init__.py", f"{PACKAGE}/corridor.py", "sagelab_code.json", "rl/job.py"} <= keys
     assert ".env" not in keys and not any(k.startswith("runs/") for k in keys)
 

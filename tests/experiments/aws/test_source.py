@@ -45,10 +45,17 @@ def test_bundle_ships_what_git_would_track_and_never_secrets(tmp_path: Path, git
         subprocess.run(["git", "-C", str(project), "add", "-A"], check=True)
         subprocess.run(["git", "-C", str(project), "add", "-f", ".env"], check=True)  # even if someone tracked it
     bundle, files = bundle_of(project, tmp_path)
-    assert {f"{PACKAGE}/__init__.py", f"{PACKAGE}/corridor.py", "sagelab.yaml", "tests/test_env.py", ".gitignore"} <= files
+    assert {
+        f"{PACKAGE}/__init__.py",
+        f"{PACKAGE}/corridor.py",
+        "sagelab.yaml",
+        "tests/test_env.py",
+        ".gitignore",
+    } <= files
     assert {"experiments/entry.py", "rl/job.py", "envs/__init__.py", "requirements.txt", CODE_FILE} <= files
-    assert not any(f == ".env" or f.startswith(("runs/", ".venv/", "myvenv/", ".git/")) or f.endswith(".parquet")
-                   for f in files), files
+    assert not any(
+        f == ".env" or f.startswith(("runs/", ".venv/", "myvenv/", ".git/")) or f.endswith(".parquet") for f in files
+    ), files
     requirements = (bundle / "requirements.txt").read_text().splitlines()
     assert "networkx>=3" in requirements and any(r.startswith("stable-baselines3==") for r in requirements)
     assert "do-not-ship" not in "".join(p.read_text(errors="replace") for p in bundle.rglob("*") if p.is_file())

@@ -27,7 +27,10 @@ SPACE = {
 
 def test_tuning_job_has_the_ranges_objective_and_metric_regexes(aws: MotoAWS, tmp_path: Path, write_config) -> None:
     config = write_config(
-        {**tiny_rl_config(sagemaker=sagemaker_section(aws, use_spot=False, max_wait_seconds=None)), "search_space": SPACE}
+        {
+            **tiny_rl_config(sagemaker=sagemaker_section(aws, use_spot=False, max_wait_seconds=None)),
+            "search_space": SPACE,
+        }
     )
     done = sagelab("sweep", config, "--backend", "sagemaker")
     assert done.returncode == 0, done.stdout + done.stderr

@@ -23,7 +23,9 @@ SPACE = {
 
 @pytest.mark.slow
 def test_sweep_is_at_least_as_good_as_the_defaults_and_feeds_the_report(tmp_path: Path, write_config) -> None:
-    defaults = tiny_rl_config(total_timesteps=4096, evaluation={"episodes": 5, "frequency": 1024}, checkpoint={"frequency": 0})
+    defaults = tiny_rl_config(
+        total_timesteps=4096, evaluation={"episodes": 5, "frequency": 1024}, checkpoint={"frequency": 0}
+    )
     defaults["algo"]["hyperparameters"].update(learning_rate=0.0003, n_epochs=4)
     plain = write_config(defaults, "plain.yaml")
     done = sagelab("run", plain, "--output-dir", tmp_path / "plain", "--job-name", "defaults", "--quiet")
@@ -36,7 +38,10 @@ def test_sweep_is_at_least_as_good_as_the_defaults_and_feeds_the_report(tmp_path
     result = json.loads((tmp_path / "lr-sweep/sweep.json").read_text())
     assert len(result["trials"]) == 4
     baseline = result["trials"][0]
-    assert baseline["baseline"] and baseline["params"] == {"algo.hyperparameters.learning_rate": 0.0003, "algo.hyperparameters.n_epochs": 4}
+    assert baseline["baseline"] and baseline["params"] == {
+        "algo.hyperparameters.learning_rate": 0.0003,
+        "algo.hyperparameters.n_epochs": 4,
+    }
     # trial 0 is the config as written, with the same seed: the same job as `sagelab run`
     assert baseline["value"] == pytest.approx(default_value)
     completed = [t for t in result["trials"] if t["state"] == "COMPLETE"]
@@ -51,29 +56,37 @@ def test_sweep_is_at_least_as_good_as_the_defaults_and_feeds_the_report(tmp_path
 
     report = sagelab("report", tmp_path / "lr-sweep", "--json")
     assert report.returncode == 0, report.stderr
-    summary = json.loads(report.stdout[report.stdout.index("{"):])
+    summary = json.loads(report.stdout[report.stdout.index("{") :])
     # each completed trial is its own group, named by the parameters it was given; pruned trials are listed
     assert len(summary["groups"]) == len(completed)
     assert all("learning_rate=" in g["label"] and g["n_runs"] == 1 for g in summary["groups"])
     assert len(summary["unfinished"]) == len(result["trials"]) - len(completed)
 
     # the same sweep again continues the study instead of starting over
-    again = sagelab("sweep", swept, "--output-dir", tmp_path, "--name", "lr-sweep", "--set", "search_space.trials=5", timeout=600)
+    again = sagelab(
+        "sweep", swept, "--output-dir", tmp_path, "--name", "lr-sweep", "--set", "search_space.trials=5", timeout=600
+    )
     assert again.returncode == 0, again.stderr
     assert len(json.loads((tmp_path / "lr-sweep/sweep.json").read_text())["trials"]) == 5
 
 
 def test_a_space_that_makes_the_config_invalid_fails_before_any_trial(tmp_path: Path, write_config, cli) -> None:
-    space = {"parameters": {"algo.hyperparameters.learning_rate": {"type": "categorical", "values": ["lin_0.001", "lin_fast"]}},
-             "trials": 2}
+    space = {
+        "parameters": {
+            "algo.hyperparameters.learning_rate": {"type": "categorical", "values": ["lin_0.001", "lin_fast"]}
+        },
+        "trials": 2,
+    }
     done = cli("sweep", write_config({**tiny_rl_config(), "search_space": space}), "--output-dir", tmp_path)
     assert done.returncode == 2 and "lin_fast" in done.stderr
     assert not any(tmp_path.rglob("trial-*"))
 
 
 def test_search_space_mistakes_are_config_errors(tmp_path: Path, write_config, cli) -> None:
-    space = {"parameters": {"algo.hyperparameters.learning_rate": {"type": "log_float", "low": 0, "high": 1}},
-             "objective": {"metric": "accuracy"}}
+    space = {
+        "parameters": {"algo.hyperparameters.learning_rate": {"type": "log_float", "low": 0, "high": 1}},
+        "objective": {"metric": "accuracy"},
+    }
     done = cli("validate", write_config({**tiny_rl_config(), "search_space": space}))
     assert done.returncode == 2
     assert "a log range needs low > 0" in done.stderr and "unknown metric 'accuracy'" in done.stderr

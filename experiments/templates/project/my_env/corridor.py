@@ -62,8 +62,9 @@ class CorridorEnv(gym.Env):
 class GoRight:
     """The obvious heuristic: always step right. Has SB3's ``predict`` signature, for single or batched observations."""
 
-    def predict(self, observation: np.ndarray, state: Any = None, episode_start: Any = None,
-                deterministic: bool = True) -> tuple[np.ndarray, Any]:
+    def predict(
+        self, observation: np.ndarray, state: Any = None, episode_start: Any = None, deterministic: bool = True
+    ) -> tuple[np.ndarray, Any]:
         batch = np.asarray(observation).reshape(-1, 2).shape[0]
         actions = np.full(batch, 2, dtype=np.int64)
         return (actions if np.asarray(observation).ndim > 1 else actions[0]), state
