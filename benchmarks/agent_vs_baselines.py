@@ -51,7 +51,8 @@ def main() -> None:
     interval = stratified_bootstrap_ci(agent_returns, "mean")
     print(f"{env_config.name}, {args.episodes} episodes (eval seed {args.seed}); mean return [95% bootstrap CI]")
     print(
-        f"  agent ({trained.config.algo.name}, {trained.model.num_timesteps:,} steps): {interval.estimate:.2f} [{interval.low:.2f}, {interval.high:.2f}]"
+        f"  agent ({trained.config.algo.name}, {trained.model.num_timesteps:,} steps): {interval.estimate:.2f} "
+        f"[{interval.low:.2f}, {interval.high:.2f}]"
     )
     for name in baseline_names(trained.config):  # the config's own baselines: first, then sagelab's
         policy = baseline_policy(trained.config, name)

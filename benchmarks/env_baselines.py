@@ -6,7 +6,8 @@ policy picks uniformly among the valid actions when the env exposes an action ma
 else samples the action space; its generator is seeded ``--episodes`` so the run is reproducible.
 
     python benchmarks/env_baselines.py --env envs/VehicleRouting-v0 --episodes 100
-    python benchmarks/env_baselines.py --env envs/VehicleRouting-v0 --baseline order_acceptance_mip --episodes 1 --seed 0
+    python benchmarks/env_baselines.py --env envs/VehicleRouting-v0 --baseline order_acceptance_mip --episodes 1 \\
+        --seed 0
 
 VehicleRouting's ``order_acceptance_mip`` solves a MIP at nearly every step (about 2.5 min per 1000-step episode
 on the shared 2-core machine): name the baselines with ``--baseline`` to leave it out.

@@ -116,7 +116,9 @@ def planted_lift(results: dict[str, dict[str, Cell]]) -> None:
         raw = np.asarray(cells["raw"].scores)
         regression = bool(len(raw)) and raw.mean() < 0
 
-        def lift(method: str) -> np.ndarray | None:
+        def lift(
+            method: str, cells: dict[str, Cell] = cells, raw: np.ndarray = raw, regression: bool = regression
+        ) -> np.ndarray | None:
             values = np.asarray(cells[method].scores)
             if cells[method].failure or len(values) != len(raw):
                 return None
@@ -130,7 +132,10 @@ def planted_lift(results: dict[str, dict[str, Cell]]) -> None:
         paired = "-"
         if ours is not None and theirs is not None:
             difference = (theirs - ours) if regression else (ours - theirs)  # positive: sagelab better
-            paired = f"{difference.mean():+.3f} +- {difference.std(ddof=1) / np.sqrt(len(difference)):.3f} (positive: sagelab better)"
+            paired = (
+                f"{difference.mean():+.3f} +- {difference.std(ddof=1) / np.sqrt(len(difference)):.3f} "
+                "(positive: sagelab better)"
+            )
         print(f"| {name} | {shown[0]} | {shown[1]} | {paired} |")
 
 
@@ -231,7 +236,9 @@ from sklearn.metrics import mean_squared_error, root_mean_squared_error
 
 def _rmse_compatible(y_true, y_pred, squared=True, **kwargs):
     # openfe 0.0.12 calls mean_squared_error(squared=False), a keyword scikit-learn 1.6 removed
-    return mean_squared_error(y_true, y_pred, **kwargs) if squared else root_mean_squared_error(y_true, y_pred, **kwargs)
+    if squared:
+        return mean_squared_error(y_true, y_pred, **kwargs)
+    return root_mean_squared_error(y_true, y_pred, **kwargs)
 
 openfe.openfe.mean_squared_error = _rmse_compatible  # forked workers inherit it
 folder, task = sys.argv[1], sys.argv[2]
@@ -261,7 +268,8 @@ def openfe_python(path: str) -> str | None:
 
 
 def run_openfe(python: str, X_train, X_test, y_train, problem: str) -> tuple[pd.DataFrame, pd.DataFrame, float]:
-    """OpenFE in its own virtualenv (its pins differ from ours), on the numeric columns; wall time includes the process."""
+    """OpenFE in its own virtualenv (its pins differ from ours), on the numeric columns; wall time includes the
+    process."""
     import tempfile
 
     numeric_train = X_train.select_dtypes("number").reset_index(drop=True)
@@ -381,7 +389,10 @@ def paired_difference(cells: dict[str, Cell]) -> str:
     best = max(others, key=lambda m: others[m].mean())
     difference = ours - others[best]
     error = difference.std(ddof=1) / np.sqrt(len(difference))
-    return f"{difference.mean():+.4f} +- {error:.4f} (vs {best.split(' ')[0]}; {int((difference >= 0).sum())}/{len(difference)} splits >= 0)"
+    return (
+        f"{difference.mean():+.4f} +- {error:.4f} (vs {best.split(' ')[0]}; "
+        f"{int((difference >= 0).sum())}/{len(difference)} splits >= 0)"
+    )
 
 
 def summarize(results: dict[str, dict[str, Cell]]) -> None:
@@ -403,7 +414,8 @@ def summarize(results: dict[str, dict[str, Cell]]) -> None:
                 row.append("not run")
             else:
                 row.append(
-                    f"{np.mean(cell.scores):.4f} +- {np.std(cell.scores):.4f} ({np.mean(cell.counts):.0f} f., {np.mean(cell.seconds):.1f} s)"
+                    f"{np.mean(cell.scores):.4f} +- {np.std(cell.scores):.4f} ({np.mean(cell.counts):.0f} f., "
+                    f"{np.mean(cell.seconds):.1f} s)"
                 )
         ours = np.mean(cells["sagelab AutoFeatures"].scores)
         others = [

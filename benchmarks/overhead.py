@@ -81,7 +81,8 @@ def main() -> None:
                 )
             )
             print(
-                f"round {round_number + 1}/{args.rounds}: sagelab {sagelab_times[-1]:.1f}s, plain SB3 {plain_times[-1]:.1f}s",
+                f"round {round_number + 1}/{args.rounds}: sagelab {sagelab_times[-1]:.1f}s, plain SB3 "
+                f"{plain_times[-1]:.1f}s",
                 flush=True,
             )
 

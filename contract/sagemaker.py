@@ -56,7 +56,8 @@ def encode_hyperparameters(config: Mapping[str, Any]) -> dict[str, str]:
             for key, item in value.items():
                 if "." in str(key):
                     raise ValueError(
-                        f"config key {prefix + '.' if prefix else ''}{key!r} contains '.', which hyperparameter names reserve"
+                        f"config key {prefix + '.' if prefix else ''}{key!r} contains '.', which hyperparameter names "
+                        "reserve"
                     )
                 walk(f"{prefix}.{key}" if prefix else str(key), item)
         else:

@@ -55,7 +55,8 @@ def make_params(**kwargs: Any) -> PortfolioParams:
     drift, volatility = _vector("regime_drift", p["regime_drift"]), _vector("regime_volatility", p["regime_volatility"])
     if len(volatility) != len(drift) or min(volatility) <= 0:
         raise ValueError(
-            f"regime_volatility must hold {len(drift)} positive numbers (one per regime), got {p['regime_volatility']!r}"
+            f"regime_volatility must hold {len(drift)} positive numbers (one per regime), got "
+            f"{p['regime_volatility']!r}"
         )
     try:
         transition = np.asarray(p["regime_transition"], dtype=float)

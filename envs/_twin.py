@@ -84,7 +84,10 @@ class MaskedScalarTwinEnv(ScalarTwinEnv):
 class VectorTwinEnv(VectorEnv):
     """N sub-envs of a core stepped together, same-step autoreset (``final_obs``/``final_info`` in infos)."""
 
-    metadata: dict[str, Any] = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
+    metadata: dict[str, Any] = {  # noqa: RUF012 -- gymnasium declares it an instance attribute; ClassVar fails mypy
+        "autoreset_mode": AutoresetMode.SAME_STEP,
+        "render_modes": [],
+    }
 
     def _init_twin(self, num_envs: int, core: Core, observation_space: gym.Space, action_space: gym.Space) -> None:
         self.num_envs = int_at_least("num_envs", num_envs)

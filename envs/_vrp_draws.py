@@ -96,7 +96,7 @@ def make_block(p: VehicleRoutingParams, raw: RawBlocks, codes: np.ndarray, count
     (the example rejection-samples the same distribution) and its value is :func:`order_values`. Only the
     entries where an order is created are worked out, addressed by flat indices (faster than boolean masks).
     """
-    m, steps, n = raw.value.shape
+    _, steps, n = raw.value.shape
     size = steps * n  # entries of one field of one sub-env's block
     created = raw.uniforms[:, 1] < p.order_prob
     out.events[:, EVENT_X:EVENT_RESTAURANT] = 0

@@ -72,7 +72,8 @@ def make_params(**kwargs: Any) -> AutoscalingParams:
     )
     if params.max_machines < 1:
         raise ValueError(
-            f"max_tpm / tpm_per_machine must allow at least one machine, got {params.max_tpm} / {params.tpm_per_machine}"
+            f"max_tpm / tpm_per_machine must allow at least one machine, got {params.max_tpm} / "
+            f"{params.tpm_per_machine}"
         )
     if params.initial_machines > params.max_machines:
         raise ValueError(
@@ -246,7 +247,7 @@ class AutoscalingEnv(ScalarTwinEnv):
     strongest shipped.
     """
 
-    metadata: dict[str, Any] = {"render_modes": []}
+    metadata: dict[str, Any] = {"render_modes": []}  # noqa: RUF012 -- gymnasium's Env.metadata is no ClassVar (mypy)
 
     def __init__(self, **params: Any) -> None:
         self.params = make_params(**params)

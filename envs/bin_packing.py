@@ -176,7 +176,7 @@ class BinPackingEnv(MaskedScalarTwinEnv):
     (``benchmarks/RESULTS.md``).
     """
 
-    metadata: dict[str, Any] = {"render_modes": []}
+    metadata: dict[str, Any] = {"render_modes": []}  # noqa: RUF012 -- gymnasium's Env.metadata is no ClassVar (mypy)
 
     def __init__(self, **params: Any) -> None:
         self.params = make_params(**params)

@@ -215,7 +215,7 @@ class KnapsackEnv(MaskedScalarTwinEnv):
     (``benchmarks/results/envs_knapsack.md``).
     """
 
-    metadata: dict[str, Any] = {"render_modes": []}
+    metadata: dict[str, Any] = {"render_modes": []}  # noqa: RUF012 -- gymnasium's Env.metadata is no ClassVar (mypy)
 
     def __init__(self, **params: Any) -> None:
         self.params = make_params(**params)

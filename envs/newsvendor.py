@@ -1,4 +1,5 @@
-"""Multi-period newsvendor with lead time (ORL, Balaji et al. 2019; SageMaker example rl_resource_allocation_ray_customEnv)."""
+"""Multi-period newsvendor with lead time (ORL, Balaji et al. 2019; SageMaker example
+rl_resource_allocation_ray_customEnv)."""
 
 from __future__ import annotations
 
@@ -167,7 +168,7 @@ class NewsvendorEnv(ScalarTwinEnv):
     the only and so the strongest shipped (69,093 mean return, ``benchmarks/RESULTS.md``).
     """
 
-    metadata: dict[str, Any] = {"render_modes": []}
+    metadata: dict[str, Any] = {"render_modes": []}  # noqa: RUF012 -- gymnasium's Env.metadata is no ClassVar (mypy)
 
     def __init__(self, **params: Any) -> None:
         self.params = make_params(**params)

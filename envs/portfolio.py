@@ -1,4 +1,5 @@
-"""Portfolio management on seeded synthetic prices (Jiang et al. 2017; SageMaker example rl_portfolio_management_coach_customEnv).
+"""Portfolio management on seeded synthetic prices (Jiang et al. 2017; SageMaker example
+rl_portfolio_management_coach_customEnv).
 
 The parameters and spaces are in :mod:`envs._portfolio_params`, the price model in :mod:`envs._portfolio_prices`.
 """
@@ -189,7 +190,7 @@ class PortfolioEnv(ScalarTwinEnv):
     ``equal_weight`` (:class:`EqualWeightPolicy`, Jiang et al.'s UCRP), the only and so the strongest shipped.
     """
 
-    metadata: dict[str, Any] = {"render_modes": []}
+    metadata: dict[str, Any] = {"render_modes": []}  # noqa: RUF012 -- gymnasium's Env.metadata is no ClassVar (mypy)
 
     def __init__(self, **params: Any) -> None:
         self.params = make_params(**params)

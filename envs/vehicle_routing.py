@@ -335,7 +335,7 @@ class VehicleRoutingEnv(MaskedScalarTwinEnv):
     (``benchmarks/results/envs_vehicle_routing.md``, which says why).
     """
 
-    metadata: dict[str, Any] = {"render_modes": []}
+    metadata: dict[str, Any] = {"render_modes": []}  # noqa: RUF012 -- gymnasium's Env.metadata is no ClassVar (mypy)
     python_info_scalars = True  # info counts and flags as Python scalars, as before (see ScalarTwinEnv)
 
     def __init__(self, **params: Any) -> None:

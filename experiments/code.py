@@ -101,7 +101,8 @@ def job_process_environment(job_root: Path) -> dict[str, str]:
 
 
 def job_root_of(source: Path) -> Path | None:
-    """The job directory with a code record that ``source`` belongs to (itself, its model/ or its output/model.tar.gz)."""
+    """The job directory with a code record that ``source`` belongs to (itself, its model/ or its
+    output/model.tar.gz)."""
     source = source.resolve()
     for candidate in (source, source.parent, source.parent.parent):
         # only a job directory's own record (beside input/config), never one that came inside model/ or an archive
@@ -121,7 +122,8 @@ def load_recorded_code(job_root: Path, warn: Any = None) -> dict[str, str] | Non
     if not source.is_absolute() or source.resolve() == root or root in source.resolve().parents:
         # code that travels with a job directory (fetched, or handed over) is never imported on its say-so
         say(
-            f"{job_root / CODE_RECORD} names code inside the job directory or a relative path ({source}); not importing "
+            f"{job_root / CODE_RECORD} names code inside the job directory or a relative path ({source}); not "
+            "importing "
             "it (pass --source-dir to import code you trust)"
         )
         return None

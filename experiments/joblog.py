@@ -8,6 +8,7 @@ size the log reached, and kept in :attr:`JobLog.error` for the job's outcome.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from types import TracebackType
@@ -46,10 +47,8 @@ class JobLog:
         )
         stream, self._stream = self._stream, None
         if stream is not None:
-            try:
+            with contextlib.suppress(OSError):  # the buffered tail could not be flushed either; already reported
                 stream.close()
-            except OSError:
-                pass  # the buffered tail could not be flushed either; already reported
 
     def __enter__(self) -> Self:
         return self

@@ -164,7 +164,8 @@ def check_resumable(job: Job, paths: ContainerPaths) -> None:
     different = sorted(k for k in set(stored) | set(wanted) if stored.get(k) != wanted.get(k))
     if different:
         raise UserError(
-            f"cannot resume {paths.root}: the config differs from the job's {paths.hyperparameters_file.name} in {', '.join(different[:5])}"
+            f"cannot resume {paths.root}: the config differs from the job's {paths.hyperparameters_file.name} in "
+            f"{', '.join(different[:5])}"
         )
 
 

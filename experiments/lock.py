@@ -83,7 +83,8 @@ def _acquire(root: Path) -> JobLock:
         except BlockingIOError:
             os.close(fd)
             raise UserError(
-                f"job directory {root} is in use by a running job ({_holders(path)}); wait for it to finish or stop it first"
+                f"job directory {root} is in use by a running job ({_holders(path)}); wait for it to finish or stop "
+                "it first"
             ) from None
         lock = JobLock(root, fd, holders=1)
         lock.record()

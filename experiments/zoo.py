@@ -87,7 +87,7 @@ def _value(node: ast.expr, where: str, key: str | None) -> Any:
     if isinstance(node, ast.List | ast.Tuple):
         return [_value(item, f"{where}[{i}]", None) for i, item in enumerate(node.elts)]
     if isinstance(node, ast.Dict) and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in node.keys):
-        return {k.value: _value(v, f"{where}.{k.value}", None) for k, v in zip(node.keys, node.values)}  # type: ignore[union-attr]
+        return {k.value: _value(v, f"{where}.{k.value}", None) for k, v in zip(node.keys, node.values, strict=True)}  # type: ignore[union-attr]
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict" and not node.args:
         if any(k.arg is None for k in node.keywords):
             raise UserError(f"{where}: '**' in dict(...) is not supported")
@@ -99,10 +99,12 @@ def _value(node: ast.expr, where: str, key: str | None) -> Any:
         if prefix in _MODULE_PREFIXES[key] and name in names:
             return names[name]
         raise UserError(
-            f"{where}: {dotted} is not allowed; expected one of {', '.join(f'nn.{n}' if key == 'activation_fn' else f'th.optim.{n}' for n in names)}"
+            f"{where}: {dotted} is not allowed; expected one of "
+            f"{', '.join(f'nn.{n}' if key == 'activation_fn' else f'th.optim.{n}' for n in names)}"
         )
     raise UserError(
-        f"{where}: {ast.unparse(node)!r} is not allowed (only literals, dict(...), nn.<Activation>, th.optim.<Optimizer>)"
+        f"{where}: {ast.unparse(node)!r} is not allowed (only literals, dict(...), nn.<Activation>, "
+        "th.optim.<Optimizer>)"
     )
 
 
@@ -118,7 +120,7 @@ def parse_python_mapping(text: str, where: str, allowed: frozenset[str] | None =
     elif isinstance(body, ast.Dict) and all(
         isinstance(k, ast.Constant) and isinstance(k.value, str) for k in body.keys
     ):
-        items = [(k.value, v) for k, v in zip(body.keys, body.values)]  # type: ignore[union-attr]
+        items = [(k.value, v) for k, v in zip(body.keys, body.values, strict=True)]  # type: ignore[union-attr]
     else:
         raise UserError(f"{where}: expected dict(...) or {{...}}, got {text.strip()[:60]!r}")
     result = {}

@@ -366,7 +366,8 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
         for name, columns in self.table_columns_.items():
             if name not in tables:
                 raise ValueError(
-                    f"table {name!r} is missing; pass tables={{'{name}': DataFrame, ...}} as at fit{close_matches(name, tables)}"
+                    f"table {name!r} is missing; pass tables={{'{name}': DataFrame, ...}} as at "
+                    f"fit{close_matches(name, tables)}"
                 )
             absent = [c for c in columns if c not in tables[name].columns]
             if absent:

@@ -86,7 +86,8 @@ class FeaturesConfig(SearchSettings):
                 table = getattr(relationship, f"{side}_table")
                 if table not in names:
                     raise ValueError(
-                        f"relationships[{position}].{side}: table {table!r} is not declared in tables ({', '.join(names)})"
+                        f"relationships[{position}].{side}: table {table!r} is not declared in tables "
+                        f"({', '.join(names)})"
                     )
         return self
 

@@ -5,8 +5,8 @@
   time) depends on behaviour aggregated over the customer's history before the cutoff: how recently
   and how often they visited, how much they spent, how long sessions were. Rows after the cutoff
   exist in the child tables, so a feature that ignores cutoff times leaks the label.
-- ``diabetes`` (regression), ``breast_cancer`` (binary: 1 = benign, as scikit-learn codes it), ``wine`` (multiclass): single tables from
-  scikit-learn's bundled datasets.
+- ``diabetes`` (regression), ``breast_cancer`` (binary: 1 = benign, as scikit-learn codes it), ``wine`` (multiclass):
+  single tables from scikit-learn's bundled datasets.
 - ``fair`` (binary: had an affair; Fair 1978, 6,366 rows), ``anes96`` (binary: voted Dole over Clinton;
   1996 American National Election Study, 944 rows), ``star98`` (regression: share of a California school
   district's pupils above the national maths median, 303 rows) and ``randhie`` (regression: doctor visits

@@ -144,8 +144,11 @@ def balanced_subset(definitions: list, limit: int, seed: int) -> list:
 
 
 def compute(
-    features: list, entityset: ft.EntitySet, cutoff: pd.DataFrame | None, training_window: str | None
-) -> pd.DataFrame:  # noqa: F821
+    features: list,
+    entityset: ft.EntitySet,  # noqa: F821
+    cutoff: pd.DataFrame | None,
+    training_window: str | None,
+) -> pd.DataFrame:
     """The feature matrix of ``features``; with cutoff times, no row sees data from after its cutoff."""
     import featuretools as ft
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Collection
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -38,7 +38,10 @@ class GroupStatistic(TransformPrimitive):
     """The ``statistic`` of ``value_column`` among the training rows sharing this row's key (a lookup table)."""
 
     name = "group_statistic"
-    input_types = [[ColumnSchema(semantic_tags={"category"})], [ColumnSchema(semantic_tags={"numeric"})]]
+    input_types: ClassVar[list[list[ColumnSchema]]] = [
+        [ColumnSchema(semantic_tags={"category"})],
+        [ColumnSchema(semantic_tags={"numeric"})],
+    ]
     return_type = ColumnSchema(logical_type=Double, semantic_tags={"numeric"})
 
     def __init__(self, value_column: str = "", statistic: str = "mean", lookup: dict[str, float] | None = None) -> None:
@@ -74,7 +77,7 @@ class GroupDeviation(TransformPrimitive):
     GroupByThenMean taken one step further: the deviation itself, which a tree would need many splits to rebuild)."""
 
     name = "group_deviation"
-    input_types = [
+    input_types: ClassVar[list[list[ColumnSchema]]] = [
         [ColumnSchema(semantic_tags={"numeric"}), ColumnSchema(semantic_tags={"category"})],
         [ColumnSchema(semantic_tags={"numeric"}), ColumnSchema(semantic_tags={"numeric"})],
     ]
@@ -104,7 +107,7 @@ class PairCount(TransformPrimitive):
     """How many training rows share this row's values of two keys (OpenFE's CombineThenFreq): a lookup table."""
 
     name = "pair_count"
-    input_types = [
+    input_types: ClassVar[list[list[ColumnSchema]]] = [
         [ColumnSchema(semantic_tags={first}), ColumnSchema(semantic_tags={second})]
         for first in ("category", "numeric")
         for second in ("category", "numeric")

@@ -29,7 +29,8 @@ def run(
     output_data_dir: Path,
     log: Callable[[str], None] = print,
 ) -> EvaluationRecord:
-    """Fit AutoFeatures on the job's tables; the transformer goes to ``model_dir``, matrix and report to ``output_data_dir``."""
+    """Fit AutoFeatures on the job's tables; the transformer goes to ``model_dir``, matrix and report to
+    ``output_data_dir``."""
     started = time.perf_counter()
     frames = read_tables(config, channels)
     with warnings.catch_warnings(record=True) as caught:

@@ -86,7 +86,8 @@ def candidates_notebook(title: str, model_path: str) -> nbformat.NotebookNode:
                 f"import featuretools as ft\nfrom features import AutoFeatures\n\nMODEL = Path({model_path!r})\n"
                 "definitions = ft.load_features(str(MODEL / 'feature_definitions.json'))\n"
                 "transformer = AutoFeatures.load(MODEL)\n"
-                "assert [d.get_name() for d in definitions] == [d.get_name() for d in transformer.feature_definitions_]\n"
+                "assert [d.get_name() for d in definitions] == [d.get_name() for d in "
+                "transformer.feature_definitions_]\n"
                 "print(transformer.selection_choice_, len(definitions), 'definitions')\n"
                 "transformer.describe_features()"
             ),

@@ -7,6 +7,8 @@ arithmetic primitives do.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 from featuretools.primitives import TransformPrimitive
 from woodwork.column_schema import ColumnSchema
@@ -16,7 +18,10 @@ from woodwork.logical_types import Double
 class _RowwiseOfTwo(TransformPrimitive):
     """``operation`` of two numbers, row by row, named ``a WORD b``; no ``name``, so featuretools never offers it."""
 
-    input_types = [ColumnSchema(semantic_tags={"numeric"}), ColumnSchema(semantic_tags={"numeric"})]
+    input_types: ClassVar[list[ColumnSchema]] = [
+        ColumnSchema(semantic_tags={"numeric"}),
+        ColumnSchema(semantic_tags={"numeric"}),
+    ]
     return_type = ColumnSchema(logical_type=Double, semantic_tags={"numeric"})
     commutative = True
     operation: np.ufunc

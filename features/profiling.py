@@ -46,7 +46,8 @@ def infer_problem_type(y: pd.Series) -> tuple[str, str]:
     if distinct == 2:
         return (
             "binary",
-            f"target {y.name!r} has exactly 2 distinct values ({', '.join(map(str, sorted(values.unique().tolist())))})",
+            f"target {y.name!r} has exactly 2 distinct values "
+            f"({', '.join(map(str, sorted(values.unique().tolist())))})",
         )
     if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
         return "multiclass", f"target {y.name!r} is non-numeric with {distinct} distinct values"

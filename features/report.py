@@ -58,9 +58,11 @@ def write_report(transformer: AutoFeatures, directory: Path, title: str) -> dict
     lines = [
         f"# {title}",
         "",
-        f"Problem type: **{transformer.problem_type_}** ({transformer.problem_type_reason_}). Metric: `{transformer.metric_}`.",
+        f"Problem type: **{transformer.problem_type_}** ({transformer.problem_type_reason_}). Metric: "
+        f"`{transformer.metric_}`.",
         f"{transformer.n_candidates_} candidate features generated ({_sources(transformer)}); "
-        f"{_near_duplicates(transformer)} of those past the gain screen near-monotone in a better-ranked one (left out of a `max_features` budget); "
+        f"{_near_duplicates(transformer)} of those past the gain screen near-monotone in a better-ranked one (left "
+        "out of a `max_features` budget); "
         f"{len(described)} selected.",
         "",
         "## Leaderboard (cross-validated on the training rows)",
@@ -73,7 +75,8 @@ def write_report(transformer: AutoFeatures, directory: Path, title: str) -> dict
     lines += [
         "",
         "`raw`: the input columns; `dfs_all`: raw columns plus every generated candidate that passed the "
-        "per-chunk gain screen (positive LightGBM gain in the training folds; with a cap, near-monotone copies left out); `top_gain` (with a `max_features` "
+        "per-chunk gain screen (positive LightGBM gain in the training folds; with a cap, near-monotone copies left "
+        "out); `top_gain` (with a `max_features` "
         "cap): raw columns plus the best-ranked candidates up to the cap, near-monotone copies skipped. Each set "
         "is scored on fresh, repeated folds, the ranking learned again inside each fold so that no validation row "
         "chose a set's members. The candidate set, which holds the raw columns too, becomes `selected` unless the "
@@ -146,8 +149,10 @@ def _html(transformer: AutoFeatures, described: list[dict], title: str) -> str:
         f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title></head><body>"
         f"<h1>{escape(title)}</h1>"
         f"<p>Problem type: <b>{escape(transformer.problem_type_)}</b> ({escape(transformer.problem_type_reason_)}). "
-        f"Metric: <code>{escape(transformer.metric_)}</code>. {transformer.n_candidates_} candidates ({_sources(transformer)}), "
-        f"{_near_duplicates(transformer)} near-monotone duplicates (left out of a max_features budget), {len(described)} selected.</p>"
+        f"Metric: <code>{escape(transformer.metric_)}</code>. {transformer.n_candidates_} candidates "
+        f"({_sources(transformer)}), "
+        f"{_near_duplicates(transformer)} near-monotone duplicates (left out of a max_features budget), "
+        f"{len(described)} selected.</p>"
         "<h2>Leaderboard (cross-validated on the training rows)</h2>"
         + _table(["candidate set", "CV score", "std", "features", "fit seconds"], leaderboard)
         + (f"<p>Held-out rows: {escape(holdout)}</p>" if holdout else "")

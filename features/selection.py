@@ -114,7 +114,8 @@ def without_monotone_duplicates(
         if pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c])
     ]
     ranks = frame[numeric].astype(float).rank()
-    # missing rows take the middle rank, so a column with many gaps is no duplicate: LightGBM gives missing values their own branch
+    # missing rows take the middle rank, so a column with many gaps is no duplicate: LightGBM gives missing values
+    # their own branch
     ranks = ranks.fillna(ranks.mean())
     centred = ranks - ranks.mean()
     norms = np.sqrt((centred**2).sum()).replace(0.0, np.inf)

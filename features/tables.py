@@ -44,7 +44,8 @@ def require_column(table: str, frame: pd.DataFrame, column: str, role: str) -> N
     if column not in frame.columns:
         shown = ", ".join(map(str, list(frame.columns)[:15]))
         raise TableError(
-            f"table {table!r} has no column {column!r} ({role}){close_matches(column, frame.columns)} (columns: {shown})"
+            f"table {table!r} has no column {column!r} ({role}){close_matches(column, frame.columns)} (columns: "
+            f"{shown})"
         )
 
 
@@ -91,7 +92,8 @@ def check_target(table: str, column: str, values: pd.Series) -> None:
     if numbers:
         raise TableError(
             f"target column {column!r} of table {table!r} mixes numbers ({', '.join(numbers[:5])}) and text "
-            f"({', '.join(repr(w) for w in words[:5])}); expected one kind of label, e.g. recode {words[0]!r} as a number"
+            f"({', '.join(repr(w) for w in words[:5])}); expected one kind of label, e.g. recode {words[0]!r} as a "
+            "number"
         )
 
 
@@ -101,7 +103,8 @@ def parse_times(table: str, column: str, values: pd.Series) -> pd.Series:
         return values
     if pd.api.types.is_numeric_dtype(values):
         raise TableError(
-            f"table {table!r}: time column {column!r} holds numbers (e.g. {values.dropna().iloc[0]!r}); expected datetimes"
+            f"table {table!r}: time column {column!r} holds numbers (e.g. {values.dropna().iloc[0]!r}); expected "
+            "datetimes"
         )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pandas' "could not infer format" chatter
@@ -110,7 +113,8 @@ def parse_times(table: str, column: str, values: pd.Series) -> pd.Series:
     if lost.any():
         examples = ", ".join(repr(v) for v in values[lost].astype(str).unique()[:3])
         raise TableError(
-            f"table {table!r}: time column {column!r} has {int(lost.sum())} value(s) that are not datetimes, e.g. {examples}"
+            f"table {table!r}: time column {column!r} has {int(lost.sum())} value(s) that are not datetimes, e.g. "
+            f"{examples}"
         )
     return parsed
 

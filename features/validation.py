@@ -19,7 +19,8 @@ def read_tables(config: FeaturesConfig, channels: dict[str, Path]) -> dict[str, 
     for table in config.tables:
         if table.channel not in channels:
             raise DataError(
-                f"table {table.name!r}: input channel {table.channel!r} is not among the job's channels ({', '.join(channels) or 'none'})"
+                f"table {table.name!r}: input channel {table.channel!r} is not among the job's channels "
+                f"({', '.join(channels) or 'none'})"
             )
         path = channels[table.channel] / table.file
         if not path.is_file():
@@ -43,7 +44,8 @@ def check_tables(config: FeaturesConfig, frames: dict[str, pd.DataFrame]) -> Non
     target = frames[target_table]
     if config.target not in target.columns:
         raise DataError(
-            f"target column {config.target!r} is not in table {target_table!r} (columns: {', '.join(map(str, target.columns[:20]))})"
+            f"target column {config.target!r} is not in table {target_table!r} (columns: "
+            f"{', '.join(map(str, target.columns[:20]))})"
         )
     if target[config.target].isna().all():
         raise DataError(f"target column {config.target!r} of table {target_table!r} is empty (all values missing)")
@@ -53,7 +55,8 @@ def check_tables(config: FeaturesConfig, frames: dict[str, pd.DataFrame]) -> Non
         for role, column in (("index", table.index), ("time_index", table.time_index)):
             if column and column not in frame.columns:
                 raise DataError(
-                    f"table {table.name!r}: {role} column {column!r} does not exist{close_matches(column, frame.columns)}"
+                    f"table {table.name!r}: {role} column {column!r} does not "
+                    f"exist{close_matches(column, frame.columns)}"
                 )
     if config.cutoff_time:
         if config.cutoff_time not in target.columns:
@@ -61,7 +64,8 @@ def check_tables(config: FeaturesConfig, frames: dict[str, pd.DataFrame]) -> Non
         parsed = pd.to_datetime(target[config.cutoff_time], errors="coerce")
         if pd.api.types.is_numeric_dtype(target[config.cutoff_time]) or parsed.isna().any():
             raise DataError(
-                f"cutoff_time column {config.cutoff_time!r} must hold datetimes; found values such as {target[config.cutoff_time].iloc[0]!r}"
+                f"cutoff_time column {config.cutoff_time!r} must hold datetimes; found values such as "
+                f"{target[config.cutoff_time].iloc[0]!r}"
             )
         target[config.cutoff_time] = parsed
     target_rows = target.drop(columns=[config.target])

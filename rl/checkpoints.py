@@ -57,7 +57,8 @@ def _step_dir(directory: Path, timesteps: int) -> Path:
 def save_checkpoint(
     directory: Path, model: BaseAlgorithm, *, state: dict[str, Any], keep: int, config: RLConfig
 ) -> Checkpoint:
-    """Write a checkpoint of ``model`` (trained by ``config``) at its current timestep; prune all but the newest ``keep``."""
+    """Write a checkpoint of ``model`` (trained by ``config``) at its current timestep; prune all but the newest
+    ``keep``."""
     directory.mkdir(parents=True, exist_ok=True)
     timesteps = int(model.num_timesteps)
     target = _step_dir(directory, timesteps)

@@ -214,7 +214,8 @@ class AlgoConfig(StrictModel):
     name: str = Field(description=f"one of {', '.join(ALGORITHMS)}")
     policy: str | None = Field(
         None,
-        description="SB3 policy name; default: MlpLstmPolicy for recurrent_ppo, MultiInputPolicy (or MultiInputLstmPolicy) "
+        description="SB3 policy name; default: MlpLstmPolicy for recurrent_ppo, MultiInputPolicy (or "
+        "MultiInputLstmPolicy) "
         "for Dict observations, MlpPolicy otherwise",
     )
     hyperparameters: dict[str, Any] = Field(default_factory=dict)
@@ -262,11 +263,13 @@ class AlgoConfig(StrictModel):
             raise ValueError(f"policy_kwargs must be a mapping, got {policy_kwargs!r}")
         if "activation_fn" in policy_kwargs and policy_kwargs["activation_fn"] not in ACTIVATION_FUNCTIONS:
             raise ValueError(
-                f"policy_kwargs.activation_fn {policy_kwargs['activation_fn']!r} is not one of {', '.join(ACTIVATION_FUNCTIONS)}"
+                f"policy_kwargs.activation_fn {policy_kwargs['activation_fn']!r} is not one of "
+                f"{', '.join(ACTIVATION_FUNCTIONS)}"
             )
         if "optimizer_class" in policy_kwargs and policy_kwargs["optimizer_class"] not in OPTIMIZERS:
             raise ValueError(
-                f"policy_kwargs.optimizer_class {policy_kwargs['optimizer_class']!r} is not one of {', '.join(OPTIMIZERS)}"
+                f"policy_kwargs.optimizer_class {policy_kwargs['optimizer_class']!r} is not one of "
+                f"{', '.join(OPTIMIZERS)}"
             )
         return self
 
@@ -280,7 +283,8 @@ class EvaluationConfig(StrictModel):
     seed: int | None = Field(None, ge=0, description="evaluation env seed; default: training seed + 1,000,000")
     keep_best: bool = Field(
         False,
-        description="keep the model of the best evaluation during training (RL Zoo's best_model) and ship it in model/; "
+        description="keep the model of the best evaluation during training (RL Zoo's best_model) and ship it in "
+        "model/; "
         "evaluation.json then reports both the final policy and the best checkpoint",
     )
 
@@ -315,11 +319,15 @@ class RLConfig(StrictModel):
     checkpoint: CheckpointConfig = Field(default_factory=CheckpointConfig)
     callbacks: list[str | dict[str, dict[str, Any] | None]] = Field(
         default_factory=list,
-        description="extra SB3 callbacks, '- my_package.callbacks.LogGrads: {every: 100}' (trusted or code.source_dir modules)",
+        description=(
+            "extra SB3 callbacks, '- my_package.callbacks.LogGrads: {every: 100}' (trusted or code.source_dir modules)"
+        ),
     )
     baselines: dict[str, str] = Field(
         default_factory=dict,
-        description="baseline heuristics, name -> module:callable; called with env.kwargs, returns a policy with predict",
+        description=(
+            "baseline heuristics, name -> module:callable; called with env.kwargs, returns a policy with predict"
+        ),
     )
     device: Literal["auto", "cpu", "cuda"] = "auto"
     torch_threads: int | None = Field(

@@ -73,7 +73,8 @@ def _import(module: str, field: str, value: str) -> Any:
 
 
 def check_env_id(env_id: str) -> None:
-    """Raise :class:`EnvProblem` unless ``env_id`` (plain or ``module:EnvId``) is registered once its module is imported."""
+    """Raise :class:`EnvProblem` unless ``env_id`` (plain or ``module:EnvId``) is registered once its module is
+    imported."""
     from gymnasium.envs.registration import registry
 
     import envs

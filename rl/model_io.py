@@ -78,7 +78,8 @@ def restore_model_files(model: BaseAlgorithm, directory: Path) -> BaseAlgorithm:
     state = _load_json(directory / MODEL_STATE_FILE)
     if state.get("algorithm") != type(model).__name__:
         raise UnsafeModelError(
-            f"the model saved in {directory} is a {state.get('algorithm')!r}, its config builds a {type(model).__name__}"
+            f"the model saved in {directory} is a {state.get('algorithm')!r}, its config builds a "
+            f"{type(model).__name__}"
         )
     tensors = _load_tensors(directory / PARAMETERS_FILE, model.device)
     state_names, variable_names = model._get_torch_save_params()

@@ -51,7 +51,8 @@ class SavedModel:
 
 
 def save_model_dir(model: BaseAlgorithm, config: RLConfig, directory: Path, *, replay_buffer: bool = False) -> None:
-    """Write ``model``, its statistics (and with ``replay_buffer`` its replay buffer) and ``config`` into ``directory``."""
+    """Write ``model``, its statistics (and with ``replay_buffer`` its replay buffer) and ``config`` into
+    ``directory``."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
         save_model_files(model, directory)

@@ -153,7 +153,7 @@ class GymnasiumVecEnvAdapter(VecEnv):
 
     def get_images(self) -> Sequence[np.ndarray | None]:
         if self.render_mode != "rgb_array":
-            warnings.warn(f"The render mode is {self.render_mode}, but get_images() needs 'rgb_array'.")
+            warnings.warn(f"The render mode is {self.render_mode}, but get_images() needs 'rgb_array'.", stacklevel=2)
             return [None for _ in range(self.num_envs)]
         frames = self.venv.render()
         return [None for _ in range(self.num_envs)] if frames is None else list(frames)

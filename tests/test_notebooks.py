@@ -26,5 +26,5 @@ def test_the_quickstart_notebook_executes_from_its_own_folder() -> None:
     # the seeds' evaluations and the report table are real numbers, not placeholders
     seeds = next(cell for cell in code if "train(config" in cell.source).outputs[0]["data"]["text/plain"]
     assert seeds.startswith("[(0, ") and "(1, " in seeds
-    report = next(cell for cell in code if "report_table" in cell.source).outputs[0]["data"]["text/plain"]
-    assert "cartpole-ppo" in report and "ppo" in report
+    report = next(cell for cell in code if "write_report(" in cell.source).outputs[0]["data"]["text/plain"]
+    assert "cartpole-ppo" in report and "iqm" in report

@@ -1,8 +1,8 @@
 """Training jobs on SageMaker: list them, and fetch one's artifacts into the local job layout.
 
 A fetched job looks like a local one (the layout of :class:`contract.ContainerPaths`: model and
-output data directories, both archives, the hyperparameters file), so ``sagelab evaluate`` and ``sagelab report`` work on it
-unchanged. Archives are unpacked with the standard library's ``data`` filter (no path traversal).
+output data directories, both archives, the hyperparameters file), so ``sagelab evaluate`` and ``sagelab report``
+work on it unchanged. Archives are unpacked with the standard library's ``data`` filter (no path traversal).
 """
 
 from __future__ import annotations

@@ -42,7 +42,8 @@ class SageMakerConfig(BaseModel):
             raise ValueError("max_wait_seconds applies only with use_spot: true")
         if self.use_spot and self.max_wait_seconds is not None and self.max_wait_seconds < self.max_run_seconds:
             raise ValueError(
-                f"max_wait_seconds ({self.max_wait_seconds}) must be >= max_run_seconds ({self.max_run_seconds}) for spot"
+                f"max_wait_seconds ({self.max_wait_seconds}) must be >= max_run_seconds ({self.max_run_seconds}) for "
+                "spot"
             )
         for key in self.environment:
             if key.startswith(("AWS_ACCESS", "AWS_SECRET", "AWS_SESSION")):

@@ -86,13 +86,15 @@ def build_source_bundle(job: Job, directory: Path) -> Path:
 
 def _user_files(code: CodeConfig) -> list[PurePosixPath]:
     """The files of ``code.source_dir`` that go into the bundle; a clear error for a clash or an oversized bundle."""
-    # the bundle's requirements.txt is sagelab's pins plus code.requirements: a user's own file of that name is merged, not copied
+    # the bundle's requirements.txt is sagelab's pins plus code.requirements: a user's own file of that name is merged,
+    # not copied
     files = [f for f in source_files(code.path) if str(f) != REQUIREMENTS_FILE]
     reserved = {*PACKAGES, CONFIG_FILE, CODE_FILE}
     clashes = sorted({f.parts[0] for f in files if f.parts[0] in reserved})
     if clashes:
         raise UserError(
-            f"code.source_dir {code.path}: {', '.join(clashes)} would overwrite sagelab's own part of the source bundle; "
+            f"code.source_dir {code.path}: {', '.join(clashes)} would overwrite sagelab's own part of the source "
+            "bundle; "
             "rename it (sagelab's packages are rl, envs, features, experiments)"
         )
     size = sum((code.path / f).stat().st_size for f in files)

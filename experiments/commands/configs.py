@@ -1,4 +1,5 @@
-"""``sagelab configs``: the configs shipped with sagelab (run any of them by name, e.g. ``sagelab run cartpole_ppo``)."""
+"""``sagelab configs``: the configs shipped with sagelab (run any of them by name, e.g.
+``sagelab run cartpole_ppo``)."""
 
 from __future__ import annotations
 

@@ -64,7 +64,8 @@ def evaluate_command(args: argparse.Namespace) -> int:
     else:
         if not args.source:
             raise UserError(
-                f"give a SOURCE (job directory, model or checkpoint directory, or {MODEL_ARCHIVE}), or --baseline with --config"
+                f"give a SOURCE (job directory, model or checkpoint directory, or {MODEL_ARCHIVE}), or --baseline "
+                "with --config"
             )
         record = _evaluate_model(args.source, args.episodes, args.seed, deterministic, args.n_envs, args.source_dir)
     if args.output_dir:

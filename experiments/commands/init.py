@@ -53,7 +53,8 @@ def init_command(args: argparse.Namespace) -> int:
     for path in written:
         stdout.print(f"  {path.relative_to(args.directory)}", highlight=False, markup=False)
     stdout.print(
-        f"next: cd {args.directory} && python -m pytest tests && sagelab validate sagelab.yaml && sagelab run sagelab.yaml",
+        f"next: cd {args.directory} && python -m pytest tests && sagelab validate sagelab.yaml && sagelab run "
+        "sagelab.yaml",
         soft_wrap=True,
         highlight=False,
     )

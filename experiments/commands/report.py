@@ -103,7 +103,8 @@ def env_table(env: dict[str, Any], groups: list[dict[str, Any]]) -> Table:
         )
     improvements = [f"P({i['x']} > {i['y']}) = {_interval(i)}" for i in env["probability_of_improvement"]]
     references = (
-        f"normalized: 0 = random ({_number(env['random_score'])}), 1 = {env['best_baseline']} ({_number(env['best_score'])})"
+        f"normalized: 0 = random ({_number(env['random_score'])}), 1 = {env['best_baseline']} "
+        f"({_number(env['best_score'])})"
         if env["best_baseline"]
         else env["note"]
     )
@@ -117,7 +118,10 @@ def cross_env_table(cross: dict[str, Any]) -> Table:
     from rich.table import Table
 
     table = Table(
-        title=f"normalized score over {len(cross['envs'])} envs, {cross['runs_per_env']} runs each (95% CI; 0 random, 1 best baseline)",
+        title=(
+            f"normalized score over {len(cross['envs'])} envs, {cross['runs_per_env']} runs each (95% CI; 0 random, "
+            "1 best baseline)"
+        ),
         title_justify="left",
     )
     for column in ("method", "IQM", "median", "mean", "optimality gap"):

@@ -64,7 +64,10 @@ def sweep_command(args: argparse.Namespace) -> int:
         show_progress=not args.quiet,
     )
     table = Table(
-        title=f"sweep {result.directory.name}: {job.search_space.objective.metric} ({job.search_space.objective.direction})"
+        title=(
+            f"sweep {result.directory.name}: {job.search_space.objective.metric} "
+            f"({job.search_space.objective.direction})"
+        )
     )
     table.add_column("trial", justify="right")
     table.add_column("state")

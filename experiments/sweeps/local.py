@@ -4,7 +4,8 @@ Trials are jobs under ``<output-dir>/<sweep-name>/trial-NNN/``, so ``sagelab rep
 any jobs (each trial its own group: trials differ in their config). The Optuna study lives in ``study.db``
 (SQLite) beside them: running the same sweep again continues it, and ``optuna-dashboard
 sqlite:///<sweep-dir>/study.db`` opens it. A finished sweep writes sweep.json and Optuna's figures
-(optimization history, parameter importances, parallel coordinates) beside it. Pruning uses the ``eval_mean_reward=`` lines a trial prints while it trains: when
+(optimization history, parameter importances, parallel coordinates) beside it. Pruning uses the
+``eval_mean_reward=`` lines a trial prints while it trains: when
 Optuna's median pruner says a trial is behind, the trial gets SIGTERM (it checkpoints and stops).
 """
 

@@ -66,9 +66,9 @@ def test_a_device_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_missing_or_broken_archive_is_named(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="missing.tar.gz does not exist"):
+    with pytest.raises(FileNotFoundError, match=r"missing\.tar\.gz does not exist"):
         extract_safely(tmp_path / "missing.tar.gz", tmp_path / "target")
     broken = tmp_path / "broken.tar.gz"
     broken.write_bytes(b"\x1f\x8b\x08\x00garbage")
-    with pytest.raises(ValueError, match="broken.tar.gz is not a readable tar archive"):
+    with pytest.raises(ValueError, match=r"broken\.tar\.gz is not a readable tar archive"):
         extract_safely(broken, tmp_path / "target")

@@ -332,11 +332,11 @@ def test_baselines_predict_single_and_batched_observations(name: str):
 def test_baselines_take_only_valid_actions_over_full_episodes(policy_class: type):
     vec = VehicleRoutingVectorEnv(8, episode_length=300)
     policy = policy_class(episode_length=300)
-    obs, info = vec.reset(seed=0)
+    obs, _ = vec.reset(seed=0)
     for _ in range(300):
         actions, _ = policy.predict(obs)
         assert vec.action_masks()[np.arange(8), actions].all()
-        obs, _, _, truncated, info = vec.step(actions)
+        obs, _, _, truncated, _ = vec.step(actions)
     assert truncated.all()
 
 

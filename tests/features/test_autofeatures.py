@@ -99,7 +99,7 @@ def test_save_load_round_trip_transforms_identically(fitted: AutoFeatures, churn
     assert loaded_params == {k: list(v) if isinstance(v, tuple) else v for k, v in fitted_params.items()}
     pd.testing.assert_frame_equal(loaded.leaderboard_, fitted.leaderboard_)
     assert loaded.importances_ == fitted.importances_
-    with pytest.raises(FileNotFoundError, match="expected a directory written by AutoFeatures.save"):
+    with pytest.raises(FileNotFoundError, match=r"expected a directory written by AutoFeatures\.save"):
         AutoFeatures.load(tmp_path / "nothing-here")
 
 
@@ -145,7 +145,7 @@ def test_new_data_transforms_without_refitting(fitted: AutoFeatures, churn) -> N
 
 def test_transform_errors_name_the_column_or_table(fitted: AutoFeatures, churn) -> None:
     X, _, tables = split(churn)
-    with pytest.raises(ValueError, match="missing column.*age"):
+    with pytest.raises(ValueError, match=r"missing column.*age"):
         fitted.transform(X.drop(columns=["age"]), tables=tables)
     with pytest.raises(ValueError, match="table 'sessions' is missing"):
         fitted.transform(X, tables={"transactions": tables["transactions"]})
@@ -296,7 +296,8 @@ def test_fit_transform_equals_fit_then_transform() -> None:
 
 
 def _fresh_row_gain(task: str, seed: int) -> float:
-    """Held-out AUC on 5,000 fresh rows of the selected features minus the raw columns' (same model, 300 training rows)."""
+    """Held-out AUC on 5,000 fresh rows of the selected features minus the raw columns' (same model, 300 training
+    rows)."""
     rng = np.random.default_rng(seed)
 
     def draw(n: int) -> tuple[pd.DataFrame, pd.Series]:

@@ -37,5 +37,5 @@ def test_derived_targets_do_not_leave_their_sources_behind() -> None:
 
 
 def test_an_unknown_dataset_names_the_known_ones() -> None:
-    with pytest.raises(ValueError, match="expected one of .*randhie"):
+    with pytest.raises(ValueError, match=r"expected one of .*randhie"):
         load_dataset("iris")

@@ -93,7 +93,8 @@ def test_a_related_table_without_any_usable_index_is_a_clear_error() -> None:
     [
         (
             {"relationships": [("users", "user_id", "orders", "userid")]},
-            r"relationship users.user_id -> orders.userid: table 'orders' has no column 'userid' \(child key\); did you mean 'user_id'\?",
+            r"relationship users.user_id -> orders.userid: table 'orders' has no column 'userid' \(child key\); did "
+            r"you mean 'user_id'\?",
         ),
         (
             {"relationships": [("users", "user_id", "order", "user_id")]},
@@ -157,7 +158,10 @@ def test_unparseable_times_are_an_error_not_missing_values() -> None:
     values = pd.Series(["2024-01-02", "2024-02-30", None, "soon"])
     with pytest.raises(
         TableError,
-        match=r"table 'orders': time column 'placed' has 2 value\(s\) that are not datetimes, e.g. '2024-02-30', 'soon'",
+        match=(
+            r"table 'orders': time column 'placed' has 2 value\(s\) that are not datetimes, e.g. '2024-02-30', "
+            r"'soon'"
+        ),
     ):
         parse_times("orders", "placed", values)
     parsed = parse_times("orders", "placed", pd.Series(["2024-01-02", None, "2024-03-04 10:00"]))

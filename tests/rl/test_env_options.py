@@ -1,4 +1,5 @@
-"""Env options of a config that change what the agent sees, in real training runs: subprocess envs, wrappers, frame stacking."""
+"""Env options of a config that change what the agent sees, in real training runs: subprocess envs, wrappers,
+frame stacking."""
 
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ def test_the_policy_runs_on_one_torch_thread_and_the_setting_is_restored() -> No
 
 
 @pytest.mark.parametrize(
-    "env_id, vectorized", [("envs/Knapsack-v0", False), ("envs/Knapsack-v0", True), ("envs/Newsvendor-v0", True)]
+    ("env_id", "vectorized"), [("envs/Knapsack-v0", False), ("envs/Knapsack-v0", True), ("envs/Newsvendor-v0", True)]
 )
 def test_parallel_evaluation_plays_each_sub_envs_episodes_in_a_fixed_order(env_id: str, vectorized: bool) -> None:
     import envs

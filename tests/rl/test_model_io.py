@@ -151,7 +151,7 @@ def test_pickled_payloads_are_refused_and_never_run(tmp_path: Path) -> None:
 
     save_model_files(model, tmp_path / "weights")
     (tmp_path / "weights" / PARAMETERS_FILE).write_bytes(payload)
-    with pytest.raises(UnsafeModelError, match="refusing to load .*parameters.pt: not a weights-only tensor file"):
+    with pytest.raises(UnsafeModelError, match=r"refusing to load .*parameters\.pt: not a weights-only tensor file"):
         restore_model_files(make(algo, env_id, **kwargs), tmp_path / "weights")
     # a torch file whose tensors are fine but which also carries a pickled object
     torch.save(

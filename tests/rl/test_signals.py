@@ -27,12 +27,16 @@ def test_a_signal_is_recorded_not_raised_and_the_old_handlers_come_back() -> Non
     assert signal.getsignal(signal.SIGINT) is before
 
 
+def _signal_self_expecting_no_return(signum: signal.Signals) -> None:
+    os.kill(os.getpid(), signum)
+    raise AssertionError("not reached")
+
+
 def test_interruptible_blocks_raise_once_and_the_second_signal_is_only_recorded() -> None:
     guard = SignalGuard()
     with guard.installed():
         with pytest.raises(Interrupted, match="SIGTERM"), guard.interruptible():
-            os.kill(os.getpid(), signal.SIGTERM)
-            raise AssertionError("not reached")
+            _signal_self_expecting_no_return(signal.SIGTERM)
         os.kill(os.getpid(), signal.SIGINT)  # arrives while the job writes its checkpoint: no exception
         with pytest.raises(Interrupted), guard.interruptible():
             raise AssertionError("a signal already received interrupts at once")
