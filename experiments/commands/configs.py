@@ -5,11 +5,6 @@ from __future__ import annotations
 
 import argparse
 
-from rich.table import Table
-
-from experiments.config import CONFIG_DIR, read_yaml
-from experiments.progress import stdout
-
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("configs", help="list the shipped configs", description=__doc__)
@@ -35,6 +30,11 @@ def _description(text: str) -> str:
 
 
 def configs_command(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from experiments.config import CONFIG_DIR, read_yaml
+    from experiments.progress import stdout
+
     table = Table(title=f"shipped configs ({CONFIG_DIR})")
     for column in ("name", "kind", "env / target", "algo", "description"):
         table.add_column(column, no_wrap=column != "description")

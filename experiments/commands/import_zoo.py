@@ -5,12 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import yaml
-
-from experiments.config import validate
 from experiments.errors import UserError
-from experiments.progress import stdout
-from experiments.zoo import import_zoo
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -25,6 +20,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def import_zoo_command(args: argparse.Namespace) -> int:
+    import yaml
+
+    from experiments.config import validate
+    from experiments.progress import stdout
+    from experiments.zoo import import_zoo
+
     if not args.file.is_file():
         raise UserError(f"{args.file} does not exist")
     raw = import_zoo(args.file, args.env_id, args.algo)

@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 from experiments.errors import UserError
-from experiments.progress import stdout
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates" / "project"
 PACKAGE_PLACEHOLDER = "my_env"
@@ -47,6 +46,8 @@ def write_project(directory: Path, package: str) -> list[Path]:
 
 
 def init_command(args: argparse.Namespace) -> int:
+    from experiments.progress import stdout
+
     package = package_name(args.directory, args.package)
     written = write_project(args.directory, package)
     stdout.print(f"wrote {len(written)} files to {args.directory}:", highlight=False)
