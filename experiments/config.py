@@ -15,13 +15,13 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from experiments.aws.config import SageMakerConfig
 from experiments.code import CodeConfig, activate_code_section, resolve_code_section
 from experiments.errors import UserError
 from experiments.sweeps.space import SearchSpace
+from experiments.yaml_input import YAMLInputError, load_yaml, read_yaml_file
 from features.config import FeaturesConfig
 from rl.config import RLConfig
 
@@ -115,11 +115,11 @@ def resolve_config_path(config: str | Path) -> Path:
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
-    """Safely load a YAML mapping, with the file and position in any error."""
+    """Safely load a YAML mapping, with the file and position in any error (bounded: see experiments.yaml_input)."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise ConfigError(str(path), [f"not valid YAML: {error}".replace("\n", " ")]) from None
+        raw = read_yaml_file(path)
+    except YAMLInputError as error:
+        raise ConfigError(error.source, [error.problem]) from None
     if not isinstance(raw, dict):
         raise ConfigError(str(path), [f"expected a mapping of fields at the top level, got {type(raw).__name__}"])
     return raw
@@ -136,9 +136,9 @@ def apply_overrides(raw: Mapping[str, Any], overrides: Iterable[str], source: st
                 source, [f"{item!r}: expected dotted.key=value, e.g. algo.hyperparameters.learning_rate=0.0003"]
             )
         try:
-            value = yaml.safe_load(text)
-        except yaml.YAMLError:
-            raise ConfigError(source, [f"{item!r}: the value is not valid YAML"]) from None
+            value = load_yaml(text, key)
+        except YAMLInputError as error:
+            raise ConfigError(source, [f"{item[:80]!r}: {error.problem}"]) from None
         node = result
         for depth, part in enumerate(parts[:-1]):
             child = node.setdefault(part, {})

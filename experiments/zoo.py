@@ -17,9 +17,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from experiments.errors import UserError
+from experiments.yaml_input import read_yaml_file
 from rl.algorithm_specs import ALGORITHMS
 from rl.config import ACTIVATION_FUNCTIONS, OPTIMIZERS
 
@@ -145,10 +144,7 @@ def algorithm_of(path: Path, given: str | None) -> str:
 
 def read_zoo_entry(path: Path, env_id: str) -> dict[str, Any]:
     """The entry of ``env_id`` in an RL Zoo hyperparameter file."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise UserError(f"{path}: cannot read it as YAML: {error}".replace("\n", " ")) from None
+    data = read_yaml_file(path)  # bounded, and its errors name the file
     if not isinstance(data, dict) or env_id not in data:
         known = sorted(data) if isinstance(data, dict) else []
         raise UserError(
