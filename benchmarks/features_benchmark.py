@@ -490,7 +490,8 @@ def run_planted(cases: list[str], sizes: list[int], seeds: range, python: str | 
     planted_lift(results)
 
 
-def main() -> None:
+def parser() -> argparse.ArgumentParser:
+    """The command line (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", action="append", help="dataset name (repeatable; default all)")
     parser.add_argument(
@@ -522,7 +523,11 @@ def main() -> None:
         help=f"synthetic planted-structure cases instead of the datasets (none named: all of {', '.join(PLANTED)})",
     )
     parser.add_argument("--rows", type=int, nargs="+", default=[500, 2000], help="--planted: table sizes")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = parser().parse_args()
     if args.summarize:
         summarize(results_from_logs(args.summarize))
         return
@@ -536,21 +541,26 @@ def main() -> None:
             args.max_candidates,
         )
         return
+    run_datasets(args.dataset, range(args.first_split, args.first_split + args.splits), python, args.max_candidates)
+
+
+def run_datasets(names: list[str] | None, splits: range, python: str | None, max_candidates: int) -> None:
+    """Each dataset (those whose name contains one of ``names``; None: all) on each split."""
     print(f"{'dataset':20} {'split':>5} {'method':24} {'held-out':>12} {'seconds':>9} {'features':>9}")
     results: dict[str, dict[str, Cell]] = {}
     for name, data in datasets().items():
-        if args.dataset and not any(d in name for d in args.dataset):
+        if names and not any(d in name for d in names):
             continue
         results[name] = {method: Cell() for method in METHODS}
-        for split in range(args.first_split, args.first_split + args.splits):
+        for split in splits:
             run_split(
                 name,
                 data,
                 split,
                 python,
                 results[name],
-                measure_dfs_path=split == args.first_split,
-                max_candidates=args.max_candidates,
+                measure_dfs_path=split == splits.start,
+                max_candidates=max_candidates,
             )
     summarize(results)
     print(f"\nmetrics: {DEFAULT_METRICS}; held-out = 25% of rows per split, the same rows for every method")

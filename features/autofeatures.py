@@ -23,7 +23,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import train_test_split
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
 from features import persistence
 from features.entityset import Schema, balanced_subset, build_entityset, compute, cutoff_frame, generate_definitions
@@ -33,7 +33,7 @@ from features.profiling import infer_problem_type
 from features.progress import Progress, progress_for
 from features.search import Choice, Pool, Problem, choose, screen
 from features.settings import DEFAULT_METRICS, SearchSettings
-from features.tables import check_target, close_matches, parse_times, resolve_keys
+from features.tables import as_frame, check_tables_as_at_fit, check_target, close_matches, parse_times, resolve_keys
 
 # the estimator's own parameters (how the tables fit together, the consuming model, the seed, the display);
 # the search settings come from SearchSettings, the one definition they share with the features job config
@@ -170,7 +170,7 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
         self, X: Any, y: Any, tables: Mapping[str, pd.DataFrame] | None, settings: SearchSettings
     ) -> tuple[pd.DataFrame, pd.Series, dict[str, pd.DataFrame], Schema]:
         """X, y and the tables checked (errors name table and column); the schema with every index and id."""
-        X = self._as_frame(X)
+        X = as_frame(X)
         y = pd.Series(np.asarray(y), index=X.index, name=getattr(y, "name", None) or "target")
         if y.isna().any():
             raise ValueError(f"y has {int(y.isna().sum())} missing values; drop or fill those rows first")
@@ -256,20 +256,7 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
         self.importances_ = dict(zip(selected, map(float, family.importances(final, training, problem.y)), strict=True))
         self.conditioner_: Conditioner | None = final[0] if family.conditioned else None
         self.estimator_name_ = family.name
-        rows = []
-        for name, size in choice.sizes.items():
-            score = choice.scores.get(size)
-            rows.append(
-                {
-                    "candidate_set": name,
-                    "cv_score": score.mean if score else None,
-                    "cv_std": score.std if score else None,
-                    "fit_seconds": score.seconds if score else 0.0,
-                    "n_features": len(pool.raw) + size,
-                    "chosen": choice.name if name == "selected" else None,
-                }
-            )
-        self.leaderboard_ = pd.DataFrame(rows)
+        self.leaderboard_ = choice.leaderboard(len(pool.raw))
         names = self.conditioner_.transform_names() if self.conditioner_ is not None else selected
         self.feature_names_out_ = np.array(self._id_column() + names, dtype=object)
         return final
@@ -315,22 +302,6 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
 
     # --- transforming --------------------------------------------------------------------------------
 
-    def _as_frame(self, X: Any) -> pd.DataFrame:
-        """X as a DataFrame (its row labels kept); arrays get sklearn's checks and columns x0, x1, ..."""
-        if isinstance(X, pd.DataFrame):
-            if X.shape[0] == 0 or X.shape[1] == 0:
-                raise ValueError(f"X has shape {X.shape}: a minimum of 1 sample and 1 feature is required")
-            numeric = X.select_dtypes("number")
-            infinite = [c for c in numeric.columns if np.isinf(numeric[c].to_numpy(dtype=float)).any()]
-            if infinite:
-                raise ValueError(
-                    f"X column(s) {', '.join(map(str, infinite))} contain infinity; expected finite numbers or NaN"
-                )
-            return X
-        # missing values are allowed (LightGBM handles them); infinity, complex and sparse input are not
-        array = check_array(X, dtype=None, ensure_all_finite="allow-nan", input_name="X")
-        return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])]).infer_objects()
-
     def _features(self, X: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
         """The selected features of X's rows (before any conditioning), in row order with a fresh 0..n index."""
         schema = Schema(
@@ -353,7 +324,7 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
         X's own row labels, with the ``index`` column first when ``keep_index``."""
         check_is_fitted(self, "feature_definitions_")
         positional = not isinstance(X, pd.DataFrame)
-        X = self._as_frame(X)
+        X = as_frame(X)
         if positional and X.shape[1] != self.n_features_in_:
             # arrays carry no column names: only the count can be checked
             raise ValueError(
@@ -363,15 +334,7 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
         missing = [c for c in self.feature_names_in_ if c not in X.columns]
         if missing:
             raise ValueError(f"X is missing column(s) {', '.join(map(str, missing))} that the transformer was fit with")
-        for name, columns in self.table_columns_.items():
-            if name not in tables:
-                raise ValueError(
-                    f"table {name!r} is missing; pass tables={{'{name}': DataFrame, ...}} as at "
-                    f"fit{close_matches(name, tables)}"
-                )
-            absent = [c for c in columns if c not in tables[name].columns]
-            if absent:
-                raise ValueError(f"table {name!r} is missing column(s) {', '.join(absent)}")
+        check_tables_as_at_fit(tables, self.table_columns_)
         matrix = self._features(X, tables)
         for name, known in self.categories_.items():
             unseen = sorted(set(map(str, matrix[name].dropna().unique())) - set(known))

@@ -32,9 +32,33 @@ def churn_tables(n_customers: int = 1000, seed: int = 0) -> dict[str, pd.DataFra
     plan = rng.choice(["basic", "standard", "premium"], n_customers, p=[0.5, 0.35, 0.15])
     region = rng.choice(["north", "south", "east", "west"], n_customers)
     engagement = rng.gamma(2.0, 1.0, n_customers)  # latent: drives visits, spend and (inversely) churn
+    sessions = _sessions(rng, customer_id, signup, cutoff, engagement)
+    transactions = _transactions(rng, sessions, dict(zip(customer_id, plan, strict=True)))
+    churned = _churned(rng, sessions, customer_id, cutoff, plan)
+    customers = pd.DataFrame(
+        {
+            "customer_id": customer_id,
+            "signup_date": signup,
+            "plan": plan,
+            "region": region,
+            "age": rng.integers(18, 80, n_customers),
+            "cutoff_time": cutoff,
+            "churned": churned,
+        }
+    )
+    return {"customers": customers, "sessions": sessions, "transactions": transactions}
 
+
+def _sessions(
+    rng: np.random.Generator,
+    customer_id: np.ndarray,
+    signup: pd.DatetimeIndex,
+    cutoff: pd.DatetimeIndex,
+    engagement: np.ndarray,
+) -> pd.DataFrame:
+    """Each customer's visits from signup to 60 days past the cutoff, more and longer the more engaged."""
     sessions = []
-    for i in range(n_customers):
+    for i in range(len(customer_id)):
         days = (cutoff[i] - signup[i]).days + 60  # activity continues past the cutoff: a leak to avoid
         rate = 0.02 + 0.04 * engagement[i]
         n = max(1, rng.poisson(rate * days))
@@ -53,15 +77,17 @@ def churn_tables(n_customers: int = 1000, seed: int = 0) -> dict[str, pd.DataFra
                 }
             )
         )
-    sessions_df = pd.concat(sessions, ignore_index=True).sort_values("session_start", kind="stable", ignore_index=True)
-    sessions_df.insert(0, "session_id", np.arange(1, len(sessions_df) + 1))
+    frame = pd.concat(sessions, ignore_index=True).sort_values("session_start", kind="stable", ignore_index=True)
+    frame.insert(0, "session_id", np.arange(1, len(frame) + 1))
+    return frame
 
+
+def _transactions(rng: np.random.Generator, sessions: pd.DataFrame, plans: dict[int, str]) -> pd.DataFrame:
+    """A purchase in about a third of the sessions, its amount scaled by the customer's plan."""
     spend_level = {"basic": 15.0, "standard": 30.0, "premium": 60.0}
-    purchases = rng.random(len(sessions_df)) < 0.35
-    bought = sessions_df[purchases]
-    customer_plan = dict(zip(customer_id, plan, strict=True))
-    amounts = [round(float(rng.gamma(2.0, spend_level[customer_plan[c]] / 2.0)), 2) for c in bought["customer_id"]]
-    transactions_df = pd.DataFrame(
+    bought = sessions[rng.random(len(sessions)) < 0.35]
+    amounts = [round(float(rng.gamma(2.0, spend_level[plans[c]] / 2.0)), 2) for c in bought["customer_id"]]
+    return pd.DataFrame(
         {
             "transaction_id": np.arange(1, len(bought) + 1),
             "session_id": bought["session_id"].to_numpy(),
@@ -71,8 +97,16 @@ def churn_tables(n_customers: int = 1000, seed: int = 0) -> dict[str, pd.DataFra
         }
     )
 
-    # the label: behaviour before the cutoff, seen through noise
-    before = sessions_df.merge(pd.DataFrame({"customer_id": customer_id, "cutoff": cutoff}), on="customer_id")
+
+def _churned(
+    rng: np.random.Generator,
+    sessions: pd.DataFrame,
+    customer_id: np.ndarray,
+    cutoff: pd.DatetimeIndex,
+    plan: np.ndarray,
+) -> np.ndarray:
+    """The label: behaviour before the cutoff (recency, visits in the last 90 days, plan), seen through noise."""
+    before = sessions.merge(pd.DataFrame({"customer_id": customer_id, "cutoff": cutoff}), on="customer_id")
     before = before[before["session_start"] < before["cutoff"]]
     last_visit = before.groupby("customer_id")["session_start"].max().reindex(customer_id)
     recency_days = ((pd.Series(cutoff, index=customer_id) - last_visit).dt.days).fillna(365).to_numpy()
@@ -84,21 +118,8 @@ def churn_tables(n_customers: int = 1000, seed: int = 0) -> dict[str, pd.DataFra
         .fillna(0)
         .to_numpy()
     )
-    score = 0.035 * recency_days - 0.25 * visits_90 - 0.4 * (plan == "premium") + rng.normal(0, 0.8, n_customers)
-    churned = (score > np.quantile(score, 0.7)).astype(int)
-
-    customers_df = pd.DataFrame(
-        {
-            "customer_id": customer_id,
-            "signup_date": signup,
-            "plan": plan,
-            "region": region,
-            "age": rng.integers(18, 80, n_customers),
-            "cutoff_time": cutoff,
-            "churned": churned,
-        }
-    )
-    return {"customers": customers_df, "sessions": sessions_df, "transactions": transactions_df}
+    score = 0.035 * recency_days - 0.25 * visits_90 - 0.4 * (plan == "premium") + rng.normal(0, 0.8, len(customer_id))
+    return (score > np.quantile(score, 0.7)).astype(int)
 
 
 def _sklearn_table(loader: Callable[..., object], target: str) -> dict[str, pd.DataFrame]:

@@ -19,15 +19,24 @@ def write_report(transformer: AutoFeatures, directory: Path, title: str) -> dict
     described = (
         transformer.describe_features().sort_values("importance", ascending=False, kind="stable").to_dict("records")
     )
+    _importance_plot(transformer, described, directory / "importance.png")
+    _score_plot(transformer, directory / "score_vs_features.png")
+    (directory / "report.md").write_text(_markdown(transformer, described, title))
+    (directory / "report.html").write_text(_html(transformer, described, title))
+    return {name: directory / name for name in ("report.md", "report.html", "importance.png", "score_vs_features.png")}
 
+
+def _importance_plot(transformer: AutoFeatures, described: list[dict], path: Path) -> None:
     figure, axes = plt.subplots(figsize=(8, 0.35 * len(described) + 1.5))
     axes.barh([d["name"][:60] for d in described][::-1], [d["importance"] for d in described][::-1])
     axes.set_xlabel(f"{transformer.estimator_name_} importance (model fit on the training rows)")
     axes.set_title("selected features")
     figure.tight_layout()
-    figure.savefig(directory / "importance.png", dpi=100)
+    figure.savefig(path, dpi=100)
     plt.close(figure)
 
+
+def _score_plot(transformer: AutoFeatures, path: Path) -> None:
     figure, axes = plt.subplots(figsize=(6, 4))
     curve = transformer.score_curve_
     axes.plot(
@@ -52,9 +61,11 @@ def write_report(transformer: AutoFeatures, directory: Path, title: str) -> dict
     axes.legend()
     axes.grid(alpha=0.3)
     figure.tight_layout()
-    figure.savefig(directory / "score_vs_features.png", dpi=100)
+    figure.savefig(path, dpi=100)
     plt.close(figure)
 
+
+def _markdown(transformer: AutoFeatures, described: list[dict], title: str) -> str:
     lines = [
         f"# {title}",
         "",
@@ -93,10 +104,7 @@ def write_report(transformer: AutoFeatures, directory: Path, title: str) -> dict
     lines += ["", "## Selected features", "", "| feature | what it is | importance |", "|---|---|---|"]
     lines += [f"| `{d['name']}` | {d['description']} | {d['importance']:.1f} |" for d in described]
     lines += ["", "![importance](importance.png)", "", "![score vs features](score_vs_features.png)", ""]
-    markdown = "\n".join(lines)
-    (directory / "report.md").write_text(markdown)
-    (directory / "report.html").write_text(_html(transformer, described, title))
-    return {name: directory / name for name in ("report.md", "report.html", "importance.png", "score_vs_features.png")}
+    return "\n".join(lines)
 
 
 def _sources(transformer: AutoFeatures) -> str:

@@ -65,6 +65,23 @@ class Choice:
     scores: dict[int, Score]
     sizes: dict[str, int]  # candidate set -> number of candidates it adds to the raw columns
 
+    def leaderboard(self, n_raw: int) -> pd.DataFrame:
+        """One row per candidate set: its CV score (mean, std, seconds), its size, and which set was chosen."""
+        rows = []
+        for name, size in self.sizes.items():
+            score = self.scores.get(size)
+            rows.append(
+                {
+                    "candidate_set": name,
+                    "cv_score": score.mean if score else None,
+                    "cv_std": score.std if score else None,
+                    "fit_seconds": score.seconds if score else 0.0,
+                    "n_features": n_raw + size,
+                    "chosen": self.name if name == "selected" else None,
+                }
+            )
+        return pd.DataFrame(rows)
+
 
 def screen(
     definitions: Mapping[str, Any],
@@ -98,35 +115,51 @@ def screen(
         matrix = matrix.loc[:, matrix.nunique(dropna=True) > 1]
         if matrix.empty:
             continue
-        shadows = _shadows(matrix, problem.seed + position) if settings.screen == "shadow" else matrix.iloc[:, :0]
-        ranking = gain_ranking(
-            pd.concat([base, matrix, shadows], axis=1),
-            problem.y,
-            problem.problem_type,
-            settings.cv_folds,
-            problem.seed,
-            problem.family,
-        )
-        bar = max(0.0, float(ranking[shadows.columns].max())) if len(shadows.columns) else 0.0
-        gaining = [n for n in ranking.index if n in matrix.columns and ranking[n] > bar]
-        keep = gaining[: max(cap, len(chunk) // 2)]
+        gaining = _gaining(base, matrix, problem, position)
+        keep = list(gaining.index[: max(cap, len(chunk) // 2)])
         survivors.append(matrix[keep])
-        gains.append(ranking[keep])
+        gains.append(gaining[keep])
         every_gaining_kept &= len(keep) == len(gaining)
     pool = pd.concat([base, *survivors], axis=1)
-    generated = [c for c in pool.columns if c not in raw]
-    if settings.max_features is None or (len(survivors) == 1 and every_gaining_kept):
+    ranked_once = settings.max_features is None or (len(survivors) == 1 and every_gaining_kept)
+    ordered = _ordered(pool, raw, gains if ranked_once else None, problem, progress)
+    # near-monotone copies would take slots of a capped budget from candidates that add something
+    distinct = without_monotone_duplicates(pool, ordered, raw)
+    ranked = ordered if settings.max_features is None else distinct
+    return Pool(pool, raw, ranked, len(ordered) - len(distinct))
+
+
+def _gaining(base: pd.DataFrame, matrix: pd.DataFrame, problem: Problem, position: int) -> pd.Series:
+    """The gain of the chunk's candidates that the family gains from, best first: any gain with screen='gain',
+    more than from every shadow with screen='shadow'."""
+    settings = problem.settings
+    shadows = _shadows(matrix, problem.seed + position) if settings.screen == "shadow" else matrix.iloc[:, :0]
+    ranking = gain_ranking(
+        pd.concat([base, matrix, shadows], axis=1),
+        problem.y,
+        problem.problem_type,
+        settings.cv_folds,
+        problem.seed,
+        problem.family,
+    )
+    bar = max(0.0, float(ranking[shadows.columns].max())) if len(shadows.columns) else 0.0
+    return ranking[[n for n in ranking.index if n in matrix.columns and ranking[n] > bar]]
+
+
+def _ordered(
+    pool: pd.DataFrame, raw: list[str], gains: list[pd.Series] | None, problem: Problem, progress: Progress
+) -> list[str]:
+    """The pool's generated candidates, best first: by their chunks' gains when given, else ranked together."""
+    if gains is not None:
         # without a cap the order only arranges the score curve, whose sets every fold ranks again; with one chunk
         # whose screen dropped only columns no model used, refitting without them gives the same ranking
         ranking = pd.concat(gains).sort_values(ascending=False, kind="stable") if gains else pd.Series(dtype=float)
     else:
         progress.stage("ranking the screened candidates together")
+        settings = problem.settings
         ranking = gain_ranking(pool, problem.y, problem.problem_type, settings.cv_folds, problem.seed, problem.family)
-    ordered = [n for n in ranking.index if n in generated]
-    # near-monotone copies would take slots of a capped budget from candidates that add something
-    distinct = without_monotone_duplicates(pool, ordered, raw)
-    ranked = ordered if settings.max_features is None else distinct
-    return Pool(pool, raw, ranked, len(generated) - len(distinct))
+    generated = set(pool.columns) - set(raw)
+    return [n for n in ranking.index if n in generated]
 
 
 def _shadows(matrix: pd.DataFrame, seed: int) -> pd.DataFrame:

@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 # a column named like an id: "id", "order_id", "order-id", "ORDER_ID", "orderId", "orderID" (not "paid", "valid")
@@ -58,6 +59,38 @@ def check_frame(table: str, frame: pd.DataFrame) -> None:
     quoted = [str(c) for c in frame.columns if '"' in str(c)]
     if quoted:
         raise TableError(f'table {table!r}: column name {quoted[0]!r} contains a double quote ("); rename the column')
+
+
+def as_frame(X: object) -> pd.DataFrame:
+    """X as a DataFrame (its row labels kept); arrays get scikit-learn's checks and columns x0, x1, ..."""
+    if isinstance(X, pd.DataFrame):
+        if X.shape[0] == 0 or X.shape[1] == 0:
+            raise ValueError(f"X has shape {X.shape}: a minimum of 1 sample and 1 feature is required")
+        numeric = X.select_dtypes("number")
+        infinite = [c for c in numeric.columns if np.isinf(numeric[c].to_numpy(dtype=float)).any()]
+        if infinite:
+            raise ValueError(
+                f"X column(s) {', '.join(map(str, infinite))} contain infinity; expected finite numbers or NaN"
+            )
+        return X
+    from sklearn.utils.validation import check_array
+
+    # missing values are allowed (LightGBM handles them); infinity, complex and sparse input are not
+    array = check_array(X, dtype=None, ensure_all_finite="allow-nan", input_name="X")
+    return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])]).infer_objects()
+
+
+def check_tables_as_at_fit(tables: Mapping[str, pd.DataFrame], columns_at_fit: Mapping[str, list[str]]) -> None:
+    """A TableError unless every related table seen at fit is there again, with every column it had."""
+    for name, columns in columns_at_fit.items():
+        if name not in tables:
+            raise TableError(
+                f"table {name!r} is missing; pass tables={{'{name}': DataFrame, ...}} as at "
+                f"fit{close_matches(name, tables)}"
+            )
+        absent = [c for c in columns if c not in tables[name].columns]
+        if absent:
+            raise TableError(f"table {name!r} is missing column(s) {', '.join(absent)}")
 
 
 def check_index_values(table: str, frame: pd.DataFrame, column: str) -> None:
