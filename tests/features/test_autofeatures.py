@@ -149,6 +149,10 @@ def test_transform_errors_name_the_column_or_table(fitted: AutoFeatures, churn) 
         fitted.transform(X.drop(columns=["age"]), tables=tables)
     with pytest.raises(ValueError, match="table 'sessions' is missing"):
         fitted.transform(X, tables={"transactions": tables["transactions"]})
+    with pytest.raises(ValueError, match=r"table 'sessions' is missing; .*did you mean 'session'\?"):
+        fitted.transform(X, tables={"session": tables["sessions"], "transactions": tables["transactions"]})
+    with pytest.raises(ValueError, match=r"table 'sessions' is missing column\(s\) duration_minutes"):
+        fitted.transform(X, tables={**tables, "sessions": tables["sessions"].drop(columns=["duration_minutes"])})
     if "plan" in fitted.categories_:
         unseen = X.head(5).assign(plan="platinum")
         with pytest.raises(ValueError, match="column 'plan' has categories not seen at fit: platinum"):
