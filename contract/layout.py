@@ -12,7 +12,10 @@ A SageMaker training container sees ``/opt/ml``::
     checkpoints/                        synced with the checkpoint S3 URI
 
 The local runner lays out the same tree under a job directory (plus ``job.log``, which CloudWatch
-holds on SageMaker); a fetched SageMaker job is unpacked into it too.
+holds on SageMaker, and ``code.json``); a fetched SageMaker job is unpacked into it too.
+
+Every name a job writes for someone else to read (inside ``model/``, ``checkpoints/``, ``output/data/``,
+and the files of a report, a sweep or a source bundle) is defined below; other modules import it.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pathlib import Path
 
 CONTAINER_ROOT = Path("/opt/ml")
 
+# --- the container tree ----------------------------------------------------------------------------
 MODEL_DIR = "model"
 OUTPUT_DIR = "output"
 OUTPUT_DATA_DIR = "data"  # inside OUTPUT_DIR
@@ -35,11 +39,57 @@ INPUT_DATA_CONFIG_FILE = "inputdataconfig.json"
 MODEL_ARCHIVE = "model.tar.gz"
 OUTPUT_ARCHIVE = "output.tar.gz"
 FAILURE_FILE = "failure"
+# beside the tree, in a local job directory only
 LOG_FILE = "job.log"
-# in output/data: read by `sagelab report` and the runner, whatever the job kind
+CODE_RECORD_FILE = "code.json"  # where the job's user code came from (path and content hash)
+
+# --- a saved model: model/, each checkpoint and the best model -------------------------------------
+MODEL_CONFIG_FILE = "config.json"  # the resolved domain config the model was trained with
+PARAMETERS_FILE = "parameters.pt"  # tensors only, loaded with torch.load(weights_only=True)
+MODEL_STATE_FILE = "model_state.json"  # the model's plain counters
+STATISTICS_FILE = "vecnormalize.npz"  # VecNormalize's arrays
+SB3_MODEL_FILE = "model.zip"  # for users (PPO.load); never read by sagelab
+SB3_STATISTICS_FILE = "vecnormalize.pkl"  # for users (VecNormalize.load); never read by sagelab
+# a features job's transformer, in model/FEATURES_MODEL_DIR
+FEATURES_MODEL_DIR = "autofeatures"
+FEATURE_DEFINITIONS_FILE = "feature_definitions.json"  # featuretools' own serialization
+AUTOFEATURES_STATE_FILE = "autofeatures.json"  # parameters and learned state
+
+# --- checkpoints/ ----------------------------------------------------------------------------------
+CHECKPOINT_PREFIX = "step_"  # one saved model per checkpoint, in step_<timesteps, 12 digits>/
+CHECKPOINT_STATE_FILE = "state.json"  # written last: its presence marks the checkpoint complete
+REPLAY_BUFFER_FILE = "replay_buffer.npz"
+BEST_MODEL_DIR = "best"  # evaluation.keep_best's model
+BEST_STATE_FILE = "best.json"
+
+# --- output/data/ ----------------------------------------------------------------------------------
+# read by `sagelab report` and the runner, whatever the job kind
 EVALUATION_FILE = "evaluation.json"
 LEARNING_CURVE_FILE = "learning_curve.csv"
 LEARNING_CURVE_PLOT = "learning_curve.png"
+TENSORBOARD_DIR = "tensorboard"
+# a features job's outputs
+SELECTED_FEATURES_FILE = "selected_features.csv"  # the feature matrix of the training rows
+FEATURE_DESCRIPTIONS_FILE = "selected_features.json"
+LEADERBOARD_FILE = "leaderboard.json"
+DATA_PROFILE_FILE = "data_profile.json"
+CANDIDATE_SETS_FILE = "candidate_sets.json"
+EXPLORATION_NOTEBOOK = "data_exploration.ipynb"
+CANDIDATES_NOTEBOOK = "candidate_definitions.ipynb"
+FEATURES_REPORT_MARKDOWN = "report.md"
+FEATURES_REPORT_HTML = "report.html"
+IMPORTANCE_PLOT = "importance.png"
+SCORE_PLOT = "score_vs_features.png"
+
+# --- a directory of many jobs ----------------------------------------------------------------------
+SUMMARY_FILE = "summary.json"  # `sagelab report`
+SWEEP_FILE = "sweep.json"  # a finished sweep: best trial, trials
+STUDY_FILE = "study.db"  # the sweep's Optuna study (sqlite)
+
+# --- the source bundle of a SageMaker job ----------------------------------------------------------
+BUNDLE_CONFIG_FILE = "sagelab_job.yaml"  # the resolved job config, for people reading the bundle
+BUNDLE_CODE_FILE = "sagelab_code.json"  # the user's code record
+BUNDLE_REQUIREMENTS_FILE = "requirements.txt"
 
 # SageMaker shows at most this much of the failure file as the job's FailureReason.
 MAX_FAILURE_REASON = 1024
@@ -107,6 +157,11 @@ class ContainerPaths:
     def log_file(self) -> Path:
         """The job's stdout/stderr; CloudWatch Logs holds it on SageMaker."""
         return self.root / LOG_FILE
+
+    @property
+    def code_record_file(self) -> Path:
+        """Where the job's user code came from (a local job directory only)."""
+        return self.root / CODE_RECORD_FILE
 
     def channel_dir(self, channel: str) -> Path:
         return self.input_data_dir / channel

@@ -22,10 +22,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from contract.layout import CODE_RECORD_FILE, ContainerPaths
 from rl.config import field_error
 from rl.user_code import SOURCE_DIR_VARIABLE, activate, content_hash
-
-CODE_RECORD = "code.json"  # in the job directory, beside job.log (where the job's code came from)
 
 
 class CodeConfig(BaseModel):
@@ -81,12 +80,12 @@ def activate_code_section(raw: dict[str, Any]) -> None:
 def write_code_record(job_root: Path, code: CodeConfig) -> dict[str, str]:
     """Record in the job directory where its code came from: the path and a hash of its files."""
     record = {"source_dir": str(code.path), "sha256": content_hash(code.path)}
-    (job_root / CODE_RECORD).write_text(json.dumps(record, indent=2))
+    (job_root / CODE_RECORD_FILE).write_text(json.dumps(record, indent=2))
     return record
 
 
 def read_code_record(job_root: Path) -> dict[str, str] | None:
-    path = job_root / CODE_RECORD
+    path = job_root / CODE_RECORD_FILE
     return json.loads(path.read_text()) if path.is_file() else None
 
 
@@ -106,7 +105,8 @@ def job_root_of(source: Path) -> Path | None:
     source = source.resolve()
     for candidate in (source, source.parent, source.parent.parent):
         # only a job directory's own record (beside input/config), never one that came inside model/ or an archive
-        if (candidate / CODE_RECORD).is_file() and (candidate / "input" / "config" / "hyperparameters.json").is_file():
+        job = ContainerPaths(candidate)
+        if job.code_record_file.is_file() and job.hyperparameters_file.is_file():
             return candidate
     return None
 
@@ -122,7 +122,7 @@ def load_recorded_code(job_root: Path, warn: Any = None) -> dict[str, str] | Non
     if not source.is_absolute() or source.resolve() == root or root in source.resolve().parents:
         # code that travels with a job directory (fetched, or handed over) is never imported on its say-so
         say(
-            f"{job_root / CODE_RECORD} names code inside the job directory or a relative path ({source}); not "
+            f"{job_root / CODE_RECORD_FILE} names code inside the job directory or a relative path ({source}); not "
             "importing "
             "it (pass --source-dir to import code you trust)"
         )

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 from contract import ContainerPaths
 
-EVALUATION_FILE = "evaluation.json"
-
 
 def finished(paths: ContainerPaths) -> bool:
     """Whether the job in ``paths`` ran to its end (a resume must not train it again)."""
-    return (paths.output_data_dir / EVALUATION_FILE).is_file() and not paths.failure_file.exists()
+    return paths.evaluation_file.is_file() and not paths.failure_file.exists()
 
 
 def packed(paths: ContainerPaths) -> bool:
     """Whether both archives exist and were packed after the job finished."""
-    finished_at = (paths.output_data_dir / EVALUATION_FILE).stat().st_mtime_ns
+    finished_at = paths.evaluation_file.stat().st_mtime_ns
     archives = (paths.model_archive, paths.output_archive)
     return all(a.is_file() and a.stat().st_mtime_ns >= finished_at for a in archives)

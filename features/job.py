@@ -12,13 +12,18 @@ import pandas as pd
 
 from contract import format_metrics
 from contract.evaluation import EvaluationRecord, write_evaluation
+from contract.layout import (
+    FEATURE_DESCRIPTIONS_FILE,
+    FEATURES_MODEL_DIR,
+    LEADERBOARD_FILE,
+    MODEL_CONFIG_FILE,
+    SELECTED_FEATURES_FILE,
+)
 from features.autofeatures import AutoFeatures
 from features.config import FeaturesConfig
 from features.progress import LogLines
 from features.tables import TableWarning
 from features.validation import check_tables, read_tables
-
-MODEL_SUBDIR = "autofeatures"
 
 
 def run(
@@ -52,8 +57,8 @@ def run(
     log(f"problem type: {transformer.problem_type_} ({transformer.problem_type_reason_}); metric {transformer.metric_}")
     metrics = _metrics(transformer)
     log(format_metrics(**metrics))
-    transformer.save(model_dir / MODEL_SUBDIR)
-    (model_dir / "config.json").write_text(json.dumps(config.model_dump(mode="json"), indent=2))
+    transformer.save(model_dir / FEATURES_MODEL_DIR)
+    (model_dir / MODEL_CONFIG_FILE).write_text(json.dumps(config.model_dump(mode="json"), indent=2))
     _write_outputs(transformer, config, rows, related, output_data_dir, model_dir, log)
     record = EvaluationRecord(
         kind="features",
@@ -107,9 +112,9 @@ def _write_outputs(
     matrix.insert(
         1 if transformer.keep_index and transformer.index_ else 0, config.target, rows[config.target].to_numpy()
     )
-    matrix.to_csv(output_data_dir / "selected_features.csv", index=False)
-    transformer.leaderboard_.to_json(output_data_dir / "leaderboard.json", orient="records", indent=2)
-    transformer.describe_features().to_json(output_data_dir / "selected_features.json", orient="records", indent=2)
+    matrix.to_csv(output_data_dir / SELECTED_FEATURES_FILE, index=False)
+    transformer.leaderboard_.to_json(output_data_dir / LEADERBOARD_FILE, orient="records", indent=2)
+    transformer.describe_features().to_json(output_data_dir / FEATURE_DESCRIPTIONS_FILE, orient="records", indent=2)
     write_report(transformer, output_data_dir, title=config.name)
     profiled = profile(rows, config.target, related).to_dict()
-    write_notebooks(transformer, profiled, output_data_dir, model_dir / MODEL_SUBDIR, title=config.name, log=log)
+    write_notebooks(transformer, profiled, output_data_dir, model_dir / FEATURES_MODEL_DIR, title=config.name, log=log)

@@ -20,10 +20,15 @@ from typing import Any
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-PROFILE_FILE = "data_profile.json"
-CANDIDATES_FILE = "candidate_sets.json"
-EXPLORATION_NOTEBOOK = "data_exploration.ipynb"
-CANDIDATES_NOTEBOOK = "candidate_definitions.ipynb"
+from contract.layout import (
+    CANDIDATE_SETS_FILE,
+    CANDIDATES_NOTEBOOK,
+    DATA_PROFILE_FILE,
+    EXPLORATION_NOTEBOOK,
+    FEATURE_DEFINITIONS_FILE,
+    LEADERBOARD_FILE,
+)
+
 TIMEOUT_SECONDS = 180
 
 
@@ -37,7 +42,7 @@ def exploration_notebook(title: str) -> nbformat.NotebookNode:
             ),
             new_code_cell(
                 "import json\n\nimport matplotlib.pyplot as plt\nimport pandas as pd\n\n"
-                f"profile = json.load(open({PROFILE_FILE!r}))\n"
+                f"profile = json.load(open({DATA_PROFILE_FILE!r}))\n"
                 "print(f\"{profile['rows']} rows; related tables: {profile['tables'] or 'none'}\")\n"
                 "columns = pd.DataFrame(profile['columns']).set_index('name')\ncolumns"
             ),
@@ -69,11 +74,11 @@ def candidates_notebook(title: str, model_path: str) -> nbformat.NotebookNode:
             ),
             new_code_cell(
                 "import json\nfrom pathlib import Path\n\nimport pandas as pd\n\n"
-                "leaderboard = pd.read_json('leaderboard.json', orient='records')\nleaderboard"
+                f"leaderboard = pd.read_json({LEADERBOARD_FILE!r}, orient='records')\nleaderboard"
             ),
             new_markdown_cell("## What each candidate set holds"),
             new_code_cell(
-                f"candidate_sets = json.load(open({CANDIDATES_FILE!r}))\n"
+                f"candidate_sets = json.load(open({CANDIDATE_SETS_FILE!r}))\n"
                 "pd.DataFrame([{'candidate_set': name, 'n_features': len(columns), 'features': ', '.join(columns[:12])"
                 " + (' ...' if len(columns) > 12 else '')} for name, columns in candidate_sets.items()])"
             ),
@@ -84,7 +89,7 @@ def candidates_notebook(title: str, model_path: str) -> nbformat.NotebookNode:
             ),
             new_code_cell(
                 f"import featuretools as ft\nfrom features import AutoFeatures\n\nMODEL = Path({model_path!r})\n"
-                "definitions = ft.load_features(str(MODEL / 'feature_definitions.json'))\n"
+                f"definitions = ft.load_features(str(MODEL / {FEATURE_DEFINITIONS_FILE!r}))\n"
                 "transformer = AutoFeatures.load(MODEL)\n"
                 "assert [d.get_name() for d in definitions] == [d.get_name() for d in "
                 "transformer.feature_definitions_]\n"
@@ -106,8 +111,8 @@ def write_notebooks(
     """Both notebooks in ``directory``, with the JSON they read, executed in place (see the module). A notebook
     that cannot run (no Jupyter kernel where the job runs) is written without outputs, and ``log`` says why."""
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / PROFILE_FILE).write_text(json.dumps(profile, indent=2, default=str))
-    (directory / CANDIDATES_FILE).write_text(json.dumps(transformer.candidate_sets_, indent=2))
+    (directory / DATA_PROFILE_FILE).write_text(json.dumps(profile, indent=2, default=str))
+    (directory / CANDIDATE_SETS_FILE).write_text(json.dumps(transformer.candidate_sets_, indent=2))
     model_path = os.path.relpath(model_dir, directory)
     written = {}
     for name, notebook in (

@@ -13,10 +13,9 @@ import pandas as pd
 
 import features.groupby
 import features.primitives  # noqa: F401  (the same for pairwise_min and pairwise_max)
+from contract.layout import AUTOFEATURES_STATE_FILE, FEATURE_DEFINITIONS_FILE
 from features.families import Conditioner
 
-FEATURES_FILE = "feature_definitions.json"
-STATE_FILE = "autofeatures.json"
 # learned attributes stored as they are (JSON-compatible already)
 PLAIN_STATE = (
     "problem_type_",
@@ -61,7 +60,7 @@ def save(transformer: Any, directory: str | Path) -> Path:
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    ft.save_features(transformer.feature_definitions_, str(directory / FEATURES_FILE))
+    ft.save_features(transformer.feature_definitions_, str(directory / FEATURE_DEFINITIONS_FILE))
     state = {name: getattr(transformer, name) for name in PLAIN_STATE}
     params = transformer.get_params(deep=False)
     state["params"] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items() if k != "estimator"}
@@ -73,7 +72,7 @@ def save(transformer: Any, directory: str | Path) -> Path:
     state["feature_names_out_"] = list(transformer.feature_names_out_)
     for name in HISTORIES:
         state[name] = [list(step) for step in getattr(transformer, name)]
-    (directory / STATE_FILE).write_text(json.dumps(state, indent=2, default=str))
+    (directory / AUTOFEATURES_STATE_FILE).write_text(json.dumps(state, indent=2, default=str))
     return directory
 
 
@@ -82,26 +81,28 @@ def load(cls: type, directory: str | Path) -> Any:
     import featuretools as ft
 
     directory = Path(directory)
-    for name in (FEATURES_FILE, STATE_FILE):
+    for name in (FEATURE_DEFINITIONS_FILE, AUTOFEATURES_STATE_FILE):
         if not (directory / name).is_file():
             raise FileNotFoundError(
                 f"{directory / name} does not exist; expected a directory written by AutoFeatures.save"
             )
-    state = json.loads((directory / STATE_FILE).read_text())
+    state = json.loads((directory / AUTOFEATURES_STATE_FILE).read_text())
     params = state["params"]
     params["relationships"] = tuple(tuple(r) for r in params.get("relationships") or ())
-    params["estimator"] = _estimator_from(params.get("estimator"), directory / STATE_FILE)
+    params["estimator"] = _estimator_from(params.get("estimator"), directory / AUTOFEATURES_STATE_FILE)
     transformer = cls(**{**OLD_PARAMETERS, **params})
-    transformer.feature_definitions_ = ft.load_features(str(directory / FEATURES_FILE))
+    transformer.feature_definitions_ = ft.load_features(str(directory / FEATURE_DEFINITIONS_FILE))
     for name in PLAIN_STATE:
         if name not in state and name not in ADDED_LATER:
-            raise ValueError(f"{directory / STATE_FILE} has no {name!r}; expected a file written by AutoFeatures.save")
+            raise ValueError(
+                f"{directory / AUTOFEATURES_STATE_FILE} has no {name!r}; expected a file written by AutoFeatures.save"
+            )
         setattr(transformer, name, state.get(name, ADDED_LATER.get(name)))
     if transformer.indexes_ is None:  # saved before the indexes were resolved at fit: the declared ones
         transformer.index_, transformer.indexes_ = params.get("index"), dict(params.get("indexes") or {})
     if "leaderboard_" not in state:
         raise ValueError(
-            f"{directory / STATE_FILE} has no 'leaderboard_'; expected a file written by AutoFeatures.save"
+            f"{directory / AUTOFEATURES_STATE_FILE} has no 'leaderboard_'; expected a file written by AutoFeatures.save"
         )
     transformer.leaderboard_ = pd.DataFrame(state["leaderboard_"])
     conditioner = state.get("conditioner_")

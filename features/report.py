@@ -10,6 +10,7 @@ import pandas as pd
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+from contract.layout import FEATURES_REPORT_HTML, FEATURES_REPORT_MARKDOWN, IMPORTANCE_PLOT, SCORE_PLOT
 from features.autofeatures import AutoFeatures
 
 
@@ -19,11 +20,12 @@ def write_report(transformer: AutoFeatures, directory: Path, title: str) -> dict
     described = (
         transformer.describe_features().sort_values("importance", ascending=False, kind="stable").to_dict("records")
     )
-    _importance_plot(transformer, described, directory / "importance.png")
-    _score_plot(transformer, directory / "score_vs_features.png")
-    (directory / "report.md").write_text(_markdown(transformer, described, title))
-    (directory / "report.html").write_text(_html(transformer, described, title))
-    return {name: directory / name for name in ("report.md", "report.html", "importance.png", "score_vs_features.png")}
+    _importance_plot(transformer, described, directory / IMPORTANCE_PLOT)
+    _score_plot(transformer, directory / SCORE_PLOT)
+    (directory / FEATURES_REPORT_MARKDOWN).write_text(_markdown(transformer, described, title))
+    (directory / FEATURES_REPORT_HTML).write_text(_html(transformer, described, title))
+    written = (FEATURES_REPORT_MARKDOWN, FEATURES_REPORT_HTML, IMPORTANCE_PLOT, SCORE_PLOT)
+    return {name: directory / name for name in written}
 
 
 def _importance_plot(transformer: AutoFeatures, described: list[dict], path: Path) -> None:
@@ -103,7 +105,7 @@ def _markdown(transformer: AutoFeatures, described: list[dict], title: str) -> s
         ]
     lines += ["", "## Selected features", "", "| feature | what it is | importance |", "|---|---|---|"]
     lines += [f"| `{d['name']}` | {d['description']} | {d['importance']:.1f} |" for d in described]
-    lines += ["", "![importance](importance.png)", "", "![score vs features](score_vs_features.png)", ""]
+    lines += ["", f"![importance]({IMPORTANCE_PLOT})", "", f"![score vs features]({SCORE_PLOT})", ""]
     return "\n".join(lines)
 
 
@@ -166,6 +168,6 @@ def _html(transformer: AutoFeatures, described: list[dict], title: str) -> str:
         + (f"<p>Held-out rows: {escape(holdout)}</p>" if holdout else "")
         + "<h2>Selected features</h2>"
         + _table(["feature", "what it is", "importance"], selected)
-        + "<p><img src='importance.png' alt='importance'> <img src='score_vs_features.png' alt='score vs features'></p>"
+        + f"<p><img src='{IMPORTANCE_PLOT}' alt='importance'> <img src='{SCORE_PLOT}' alt='score vs features'></p>"
         "</body></html>"
     )

@@ -15,9 +15,6 @@ from rl.algorithm_specs import algorithm_spec, default_policy
 from rl.config import ACTIVATION_FUNCTIONS, OPTIMIZERS, AlgoConfig, algorithm_class
 from rl.schedules import resolve_schedules
 
-MODEL_FILE = "model.zip"
-CONFIG_FILE = "config.json"  # the resolved job config, beside every saved model and checkpoint
-
 
 def sb3_kwargs(config: AlgoConfig) -> dict[str, Any]:
     """The constructor kwargs for SB3: schedules, activation/optimizer names and tuples resolved."""

@@ -16,9 +16,7 @@ from stable_baselines3.common.buffers import ReplayBuffer
 from stable_baselines3.common.running_mean_std import RunningMeanStd
 from stable_baselines3.common.vec_env import VecNormalize
 
-STATISTICS_FILE = "vecnormalize.npz"
-SB3_STATISTICS_FILE = "vecnormalize.pkl"  # for users (VecNormalize.load); never read by sagelab
-REPLAY_BUFFER_FILE = "replay_buffer.npz"
+from contract.layout import REPLAY_BUFFER_FILE, SB3_STATISTICS_FILE, STATISTICS_FILE
 
 Arrays = dict[str, np.ndarray]
 

@@ -21,12 +21,10 @@ from typing import Any
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, EvalCallback
 
+from contract.layout import BEST_MODEL_DIR, BEST_STATE_FILE
 from rl.config import RLConfig
 from rl.evaluation import Evaluation, evaluate
 from rl.saved_model import save_model_dir
-
-BEST_DIR = "best"
-BEST_STATE_FILE = "best.json"
 
 
 @dataclass(frozen=True)
@@ -40,7 +38,7 @@ class BestModel:
 
 def best_dir(checkpoint_dir: Path) -> Path:
     """Where the best model of a job lives (inside its checkpoint directory)."""
-    return checkpoint_dir / BEST_DIR
+    return checkpoint_dir / BEST_MODEL_DIR
 
 
 def save_best(model: BaseAlgorithm, config: RLConfig, checkpoint_dir: Path, *, mean_reward: float) -> BestModel:

@@ -22,14 +22,12 @@ from typing import Any
 
 from stable_baselines3.common.base_class import BaseAlgorithm
 
-from rl.arrays import REPLAY_BUFFER_FILE
+from contract.layout import CHECKPOINT_PREFIX, CHECKPOINT_STATE_FILE, REPLAY_BUFFER_FILE
 from rl.config import RLConfig
-from rl.saved_model import is_saved_model, save_model_dir
+from rl.saved_model import SAVED_MODEL_FILES, is_saved_model, save_model_dir
 
-_PREFIX = "step_"
 _STAGING = ".staging-"
 _RETIRED = ".retired-"  # a checkpoint being replaced or pruned, renamed away before it is deleted
-STATE_FILE = "state.json"
 
 
 class CheckpointError(ValueError):
@@ -51,7 +49,7 @@ class Checkpoint:
 
 
 def _step_dir(directory: Path, timesteps: int) -> Path:
-    return directory / f"{_PREFIX}{timesteps:012d}"
+    return directory / f"{CHECKPOINT_PREFIX}{timesteps:012d}"
 
 
 def save_checkpoint(
@@ -68,7 +66,7 @@ def save_checkpoint(
         save_model_dir(model, config, staging, replay_buffer=True)
         full_state = {**state, "timesteps": timesteps}
         # state.json last: its presence marks the staging directory complete
-        (staging / STATE_FILE).write_text(json.dumps(full_state, indent=2))
+        (staging / CHECKPOINT_STATE_FILE).write_text(json.dumps(full_state, indent=2))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)  # a failed write (a full disk) leaves nothing behind
         raise
@@ -88,7 +86,7 @@ def _retire(path: Path) -> None:
 
 
 def _read_state(path: Path) -> dict[str, Any]:
-    state_file = path / STATE_FILE
+    state_file = path / CHECKPOINT_STATE_FILE
     try:
         state = json.loads(state_file.read_text(encoding="utf-8"))
         int(state["timesteps"])
@@ -107,12 +105,12 @@ def list_checkpoints(directory: Path) -> list[Checkpoint]:
     if not directory.is_dir():
         return []
     found = []
-    for path in directory.glob(f"{_PREFIX}*"):
-        if not (path.is_dir() and (path / STATE_FILE).is_file()):
+    for path in directory.glob(f"{CHECKPOINT_PREFIX}*"):
+        if not (path.is_dir() and (path / CHECKPOINT_STATE_FILE).is_file()):
             continue
         if not is_saved_model(path):
             raise CheckpointError(
-                f"checkpoint {path} has no sagelab model files (parameters.pt, model_state.json, config.json): it was "
+                f"checkpoint {path} has no sagelab model files ({', '.join(SAVED_MODEL_FILES)}): it was "
                 "written by an older sagelab, whose pickled checkpoints are no longer loaded; start a new job"
             )
         state = _read_state(path)
@@ -137,7 +135,12 @@ def clean_staging(directory: Path) -> list[Path]:
         return []
     handled = []
     for path in sorted(directory.glob(f"{_STAGING}*")) + sorted(directory.glob(f"{_RETIRED}*")):
-        if path.name.startswith(_STAGING) and path.is_dir() and (path / STATE_FILE).is_file() and is_saved_model(path):
+        if (
+            path.name.startswith(_STAGING)
+            and path.is_dir()
+            and (path / CHECKPOINT_STATE_FILE).is_file()
+            and is_saved_model(path)
+        ):
             try:
                 target = _step_dir(directory, int(_read_state(path)["timesteps"]))
             except CheckpointError:

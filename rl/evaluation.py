@@ -26,10 +26,11 @@ from stable_baselines3.common.vec_env import VecEnv
 
 from contract import MODEL_ARCHIVE, ContainerPaths, extract_safely
 from contract.evaluation import EvaluationRecord
+from contract.layout import MODEL_CONFIG_FILE, MODEL_DIR, OUTPUT_DIR, SB3_MODEL_FILE
 from rl.arrays import Arrays, statistics_arrays
 from rl.config import EnvConfig, RLConfig
 from rl.env_factory import make_evaluation_env
-from rl.saved_model import is_saved_model, load_saved_model
+from rl.saved_model import SAVED_MODEL_FILES, is_saved_model, load_saved_model
 from rl.wrapper_paths import inside_scratch_unless_set
 
 
@@ -196,8 +197,8 @@ class TrainedModel:
 
 
 _NO_MODEL = (
-    "{source} holds no trained model: expected a model or checkpoint directory (config.json, parameters.pt, "
-    "model_state.json), a job directory with one in model/ or output/model.tar.gz, or a model.tar.gz"
+    f"{{source}} holds no trained model: expected a model or checkpoint directory ({', '.join(SAVED_MODEL_FILES)}), "
+    f"a job directory with one in {MODEL_DIR}/ or {OUTPUT_DIR}/{MODEL_ARCHIVE}, or a {MODEL_ARCHIVE}"
 )
 
 
@@ -213,7 +214,7 @@ def _locate(source: Path) -> tuple[Path | None, Path | None]:
     if job.model_archive.is_file():
         return job.model_archive, None
     for candidate in candidates:
-        if (candidate / "config.json").is_file() or (candidate / "model.zip").is_file():
+        if (candidate / MODEL_CONFIG_FILE).is_file() or (candidate / SB3_MODEL_FILE).is_file():
             return None, candidate  # a partial or SB3-only directory: load_saved_model says what is missing
     raise FileNotFoundError(_NO_MODEL.format(source=source))
 

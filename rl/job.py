@@ -26,6 +26,7 @@ from stable_baselines3.common.callbacks import CallbackList
 
 from contract import EVALUATION_FILE, LEARNING_CURVE_FILE, LEARNING_CURVE_PLOT, format_metrics
 from contract.evaluation import write_evaluation
+from contract.layout import TENSORBOARD_DIR
 from rl.algorithms import build_algorithm, gamma_of
 from rl.best import SaveBestModel, restore_best_score, ship_best
 from rl.callbacks import (
@@ -147,7 +148,7 @@ def _train(
     )
     curve.write()
 
-    model = _build_or_resume(config, resumed, output_data_dir / "tensorboard", log)
+    model = _build_or_resume(config, resumed, output_data_dir / TENSORBOARD_DIR, log)
 
     def elapsed() -> float:
         return previous_wall + time.perf_counter() - started

@@ -33,9 +33,8 @@ import torch
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.save_util import recursive_getattr, recursive_setattr
 
-PARAMETERS_FILE = "parameters.pt"
-MODEL_STATE_FILE = "model_state.json"
-SB3_MODEL_FILE = "model.zip"  # for users; never read by sagelab
+from contract.layout import MODEL_STATE_FILE, PARAMETERS_FILE, SB3_MODEL_FILE
+
 _FORMAT = "sagelab-model/1"
 
 # Attributes the job sets itself on every run, never restored from a file.
@@ -48,7 +47,7 @@ class UnsafeModelError(ValueError):
 
 
 def save_model_files(model: BaseAlgorithm, directory: Path, *, sb3_zip: bool = True) -> None:
-    """Write ``parameters.pt`` and ``model_state.json`` (and SB3's ``model.zip`` for users) into ``directory``."""
+    """Write the parameters and the model state (and SB3's ``model.zip`` for users) into ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
     _, variable_names = model._get_torch_save_params()
     tensors = {

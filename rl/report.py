@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from contract.layout import SUMMARY_FILE
 from rl.compare import CrossEnv, EnvComparison, compare_envs, cross_env, finals
 from rl.grouping import Group, group_runs
 from rl.plots import (
@@ -41,7 +42,6 @@ from rl.stats import (
     curve_band,
 )
 
-SUMMARY_FILE = "summary.json"
 BAND_REPS = 500  # per learning-curve band: a visual guide, drawn at every evaluation step
 
 

@@ -31,9 +31,10 @@ from contract import FAILURE_FILE as FAILURE
 from contract import LEARNING_CURVE_FILE as CURVE
 from contract import MODEL_DIR, OUTPUT_DATA_DIR, OUTPUT_DIR, ContainerPaths
 from contract import OUTPUT_ARCHIVE as ARCHIVE
+from contract.layout import CHECKPOINT_PREFIX, MODEL_CONFIG_FILE
 from rl.curve import read_curve
 
-MODEL_CONFIG = Path(MODEL_DIR) / "config.json"  # rl.algorithms.CONFIG_FILE, without importing SB3
+MODEL_CONFIG = Path(MODEL_DIR) / MODEL_CONFIG_FILE
 HYPERPARAMETERS = ContainerPaths(Path()).hyperparameters_file
 _ANY_JOB = ContainerPaths(Path("*"))
 LOOKED_FOR = f"{_ANY_JOB.evaluation_file}, {_ANY_JOB.output_archive} or {_ANY_JOB.failure_file}"
@@ -182,8 +183,8 @@ def _decoded(value: Any) -> Any:
 
 def _last_timestep(job: Path, curve: pd.DataFrame | None) -> int | None:
     steps = [int(curve["timesteps"].iloc[-1])] if curve is not None and len(curve) else []
-    for checkpoint in (job / CHECKPOINTS).glob("step_*"):
-        match = re.fullmatch(r"step_(\d+)", checkpoint.name)
+    for checkpoint in (job / CHECKPOINTS).glob(f"{CHECKPOINT_PREFIX}*"):
+        match = re.fullmatch(rf"{CHECKPOINT_PREFIX}(\d+)", checkpoint.name)
         if match and checkpoint.is_dir():
             steps.append(int(match.group(1)))
     return max(steps) if steps else None

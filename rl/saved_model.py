@@ -19,11 +19,17 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 from stable_baselines3.common.vec_env import VecEnv
 
-from rl.algorithm_specs import default_policy
-from rl.algorithms import CONFIG_FILE, build_algorithm, sb3_kwargs
-from rl.arrays import (
+from contract.layout import (
+    MODEL_CONFIG_FILE,
+    MODEL_STATE_FILE,
+    PARAMETERS_FILE,
     REPLAY_BUFFER_FILE,
+    SB3_MODEL_FILE,
     STATISTICS_FILE,
+)
+from rl.algorithm_specs import default_policy
+from rl.algorithms import build_algorithm, sb3_kwargs
+from rl.arrays import (
     Arrays,
     read_arrays,
     restore_replay_buffer,
@@ -33,12 +39,14 @@ from rl.arrays import (
 from rl.config import RLConfig, algorithm_class
 from rl.env_factory import make_env
 from rl.model_io import (
-    SB3_MODEL_FILE,
     UnsafeModelError,
     has_model_files,
     restore_model_files,
     save_model_files,
 )
+
+# what a directory needs to be a saved model sagelab can read
+SAVED_MODEL_FILES = (MODEL_CONFIG_FILE, PARAMETERS_FILE, MODEL_STATE_FILE)
 
 
 @dataclass
@@ -61,7 +69,7 @@ def save_model_dir(model: BaseAlgorithm, config: RLConfig, directory: Path, *, r
             save_statistics(normalizer, directory)
         if replay_buffer and isinstance(model, OffPolicyAlgorithm) and model.replay_buffer is not None:
             save_replay_buffer(model.replay_buffer, directory)
-        (directory / CONFIG_FILE).write_text(json.dumps(config.model_dump(mode="json"), indent=2))
+        (directory / MODEL_CONFIG_FILE).write_text(json.dumps(config.model_dump(mode="json"), indent=2))
     except OSError as error:
         if error.filename is not None:
             raise
@@ -71,12 +79,12 @@ def save_model_dir(model: BaseAlgorithm, config: RLConfig, directory: Path, *, r
 
 def is_saved_model(directory: Path) -> bool:
     """Whether ``directory`` holds a model sagelab wrote (and can read without unpickling)."""
-    return has_model_files(directory) and (directory / CONFIG_FILE).is_file()
+    return has_model_files(directory) and (directory / MODEL_CONFIG_FILE).is_file()
 
 
 def read_config(directory: Path) -> RLConfig:
     """The validated config saved beside a model (a hostile config is refused like a bad user config)."""
-    path = directory / CONFIG_FILE
+    path = directory / MODEL_CONFIG_FILE
     try:
         return RLConfig.model_validate(json.loads(path.read_text(encoding="utf-8")))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -149,4 +157,4 @@ def _missing_message(directory: Path) -> str:
             f"{directory} holds an SB3 {SB3_MODEL_FILE} but no sagelab model files: sagelab never unpickles a "
             f"{SB3_MODEL_FILE} (it can run code). If you trust the file, load it with SB3 (e.g. PPO.load)"
         )
-    return f"{directory} holds no sagelab model (config.json, parameters.pt, model_state.json)"
+    return f"{directory} holds no sagelab model ({', '.join(SAVED_MODEL_FILES)})"

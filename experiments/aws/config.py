@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from contract.layout import CHECKPOINT_DIR
+
 _ROLE_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$"
 _S3_URI = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$"
 
@@ -28,7 +30,9 @@ class SageMakerConfig(BaseModel):
     max_run_seconds: int = Field(86_400, ge=60, le=28 * 86_400)
     use_spot: bool = False
     max_wait_seconds: int | None = Field(None, ge=60, description="spot: total time including waiting for capacity")
-    checkpoint_s3_uri: str | None = Field(None, pattern=_S3_URI, description="default: <output_path>/checkpoints/<job>")
+    checkpoint_s3_uri: str | None = Field(
+        None, pattern=_S3_URI, description=f"default: <output_path>/{CHECKPOINT_DIR}/<job>"
+    )
     volume_size_gb: int = Field(30, ge=1, le=16_384)
     tags: dict[str, str] = Field(default_factory=dict)
     environment: dict[str, str] = Field(default_factory=dict, description="extra environment variables for the job")

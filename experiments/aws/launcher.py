@@ -25,6 +25,7 @@ from contract import (
     ContainerPaths,
     encode_hyperparameters,
 )
+from contract.layout import BUNDLE_REQUIREMENTS_FILE
 from experiments.aws.config import SageMakerConfig
 from experiments.aws.session import S3Location, client, console_url, region_of, sagemaker_session
 from experiments.aws.source import build_source_bundle
@@ -134,7 +135,9 @@ def build_trainer(job: Job, source_dir: Path, *, session: Any = None) -> Any:
         # the SDK stages the source bundle under this prefix of the output bucket
         input_s3_key_prefix=output.key or None,
         training_image=training_image(settings, region),
-        source_code=SourceCode(source_dir=str(source_dir), requirements="requirements.txt", command=ENTRY_COMMAND),
+        source_code=SourceCode(
+            source_dir=str(source_dir), requirements=BUNDLE_REQUIREMENTS_FILE, command=ENTRY_COMMAND
+        ),
         compute=Compute(
             instance_type=settings.instance_type,
             instance_count=settings.instance_count,

@@ -21,15 +21,13 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
+from contract.layout import BUNDLE_CODE_FILE, BUNDLE_CONFIG_FILE, BUNDLE_REQUIREMENTS_FILE
 from experiments.code import CodeConfig
 from experiments.config import Job, bundle_view
 from experiments.errors import UserError
 from rl.user_code import content_hash, source_files
 
 PACKAGES: tuple[str, ...] = ("contract", "rl", "features", "envs", "experiments")
-REQUIREMENTS_FILE = "requirements.txt"
-CONFIG_FILE = "sagelab_job.yaml"
-CODE_FILE = "sagelab_code.json"
 MAX_BUNDLE_BYTES = 100 * 1024 * 1024
 # Provided by the training image; pinning the local build would replace the image's (GPU) torch.
 PROVIDED_BY_IMAGE: frozenset[str] = frozenset({"torch"})
@@ -76,11 +74,11 @@ def build_source_bundle(job: Job, directory: Path) -> Path:
             "sha256": content_hash(job.code.path),
             "files": [str(f) for f in user_files],
         }
-        (directory / CODE_FILE).write_text(json.dumps(record, indent=2))
-    (directory / REQUIREMENTS_FILE).write_text("\n".join(requirements) + "\n")
+        (directory / BUNDLE_CODE_FILE).write_text(json.dumps(record, indent=2))
+    (directory / BUNDLE_REQUIREMENTS_FILE).write_text("\n".join(requirements) + "\n")
     # for people reading the job's code in S3: the job itself reads hyperparameters.json
     resolved = bundle_view(job)
-    (directory / CONFIG_FILE).write_text(yaml.safe_dump(resolved, sort_keys=False))
+    (directory / BUNDLE_CONFIG_FILE).write_text(yaml.safe_dump(resolved, sort_keys=False))
     return directory
 
 
@@ -88,14 +86,14 @@ def _user_files(code: CodeConfig) -> list[PurePosixPath]:
     """The files of ``code.source_dir`` that go into the bundle; a clear error for a clash or an oversized bundle."""
     # the bundle's requirements.txt is sagelab's pins plus code.requirements: a user's own file of that name is merged,
     # not copied
-    files = [f for f in source_files(code.path) if str(f) != REQUIREMENTS_FILE]
-    reserved = {*PACKAGES, CONFIG_FILE, CODE_FILE}
+    files = [f for f in source_files(code.path) if str(f) != BUNDLE_REQUIREMENTS_FILE]
+    reserved = {*PACKAGES, BUNDLE_CONFIG_FILE, BUNDLE_CODE_FILE}
     clashes = sorted({f.parts[0] for f in files if f.parts[0] in reserved})
     if clashes:
         raise UserError(
             f"code.source_dir {code.path}: {', '.join(clashes)} would overwrite sagelab's own part of the source "
             "bundle; "
-            "rename it (sagelab's packages are rl, envs, features, experiments)"
+            f"rename it (sagelab's packages are {', '.join(PACKAGES)})"
         )
     size = sum((code.path / f).stat().st_size for f in files)
     if size > MAX_BUNDLE_BYTES:

@@ -53,7 +53,8 @@ def sweep_command(args: argparse.Namespace) -> int:
         stdout.print(f"created tuning job {name}\n  {url}", soft_wrap=True, highlight=False)
         return 0
 
-    from experiments.sweeps.local import STUDY_FILE, SWEEP_FILE, run_local_sweep
+    from contract.layout import STUDY_FILE, SWEEP_FILE
+    from experiments.sweeps.local import run_local_sweep
 
     raw, _ = load_raw_config(args.config, args.overrides)
     result = run_local_sweep(

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from contract.layout import STUDY_FILE, SWEEP_FILE
 from experiments.config import Job, apply_overrides, validate
 from experiments.errors import UserError
 from experiments.local import execute_job, prepare_job
@@ -25,9 +26,6 @@ from experiments.sweeps.plots import write_study_plots
 from experiments.sweeps.progress import SweepProgress
 from experiments.sweeps.ranges import as_overrides, corner_points, suggest
 from experiments.sweeps.space import Categorical, SearchSpace
-
-SWEEP_FILE = "sweep.json"
-STUDY_FILE = "study.db"
 
 
 @dataclass

@@ -12,6 +12,7 @@ import torch
 from stable_baselines3 import DQN, PPO, SAC
 from stable_baselines3.common.vec_env import DummyVecEnv, VecNormalize
 
+from contract.layout import PARAMETERS_FILE
 from rl.arrays import (
     UnsafeArraysError,
     apply_statistics,
@@ -21,7 +22,6 @@ from rl.arrays import (
     save_statistics,
 )
 from rl.model_io import (
-    PARAMETERS_FILE,
     UnsafeModelError,
     restore_model_files,
     save_model_files,

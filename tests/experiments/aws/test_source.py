@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from experiments.aws.source import CODE_FILE, MAX_BUNDLE_BYTES, build_source_bundle
+from contract.layout import BUNDLE_CODE_FILE
+from experiments.aws.source import MAX_BUNDLE_BYTES, build_source_bundle
 from experiments.config import load_job_config
 from experiments.errors import UserError
 from tests.experiments.test_own_env import PACKAGE, project_config, starter_project
@@ -52,7 +53,7 @@ def test_bundle_ships_what_git_would_track_and_never_secrets(tmp_path: Path, git
         "tests/test_env.py",
         ".gitignore",
     } <= files
-    assert {"experiments/entry.py", "rl/job.py", "envs/__init__.py", "requirements.txt", CODE_FILE} <= files
+    assert {"experiments/entry.py", "rl/job.py", "envs/__init__.py", "requirements.txt", BUNDLE_CODE_FILE} <= files
     assert not any(
         f == ".env" or f.startswith(("runs/", ".venv/", "myvenv/", ".git/")) or f.endswith(".parquet") for f in files
     ), files
