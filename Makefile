@@ -23,12 +23,13 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(BIN)/sagelab run --demo --output-dir runs/demo
 
-# ruff (lint and format) over code, tests and benchmarks, configured in pyproject.toml.
+# ruff (lint and format) over code, tests and benchmarks, and mypy over the packages; configured in
+# pyproject.toml. `make test` (and so .ci/run) runs it before the tests.
 lint: $(STAMP)
 	$(BIN)/ruff check $(CODE) tests benchmarks
 	$(BIN)/ruff format --check $(CODE) tests benchmarks
+	$(BIN)/mypy
 
-# mypy over the packages (pyproject.toml). Not yet part of `make test`: errors remain (see RESULTS.md).
 typecheck: $(STAMP)
 	$(BIN)/mypy
 

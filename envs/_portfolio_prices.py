@@ -68,10 +68,10 @@ def _regimes(first: np.ndarray, bins: np.ndarray, following: np.ndarray) -> np.n
                 state = table[state][k]
             regimes[:, i] = column
         return regimes
-    flat, width, state = following.ravel(), following.shape[1], first
+    flat, width, states = following.ravel(), following.shape[1], first
     for day in range(n_days):  # the chain is sequential in days, so step every path at once
-        regimes[day] = state
-        state = flat[state * width + bins[day]]
+        regimes[day] = states
+        states = flat[states * width + bins[day]]
     return regimes
 
 

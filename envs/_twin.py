@@ -45,6 +45,14 @@ def masked_info(info: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.n
     return out
 
 
+def _masks_of(core: Core) -> np.ndarray:
+    """The action masks of a masked problem's core (whose ``masks`` returns them, never None)."""
+    masks = core.masks()
+    if masks is None:
+        raise TypeError(f"{type(core).__name__}.masks() returned None: the core of a masked env returns its masks")
+    return masks
+
+
 class ScalarTwinEnv(gym.Env):
     """A Gymnasium env driven by a core of one sub-env. Subclasses set the spaces and ``self._core``."""
 
@@ -78,7 +86,7 @@ class MaskedScalarTwinEnv(ScalarTwinEnv):
 
     def action_masks(self) -> np.ndarray:
         """Valid actions in the current state (for sb3-contrib's MaskablePPO)."""
-        return self._core.masks()[0]
+        return _masks_of(self._core)[0]
 
 
 class VectorTwinEnv(VectorEnv):
@@ -96,21 +104,22 @@ class VectorTwinEnv(VectorEnv):
         self.observation_space = batch_space(observation_space, self.num_envs)
         self.action_space = batch_space(action_space, self.num_envs)
         self._core = core
-        self._rngs: list[np.random.Generator | None] = [None] * self.num_envs
+        # unseeded until a reset gives seeds (a reset with seed=None keeps each sub-env's stream going)
+        self._rngs = [seeding.np_random()[0] for _ in range(self.num_envs)]
 
     def reset(
         self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        if seed is None or isinstance(seed, Integral):
+        if seed is None or isinstance(seed, (int, Integral)):  # int: for mypy, NumPy integers are Integral too
             seeds = [None if seed is None else int(seed) + i for i in range(self.num_envs)]
         elif len(seed) == self.num_envs:
             seeds = list(seed)
         else:
             raise ValueError(f"seed must be None, an int or a list of {self.num_envs} seeds, got {seed!r}")
         for i, s in enumerate(seeds):
-            if s is not None or self._rngs[i] is None:
+            if s is not None:
                 self._rngs[i], _ = seeding.np_random(s)
-        self._core.reset_rows(np.arange(self.num_envs), self._rngs)  # type: ignore[arg-type]
+        self._core.reset_rows(np.arange(self.num_envs), self._rngs)
         return self._core.observations(), self._mask_info()
 
     def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
@@ -128,7 +137,7 @@ class VectorTwinEnv(VectorEnv):
                 final_obs[i] = observations[i]
             infos.update(final_obs=final_obs, _final_obs=done.copy())
             infos.update(final_info=masked_info(info, done), _final_info=done.copy())
-            self._core.reset_rows(rows, [self._rngs[i] for i in rows])  # type: ignore[misc]
+            self._core.reset_rows(rows, [self._rngs[i] for i in rows])
         infos.update(masked_info(info, ~done))
         infos.update(self._mask_info())
         return self._core.observations(), reward, terminated, truncated, infos
@@ -143,4 +152,4 @@ class MaskedVectorTwinEnv(VectorTwinEnv):
 
     def action_masks(self) -> np.ndarray:
         """Valid actions of every sub-env (bool, ``[num_envs, n_actions]``)."""
-        return self._core.masks()
+        return _masks_of(self._core)

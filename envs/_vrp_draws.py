@@ -9,7 +9,7 @@ the uniforms of many sub-envs into orders (zone, customer cell, value) is then a
 from __future__ import annotations
 
 import functools
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy import stats
@@ -120,7 +120,7 @@ def make_block(p: VehicleRoutingParams, raw: RawBlocks, codes: np.ndarray, count
     out.value.reshape(-1)[entry] = order_values(p, raw.value.reshape(-1)[entry], zone)
 
 
-def event_dtype(p: VehicleRoutingParams) -> type:
+def event_dtype(p: VehicleRoutingParams) -> type[np.signedinteger[Any]]:
     """The narrowest integer type holding every event field (coordinates, restaurant index, flags)."""
     return np.int8 if max(*p.map_quad, p.n_restaurants) < 127 else np.int64
 

@@ -82,8 +82,8 @@ class _Model:
         carried = [k for k in self.orders if d["status"][k] == CARRIED]
         self.kind = [("S", -1)] + [("P", k) for k in picking] + [("D", k) for k in picking + carried]
         self.kind += [("R", j) for j in range(p.n_restaurants)]
-        cell = [d["driver"]] + [restaurant[k] for k in picking] + [d["orders"][k] for k in picking + carried]
-        cell = np.asarray(cell + list(d["restaurants"]))
+        cells = [d["driver"]] + [restaurant[k] for k in picking] + [d["orders"][k] for k in picking + carried]
+        cell = np.asarray(cells + list(d["restaurants"]))
         self.distance = np.abs(cell[:, None] - cell[None]).sum(-1)
         self.steps = np.maximum(self.distance, 1)
         self.pickup_of = {k: 1 + i for i, k in enumerate(picking)}
@@ -135,10 +135,10 @@ class _Model:
                 ends.update(into[v])
         rows.append((ends, 1.0, 1.0))
         for o, k in enumerate(self.orders):
-            for v in (self.pickup_of.get(k), self.delivery_of[k]):
-                if v is not None:
-                    rows.append(({**out_of[v], iy + o: -1.0}, 0.0, 0.0))  # left once iff served
-                    rows.append(({**into[v], iy + o: -1.0}, 0.0, 0.0))  # entered once iff served
+            for vertex in (self.pickup_of.get(k), self.delivery_of[k]):
+                if vertex is not None:
+                    rows.append(({**out_of[vertex], iy + o: -1.0}, 0.0, 0.0))  # left once iff served
+                    rows.append(({**into[vertex], iy + o: -1.0}, 0.0, 0.0))  # entered once iff served
         capacity_binds = self.load + len(self.pickup_of) > p.driver_capacity  # else no route can overfill
         for a, (i, j) in enumerate(self.arcs):
             if self.kind[j][0] == "R":
@@ -213,7 +213,8 @@ class _Model:
         chosen = [k for o, k in enumerate(self.orders) if solution[na + o] > 0.5]
         accept = [k for k in chosen if self.status[k] == OPEN]
         following = {i: j for a, (i, j) in enumerate(self.arcs) if solution[a] > 0.5}
-        route, node = [], 0
+        route: list[tuple[str, int]] = []
+        node = 0
         while node in following and len(route) < len(self.kind):
             node = following[node]
             route.append(self.kind[node])

@@ -151,7 +151,7 @@ def action_mask(status: np.ndarray, load: np.ndarray, capacity: np.ndarray | int
 
 def observation_space(p: VehicleRoutingParams) -> spaces.Box:
     """The flat float32 observation box (layout in :class:`VehicleRoutingEnv`'s docstring)."""
-    n, r, (qx, qy) = p.n_orders, p.n_restaurants, p.map_quad
+    n, r, (qx, qy) = p.n_orders, p.n_restaurants, (float(q) for q in p.map_quad)
     low = [-qx] * r + [-qy] * r + [-qx, -qy, 0, p.driver_capacity] + [-qx] * n + [-qy] * n
     high = [qx] * r + [qy] * r + [qx, qy, p.driver_capacity, p.driver_capacity] + [qx] * n + [qy] * n
     low += [0] * n + [-1] * n + [0] * n + [0] * n

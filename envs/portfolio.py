@@ -106,8 +106,8 @@ class _Books:
         target = _softmax(np.multiply(actions.T, p.action_scale, dtype=np.float64, order="C"))
         t0 = self._common_day()
         if t0 is None:
-            today, rows = self.t + p.window_length - 1, self._rows
-            np.divide(self.prices[today + 1, rows], self.prices[today, rows], out=y[1:].T, dtype=np.float64)
+            days, rows = self.t + p.window_length - 1, self._rows
+            np.divide(self.prices[days + 1, rows], self.prices[days, rows], out=y[1:].T, dtype=np.float64)
         else:
             today = t0 + p.window_length - 1
             np.divide(self.prices[today + 1].T, self.prices[today].T, out=y[1:], dtype=np.float64)

@@ -119,7 +119,9 @@ class _Drivers:
     def _refill(self, rows: np.ndarray) -> None:
         raw = self._raw_blocks(len(rows))
         for i, row in enumerate(rows):
-            draw_block(self.rngs[row], self.p, raw, i)  # type: ignore[arg-type]
+            rng = self.rngs[row]
+            assert rng is not None, "a sub-env refills only after reset_rows gave it its generator"
+            draw_block(rng, self.p, raw, i)
         self._store_block(rows, raw)
 
     def _raw_blocks(self, m: int) -> RawBlocks:
@@ -242,7 +244,7 @@ def _row_sums(values: np.ndarray, where: np.ndarray) -> tuple[np.ndarray, np.nda
     return rows, np.ascontiguousarray(values[rows] * where[rows]).sum(1)
 
 
-def _state_dtype(p: VehicleRoutingParams) -> type:
+def _state_dtype(p: VehicleRoutingParams) -> type[np.signedinteger[Any]]:
     """int16 if it holds every state entry and driver-to-target distance, else int64."""
     bound = max(2 * max(p.map_quad) + 1, p.order_promise, p.driver_capacity, p.n_restaurants)
     return np.int16 if bound < np.iinfo(np.int16).max else np.int64

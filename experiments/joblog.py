@@ -12,7 +12,7 @@ import contextlib
 import sys
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Self, TextIO
 
 
 class JobLog:
@@ -22,6 +22,7 @@ class JobLog:
         self.path = path
         self.error: str | None = None
         self._written = 0
+        self._stream: TextIO | None
         try:
             self._stream = open(path, "a", encoding="utf-8")  # noqa: SIM115  (closed in __exit__)
         except OSError as error:

@@ -71,6 +71,12 @@ def _dotted(node: ast.expr) -> str | None:
     return None
 
 
+def _string_keys(node: ast.Dict) -> list[str] | None:
+    """The keys of a ``{...}`` display when every one is a string literal (no ``**``), else None."""
+    keys = [k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+    return keys if len(keys) == len(node.keys) else None
+
+
 def _value(node: ast.expr, where: str, key: str | None) -> Any:
     """The data a node of RL Zoo's Python source stands for, or a UserError naming ``where``."""
     if isinstance(node, ast.Constant) and isinstance(node.value, int | float | str | bool | type(None)):
@@ -85,8 +91,9 @@ def _value(node: ast.expr, where: str, key: str | None) -> Any:
             return -number if isinstance(node.op, ast.USub) else number
     if isinstance(node, ast.List | ast.Tuple):
         return [_value(item, f"{where}[{i}]", None) for i, item in enumerate(node.elts)]
-    if isinstance(node, ast.Dict) and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in node.keys):
-        return {k.value: _value(v, f"{where}.{k.value}", None) for k, v in zip(node.keys, node.values, strict=True)}  # type: ignore[union-attr]
+    keys = _string_keys(node) if isinstance(node, ast.Dict) else None
+    if isinstance(node, ast.Dict) and keys is not None:
+        return {k: _value(v, f"{where}.{k}", None) for k, v in zip(keys, node.values, strict=True)}
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict" and not node.args:
         if any(k.arg is None for k in node.keywords):
             raise UserError(f"{where}: '**' in dict(...) is not supported")
@@ -116,10 +123,8 @@ def parse_python_mapping(text: str, where: str, allowed: frozenset[str] | None =
     body = tree.body
     if isinstance(body, ast.Call) and isinstance(body.func, ast.Name) and body.func.id == "dict" and not body.args:
         items = [(k.arg, k.value) for k in body.keywords]
-    elif isinstance(body, ast.Dict) and all(
-        isinstance(k, ast.Constant) and isinstance(k.value, str) for k in body.keys
-    ):
-        items = [(k.value, v) for k, v in zip(body.keys, body.values, strict=True)]  # type: ignore[union-attr]
+    elif isinstance(body, ast.Dict) and (keys := _string_keys(body)) is not None:
+        items = list(zip(keys, body.values, strict=True))
     else:
         raise UserError(f"{where}: expected dict(...) or {{...}}, got {text.strip()[:60]!r}")
     result = {}

@@ -201,7 +201,7 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
             time_indexes,
             keys.indexes,
             tuple(tuple(r) for r in self.relationships),
-            settings.cutoff_time,  # type: ignore[arg-type]
+            settings.cutoff_time,
             {name: tuple(columns) for name, columns in keys.ids.items()},
         )
         return X, y, tables, schema
@@ -311,7 +311,7 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
             self.indexes_,
             tuple(tuple(r) for r in self.relationships),
             self.cutoff_time,
-        )  # type: ignore[arg-type]
+        )
         rows = X[list(self.feature_names_in_)].reset_index(drop=True)
         if self.cutoff_time is not None:
             rows[self.cutoff_time] = parse_times(self.target_table, self.cutoff_time, rows[self.cutoff_time])

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -122,8 +123,8 @@ def _churned(
     return (score > np.quantile(score, 0.7)).astype(int)
 
 
-def _sklearn_table(loader: Callable[..., object], target: str) -> dict[str, pd.DataFrame]:
-    frame = loader(as_frame=True).frame  # type: ignore[attr-defined]
+def _sklearn_table(loader: Callable[..., Any], target: str) -> dict[str, pd.DataFrame]:
+    frame = loader(as_frame=True).frame
     frame = frame.rename(columns={"target": target})
     frame.columns = [
         str(c).replace(" ", "_").replace("(", "").replace(")", "").replace("/", "_") for c in frame.columns

@@ -6,11 +6,15 @@ import warnings
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from features.primitives import PairwiseMax, PairwiseMin
+
+if TYPE_CHECKING:
+    import featuretools as ft
 
 # Curated defaults: cheap, widely useful primitives (featuretools' own defaults include slow ones such as trend)
 AGG_PRIMITIVES: tuple[str, ...] = ("count", "sum", "mean", "max", "min", "std", "num_unique", "mode", "time_since_last")
@@ -44,7 +48,7 @@ class Schema:
     ids: dict[str, tuple[str, ...]] = field(default_factory=dict)  # id columns per table: never fed to a primitive
 
 
-def build_entityset(target_rows: pd.DataFrame, tables: Mapping[str, pd.DataFrame], schema: Schema) -> ft.EntitySet:  # noqa: F821
+def build_entityset(target_rows: pd.DataFrame, tables: Mapping[str, pd.DataFrame], schema: Schema) -> ft.EntitySet:
     """An EntitySet of the rows to predict (no label, no cutoff column) and the related tables."""
     import featuretools as ft
 
@@ -82,7 +86,7 @@ def cutoff_frame(target_rows: pd.DataFrame, schema: Schema) -> pd.DataFrame | No
 
 
 def generate_definitions(
-    entityset: ft.EntitySet,  # noqa: F821
+    entityset: ft.EntitySet,
     schema: Schema,
     *,
     max_depth: int,
@@ -145,7 +149,7 @@ def balanced_subset(definitions: list, limit: int, seed: int) -> list:
 
 def compute(
     features: list,
-    entityset: ft.EntitySet,  # noqa: F821
+    entityset: ft.EntitySet,
     cutoff: pd.DataFrame | None,
     training_window: str | None,
 ) -> pd.DataFrame:

@@ -40,7 +40,7 @@ HISTORIES = ("score_curve_",)  # lists of (feature count, CV score)
 # a file from before a history was renamed: its old name (the prefix search curve of that version)
 RENAMED_HISTORIES = {"score_curve_": "top_gain_history_"}
 # learned attributes added after the first saved format; a file from before them loads with "not recorded"
-ADDED_LATER = {
+ADDED_LATER: dict[str, Any] = {
     "n_near_duplicates_": None,
     "index_": None,
     "indexes_": None,

@@ -16,7 +16,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -54,7 +54,7 @@ def model_for(problem_type: str, seed: int, *, search: bool = False):
     import lightgbm as lgb
 
     trees, rate = (SEARCH_TREES, 0.16) if search else (120, 0.08)
-    params = dict(
+    params: dict[str, Any] = dict(
         n_estimators=trees,
         learning_rate=rate,
         num_leaves=15,

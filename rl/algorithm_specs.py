@@ -64,10 +64,20 @@ def _sb3(
 
 
 def _contrib(
-    name: str, module: str, class_name: str, action_spaces: tuple[str, ...], **changes: object
+    name: str,
+    module: str,
+    class_name: str,
+    action_spaces: tuple[str, ...],
+    *,
+    policies: tuple[str, ...] = _STANDARD_POLICIES,
+    dict_policy: str | None = "MultiInputPolicy",
+    off_policy: bool = False,
+    masked: bool = False,
 ) -> AlgorithmSpec:
-    fields: dict[str, object] = {"policies": _STANDARD_POLICIES, "dict_policy": "MultiInputPolicy", **changes}
-    return AlgorithmSpec(name, "sb3_contrib", f"sb3_contrib.{module}", class_name, action_spaces, **fields)  # type: ignore[arg-type]
+    source = f"sb3_contrib.{module}"
+    return AlgorithmSpec(
+        name, "sb3_contrib", source, class_name, action_spaces, policies, dict_policy, off_policy, masked
+    )
 
 
 ALGORITHM_SPECS: dict[str, AlgorithmSpec] = {

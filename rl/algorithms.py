@@ -58,5 +58,5 @@ def gamma_of(config: AlgoConfig) -> float:
 
     if not algorithm_spec(config.name).has_gamma:
         return 0.99  # VecNormalize's default discount for the reward statistics
-    default = inspect.signature(algorithm_class(config.name).__init__).parameters["gamma"].default
+    default = inspect.signature(algorithm_class(config.name)).parameters["gamma"].default
     return float(config.hyperparameters.get("gamma", default))

@@ -75,7 +75,8 @@ class SaveBestModel(BaseCallback):
         self.checkpoint_dir = checkpoint_dir
 
     def _on_step(self) -> bool:
-        evaluation: EvalCallback = self.parent  # type: ignore[assignment]
+        evaluation = self.parent
+        assert isinstance(evaluation, EvalCallback), "runs as an EvalCallback's callback_after_eval"
         save_best(self.model, self.config, self.checkpoint_dir, mean_reward=float(evaluation.best_mean_reward))
         return True
 

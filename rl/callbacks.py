@@ -69,7 +69,8 @@ class RecordEvaluation(BaseCallback):
         self.log = log
 
     def _on_step(self) -> bool:
-        evaluation: EvalCallback = self.parent  # type: ignore[assignment]
+        evaluation = self.parent
+        assert isinstance(evaluation, EvalCallback), "runs as an EvalCallback's callback_after_eval"
         rewards = evaluation.evaluations_results[-1]
         mean, std = float(np.mean(rewards)), float(np.std(rewards))
         self.curve.append(self.num_timesteps, mean, std)
@@ -77,7 +78,7 @@ class RecordEvaluation(BaseCallback):
         return True
 
 
-class _KeepScheduleOnResume:
+class _KeepScheduleOnResume(EvalCallback):
     """Keeps an EvalCallback's schedule on global timesteps across resumes.
 
     EvalCallback counts its own calls from zero in every ``learn``; a resumed job would then evaluate
@@ -86,11 +87,11 @@ class _KeepScheduleOnResume:
     """
 
     def _on_training_start(self) -> None:
-        super()._on_training_start()  # type: ignore[misc]
-        self.n_calls = self.num_timesteps // self.model.get_env().num_envs  # type: ignore[attr-defined]
+        super()._on_training_start()
+        self.n_calls = self.num_timesteps // self.training_env.num_envs
 
 
-class ResumableEvalCallback(_KeepScheduleOnResume, EvalCallback):
+class ResumableEvalCallback(_KeepScheduleOnResume):
     """SB3's EvalCallback, resumable (see :class:`_KeepScheduleOnResume`)."""
 
 

@@ -181,10 +181,10 @@ def hyperparameter_names(name: str) -> frozenset[str]:
     module_name, class_name = spec.source, spec.class_name
     package, *submodules = module_name.split(".")
     # find_spec of a submodule would import its parent packages (all of SB3); of a top-level name it does not
-    spec = importlib.util.find_spec(package)
-    if spec is None or spec.origin is None:
+    found = importlib.util.find_spec(package)
+    if found is None or found.origin is None:
         raise ValueError(f"algorithm {name!r} needs {package}, which is not installed")
-    source = Path(spec.origin).parent.joinpath(*submodules).with_suffix(".py")
+    source = Path(found.origin).parent.joinpath(*submodules).with_suffix(".py")
     tree = ast.parse(source.read_text(encoding="utf-8"))
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef) and node.name == class_name:

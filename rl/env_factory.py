@@ -47,7 +47,8 @@ def make_env(config: EnvConfig, *, n_envs: int, seed: int, files_under: str = ""
     if config.vectorized:
         from rl.vector_env import make_sb3_vec_env
 
-        venv = make_sb3_vec_env(config.id, n_envs=n_envs, seed=seed, env_kwargs=dict(config.kwargs))
+        # config.name is the id: a vectorized env is a registered sagelab id (validated)
+        venv = make_sb3_vec_env(config.name, n_envs=n_envs, seed=seed, env_kwargs=dict(config.kwargs))
     else:
         # the id (gymnasium.make imports a module: prefix) or the env.entry_point class (pickles by reference)
         maker = env_maker(config.id, config.entry_point)

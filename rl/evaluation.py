@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -116,7 +116,7 @@ def evaluate_policy_on(
                 rewards, lengths = _play_in_parallel(policy, env, episodes, deterministic, masked)
             else:
                 evaluate_with = evaluate_masked_policy if masked else evaluate_policy
-                rewards, lengths = evaluate_with(
+                played = evaluate_with(
                     policy,
                     env,
                     n_eval_episodes=episodes,
@@ -124,6 +124,8 @@ def evaluate_policy_on(
                     return_episode_rewards=True,
                     warn=False,
                 )
+                # with return_episode_rewards SB3 returns the per-episode lists (it annotates both modes as one)
+                rewards, lengths = cast(tuple[list[float], list[int]], played)
     finally:
         env.close()
     return Evaluation(
@@ -163,7 +165,7 @@ def _play_in_parallel(
             if counts[i] < wanted[i]:
                 # the episode monitor's record when there is one, as SB3's evaluate_policy prefers it
                 episode = infos[i].get("episode", {"r": returns[i], "l": lengths[i]})
-                finished[i, counts[i]] = (float(episode["r"]), int(episode["l"]))
+                finished[int(i), int(counts[i])] = (float(episode["r"]), int(episode["l"]))
             counts[i] += 1
             returns[i], lengths[i] = 0.0, 0
     ordered = [finished[j % n, j // n] for j in range(episodes)]

@@ -106,6 +106,7 @@ def restore_model_files(model: BaseAlgorithm, directory: Path) -> BaseAlgorithm:
         recursive_setattr(model, f"{name}.data", value.data)
     _restore_plain_state(model, state)
     if model.use_sde:
+        # gSDE policies define reset_noise; BasePolicy does not, and nn.Module's __getattr__ types it as a Tensor
         model.policy.reset_noise()  # type: ignore[operator]
     return model
 

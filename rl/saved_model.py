@@ -117,8 +117,9 @@ def restore_for_training(
     """The model of the checkpoint in ``directory``, attached to ``env`` (built by the job) to train on."""
     model = build_algorithm(config.algo, env, seed=config.seed, device=config.device, tensorboard_log=tensorboard_log)
     restore_model_files(model, directory)
-    if isinstance(model, OffPolicyAlgorithm) and (directory / REPLAY_BUFFER_FILE).exists():
-        restore_replay_buffer(model.replay_buffer, directory)  # type: ignore[arg-type]
+    buffer = model.replay_buffer if isinstance(model, OffPolicyAlgorithm) else None
+    if buffer is not None and (directory / REPLAY_BUFFER_FILE).exists():
+        restore_replay_buffer(buffer, directory)
     return model
 
 
@@ -139,6 +140,7 @@ def _without_env(config: RLConfig, device: str) -> BaseAlgorithm:
             device=device,
             verbose=0,
             _init_setup_model=False,
+            # every concrete SB3 algorithm takes _init_setup_model (and its hyperparameters); BaseAlgorithm does not
             **sb3_kwargs(config.algo),  # type: ignore[call-arg]
         )
         model.observation_space, model.action_space = spaces_seen

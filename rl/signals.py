@@ -13,8 +13,13 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from types import FrameType
+from typing import Any
+
+# what signal.getsignal returns and signal.signal takes back
+_Handler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
 
 STOP_SIGNALS: tuple[signal.Signals, ...] = (signal.SIGINT, signal.SIGTERM)
 
@@ -34,7 +39,7 @@ class SignalGuard:
         self.received: int | None = None
         self._interruptible = False
         self._depth = 0
-        self._previous: dict[signal.Signals, object] = {}
+        self._previous: dict[signal.Signals, _Handler] = {}
 
     @property
     def name(self) -> str | None:
@@ -66,7 +71,7 @@ class SignalGuard:
             self._depth -= 1
             if self._depth == 0:
                 for sig, handler in self._previous.items():
-                    signal.signal(sig, handler)  # type: ignore[arg-type]
+                    signal.signal(sig, handler)
 
     @contextmanager
     def interruptible(self) -> Iterator[None]:

@@ -67,7 +67,9 @@ class GymnasiumVecEnvAdapter(VecEnv):
                 f"options must be the same for every sub-env of a vector env (it takes one options dict), "
                 f"got {self._options!r}"
             )
-        obs, infos = self._list_infos.reset(seed=self._vector_seed(), options=options or None)
+        # Gymnasium annotates seed as int | None, but its vector envs (and our twins) take one seed per sub-env too
+        seed = self._vector_seed()
+        obs, infos = self._list_infos.reset(seed=seed, options=options or None)  # type: ignore[arg-type]
         self.reset_infos = infos
         self._reset_seeds()
         self._reset_options()
@@ -77,8 +79,9 @@ class GymnasiumVecEnvAdapter(VecEnv):
         seeds = self._seeds
         if all(s is None for s in seeds):
             return None
-        if all(s is not None and s == seeds[0] + i for i, s in enumerate(seeds)):
-            return int(seeds[0])  # the vector env seeds sub-env i with seed + i itself
+        first = seeds[0]
+        if first is not None and all(s == first + i for i, s in enumerate(seeds)):
+            return int(first)  # the vector env seeds sub-env i with seed + i itself
         return list(seeds)
 
     def step_async(self, actions: np.ndarray) -> None:
@@ -156,7 +159,7 @@ class GymnasiumVecEnvAdapter(VecEnv):
             warnings.warn(f"The render mode is {self.render_mode}, but get_images() needs 'rgb_array'.", stacklevel=2)
             return [None for _ in range(self.num_envs)]
         frames = self.venv.render()
-        return [None for _ in range(self.num_envs)] if frames is None else list(frames)
+        return [None for _ in range(self.num_envs)] if frames is None else [np.asarray(frame) for frame in frames]
 
 
 def make_sb3_vec_env(env_id: str, n_envs: int, seed: int | None, env_kwargs: dict[str, Any]) -> VecEnv:

@@ -59,8 +59,7 @@ def build_source_bundle(job: Job, directory: Path) -> Path:
     user_files = _user_files(job.code) if job.code is not None else []
     directory.mkdir(parents=True, exist_ok=True)
     for package in PACKAGES:
-        source = Path(importlib.import_module(package).__file__).parent  # type: ignore[arg-type]
-        shutil.copytree(source, directory / package, ignore=_IGNORED, dirs_exist_ok=True)
+        shutil.copytree(_package_dir(package), directory / package, ignore=_IGNORED, dirs_exist_ok=True)
     requirements = pinned_requirements()
     if job.code is not None:
         for relative in user_files:
@@ -80,6 +79,13 @@ def build_source_bundle(job: Job, directory: Path) -> Path:
     resolved = bundle_view(job)
     (directory / BUNDLE_CONFIG_FILE).write_text(yaml.safe_dump(resolved, sort_keys=False))
     return directory
+
+
+def _package_dir(name: str) -> Path:
+    module_file = importlib.import_module(name).__file__
+    if module_file is None:  # a namespace package; each of sagelab's has an __init__.py
+        raise RuntimeError(f"cannot bundle {name}: it is not a regular package")
+    return Path(module_file).parent
 
 
 def _user_files(code: CodeConfig) -> list[PurePosixPath]:

@@ -30,24 +30,27 @@ class IntRange(_Range):
         return self
 
 
-class FloatRange(_Range):
-    """Reals in [low, high], uniform (SageMaker: ContinuousParameterRanges, Linear scaling)."""
-
-    type: Literal["float"]
+class _RealRange(_Range):
     low: float
     high: float
 
     @model_validator(mode="after")
-    def _ordered(self) -> FloatRange:
+    def _ordered(self) -> _RealRange:
         if self.low >= self.high:
             raise ValueError(f"low ({self.low}) must be below high ({self.high})")
         return self
 
 
-class LogFloatRange(FloatRange):
+class FloatRange(_RealRange):
+    """Reals in [low, high], uniform (SageMaker: ContinuousParameterRanges, Linear scaling)."""
+
+    type: Literal["float"]
+
+
+class LogFloatRange(_RealRange):
     """Reals in [low, high], log-uniform (SageMaker: Logarithmic scaling)."""
 
-    type: Literal["log_float"]  # type: ignore[assignment]
+    type: Literal["log_float"]
 
     @model_validator(mode="after")
     def _positive(self) -> LogFloatRange:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -33,7 +33,7 @@ class CorridorEnv(gym.Env):
     :param max_steps: step budget of an episode
     """
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": []}
+    metadata: dict[str, Any] = {"render_modes": []}  # an instance attribute in gymnasium.Env, as here
 
     def __init__(self, length: int = 10, slip: float = 0.1, max_steps: int = 100) -> None:
         self.length, self.slip, self.max_steps = int(length), float(slip), int(max_steps)
