@@ -28,6 +28,7 @@ from contract.layout import (
     OUTPUT_DATA_DIR,
     OUTPUT_DIR,
     ContainerPaths,
+    is_stop_reason,
     read_failure,
     write_failure,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "encode_hyperparameters",
     "extract_safely",
     "format_metrics",
+    "is_stop_reason",
     "metric_regex",
     "pack_directory",
     "parse_metrics",

@@ -8,7 +8,7 @@ A SageMaker training container sees ``/opt/ml``::
     input/data/<channel>/               each channel's files
     model/                              uploaded as output/model.tar.gz
     output/data/                        uploaded as output/output.tar.gz (evaluation.json, learning_curve.csv, ...)
-    output/failure                      the failure reason, written by a failing job
+    output/failure                      why the job did not finish: it failed, or a signal stopped it
     checkpoints/                        synced with the checkpoint S3 URI
 
 The local runner lays out the same tree under a job directory (plus ``job.log``, which CloudWatch
@@ -93,6 +93,8 @@ BUNDLE_REQUIREMENTS_FILE = "requirements.txt"
 
 # SageMaker shows at most this much of the failure file as the job's FailureReason.
 MAX_FAILURE_REASON = 1024
+# how the failure file of a job stopped by SIGINT/SIGTERM starts (it exited 0 and can be resumed)
+STOPPED_REASON = "stopped by "
 
 
 @dataclass(frozen=True)
@@ -193,5 +195,10 @@ def write_failure(paths: ContainerPaths, reason: str) -> None:
 
 
 def read_failure(paths: ContainerPaths) -> str | None:
-    """The failure reason of a failed job, or None."""
+    """Why the job did not finish (it failed, or was stopped: see :func:`is_stop_reason`), or None."""
     return paths.failure_file.read_text().strip() if paths.failure_file.is_file() else None
+
+
+def is_stop_reason(reason: str) -> bool:
+    """Whether a failure reason says a signal stopped the job (it did not fail; it can be resumed)."""
+    return reason.startswith(STOPPED_REASON)

@@ -4,11 +4,11 @@ Runs as ``python -m experiments.entry`` both under the local runner and inside a
 container. It reads nothing but the contract (the hyperparameters file, the SM_* layout, the input
 channels), so the two places give the same results.
 
-Exit codes: 0 done (or stopped by SIGINT/SIGTERM after saving a checkpoint), 1 the job failed, 2 the
-job config is invalid. On failure the reason is in ``output/failure`` (written first, into space reserved
-at the start, so that it arrives even on a full disk) and everything already written (checkpoints, logs,
-partial outputs) stays where it is. Stop signals are caught from the first line on (see
-:mod:`rl.signals`): a Ctrl-C to the process group never kills the job between two files.
+Exit codes: 0 done (or stopped by SIGINT/SIGTERM after saving a checkpoint, which ``output/failure`` then
+says), 1 the job failed, 2 the job config is invalid. On failure the reason is in ``output/failure``
+(written first, into space reserved at the start, so that it arrives even on a full disk) and everything
+already written (checkpoints, logs, partial outputs) stays where it is. Stop signals are caught from the
+first line on (see :mod:`rl.signals`): a Ctrl-C to the process group never kills the job between two files.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import sys
 import traceback
 
 from contract import ContainerPaths, decode_hyperparameters, read_channels, read_hyperparameters
+from contract.layout import STOPPED_REASON
 from experiments import failure
 from experiments.config import ConfigError, FeaturesJob, validate
 from rl.signals import GUARD, Interrupted
@@ -74,9 +75,12 @@ def _run(paths: ContainerPaths) -> int:
                 log=_log,
             )
             if result.interrupted:
-                _log(
-                    f"stopped at {result.timesteps} of {job.config.total_timesteps} timesteps; rerun the job to resume"
+                reason = (
+                    f"{STOPPED_REASON}{GUARD.name} at {result.timesteps} of {job.config.total_timesteps} timesteps, "
+                    "with a checkpoint; run the job again to resume it"
                 )
+                failure.record(paths, reason)  # the job did not finish: why, where SageMaker and sagelab look
+                _log(reason)
     except Interrupted as error:
         failure.record(paths, f"{error} before the features job finished; run it again to start over")
         return 1

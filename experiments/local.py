@@ -53,6 +53,7 @@ class JobOutcome:
     metrics: dict[str, float] = field(default_factory=dict)
     wall_seconds: float = 0.0
     log_error: str | None = None  # why job.log stopped short, when it did
+    started: bool = True  # False: the runner was stopped before it started this job
 
     @property
     def failure(self) -> str | None:
@@ -64,18 +65,25 @@ class JobOutcome:
 
     @property
     def succeeded(self) -> bool:
-        return self.exit_code == 0 and self.failure is None
+        """Ended cleanly: finished, or stopped by a signal after saving a checkpoint (see :attr:`interrupted`)."""
+        return self.started and self.exit_code == 0
 
     @property
     def interrupted(self) -> bool:
-        """Stopped by SIGTERM after saving a checkpoint: ended cleanly, without a final evaluation."""
+        """Stopped by SIGINT/SIGTERM after saving a checkpoint, without a final evaluation (the stop's reason is
+        in ``output/failure``)."""
         return self.succeeded and self.evaluation is None
 
 
 def job_name(job: Job) -> str:
     """A unique, SageMaker-valid job name: ``<name>-s<seed>-<yyyymmdd-hhmmss>-<4 hex>``."""
-    suffix = f"-s{job.seed}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
-    return job.name[: MAX_JOB_NAME - len(suffix)].rstrip("-") + suffix
+    return job_name_prefix(job) + f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
+
+
+def job_name_prefix(job: Job) -> str:
+    """What every name :func:`job_name` gives ``job`` starts with: ``<name>-s<seed>-``."""
+    seed = f"-s{job.seed}-"
+    return job.name[: MAX_JOB_NAME - len(seed) - len("yyyymmdd-hhmmss-abcd")].rstrip("-") + seed
 
 
 def prepare_job(job: Job, output_dir: Path, name: str | None = None) -> ContainerPaths:
@@ -170,15 +178,18 @@ def check_resumable(job: Job, paths: ContainerPaths) -> None:
 
 
 class _Children:
-    """Running job processes, so a signal to the runner reaches every job."""
+    """Running job processes, so a signal to the runner reaches every job, and stops the runner starting more."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._processes: set[subprocess.Popen] = set()
+        self.stopping = False
 
     def add(self, process: subprocess.Popen) -> None:
         with self._lock:
             self._processes.add(process)
+            if self.stopping:  # the signal came while this job was starting: it stops at once, with a checkpoint
+                process.send_signal(signal.SIGTERM)
 
     def discard(self, process: subprocess.Popen) -> None:
         with self._lock:
@@ -186,6 +197,7 @@ class _Children:
 
     def terminate(self) -> None:
         with self._lock:
+            self.stopping = True
             for process in self._processes:
                 if process.poll() is None:
                     process.send_signal(signal.SIGTERM)
@@ -206,8 +218,11 @@ def execute_job(
 
     ``on_line`` receives every line the job prints with the metrics parsed from it (parsed once, here).
     ``should_stop`` is asked after every line the job prints; once it says yes the job gets SIGTERM,
-    exactly as SageMaker stops a job (it checkpoints and exits cleanly).
+    exactly as SageMaker stops a job (it checkpoints and exits cleanly). Once the runner itself got SIGINT or
+    SIGTERM (see :func:`forward_signals`) no job is started: the outcome says so (``started`` False).
     """
+    if CHILDREN.stopping:
+        return JobOutcome(paths.root.name, paths, exit_code=0, started=False)
     # the SM_* variables from the job itself: what prepare_job wrote into input/config, not read back
     container = container_environment(
         paths,
@@ -284,9 +299,10 @@ def pack_outputs(paths: ContainerPaths) -> None:
 
 
 def forward_signals() -> None:
-    """Pass SIGTERM (and Ctrl-C) received by the runner on to every running job."""
+    """Pass SIGTERM (and Ctrl-C) received by the runner on to every running job, and start no other job."""
     if threading.current_thread() is not threading.main_thread():
         return
+    CHILDREN.stopping = False  # a new command (the CLI called again in one process) starts its jobs
 
     def _forward(_signum: int, _frame: object) -> None:
         CHILDREN.terminate()

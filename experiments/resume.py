@@ -1,4 +1,4 @@
-"""What ``--resume`` finds in a job directory: a job to continue, or one already finished.
+"""What ``--resume`` (or running the same job again) finds in a job directory: a job to continue, or one finished.
 
 A job writes ``output/data/evaluation.json`` last (both kinds), so its presence, without a failure,
 means the job finished; the runner packs the archives after that, so archives older than it were
@@ -7,7 +7,13 @@ packed by an earlier, interrupted run (or packing was itself interrupted) and ar
 
 from __future__ import annotations
 
-from contract import ContainerPaths
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from contract import ContainerPaths, encode_hyperparameters, read_hyperparameters
+
+if TYPE_CHECKING:
+    from experiments.config import Job
 
 
 def finished(paths: ContainerPaths) -> bool:
@@ -20,3 +26,20 @@ def packed(paths: ContainerPaths) -> bool:
     finished_at = paths.evaluation_file.stat().st_mtime_ns
     archives = (paths.model_archive, paths.output_archive)
     return all(a.is_file() and a.stat().st_mtime_ns >= finished_at for a in archives)
+
+
+def earlier_run(job: Job, output_dir: Path) -> ContainerPaths | None:
+    """The newest job directory an earlier ``sagelab run`` of this very job (same config, same seed) left in
+    ``output_dir``, so that running a command again resumes what it stopped and skips what it finished."""
+    from experiments.config import hyperparameter_view
+    from experiments.local import job_name_prefix
+
+    wanted = encode_hyperparameters(hyperparameter_view(job))
+    for root in sorted(output_dir.glob(f"{job_name_prefix(job)}*"), reverse=True):  # names end in their start time
+        paths = ContainerPaths(root.resolve())
+        try:
+            if paths.hyperparameters_file.is_file() and read_hyperparameters(paths) == wanted:
+                return paths
+        except (OSError, ValueError):
+            continue  # not a job directory of ours: never resumed
+    return None

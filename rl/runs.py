@@ -2,9 +2,9 @@
 
 A job directory (at any depth) is one whose ``output/`` holds ``data/``, ``output.tar.gz`` (as fetched from
 SageMaker) or ``failure``. A job with a final ``evaluation.json`` is a :class:`RunRecord`; any other is an
-:class:`UnfinishedRun`: *failed* (with the reason from ``output/failure``), *interrupted* (stopped without a
-final evaluation, with the last timestep it reached) or *unreadable* (with what is wrong). Nothing is
-silently dropped.
+:class:`UnfinishedRun`: *failed* (with the reason from ``output/failure``), *interrupted* (stopped by a signal,
+as its ``output/failure`` says, or without a final evaluation; with the last timestep it reached) or
+*unreadable* (with what is wrong). Nothing is silently dropped.
 
 The experiment a run belongs to is its resolved config: the ``config`` its evaluation record carries, or
 else the ``model/config.json`` saved beside its model.
@@ -29,7 +29,7 @@ from contract import CHECKPOINT_DIR as CHECKPOINTS
 from contract import EVALUATION_FILE as EVALUATION
 from contract import FAILURE_FILE as FAILURE
 from contract import LEARNING_CURVE_FILE as CURVE
-from contract import MODEL_DIR, OUTPUT_DATA_DIR, OUTPUT_DIR, ContainerPaths
+from contract import MODEL_DIR, OUTPUT_DATA_DIR, OUTPUT_DIR, ContainerPaths, is_stop_reason
 from contract import OUTPUT_ARCHIVE as ARCHIVE
 from contract.layout import CHECKPOINT_PREFIX, MODEL_CONFIG_FILE
 from rl.curve import read_curve
@@ -203,8 +203,11 @@ def _read_job(job: Path) -> RunRecord | UnfinishedRun:
     failure = ContainerPaths(job).failure_file
     try:
         evaluation, curve = _read_outputs(job)
-        if failure.is_file():
-            return _unfinished(job, "failed", failure.read_text().strip() or "(empty failure file)", curve)
+        reason = failure.read_text().strip() if failure.is_file() else None
+        if reason is not None and is_stop_reason(reason):
+            return _unfinished(job, "interrupted", reason, curve)
+        if reason is not None:
+            return _unfinished(job, "failed", reason or "(empty failure file)", curve)
         if evaluation is None:
             return _unfinished(job, "interrupted", f"no final {EVALUATION}: interrupted or still running", curve)
         return _record(job, evaluation, curve)

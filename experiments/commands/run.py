@@ -57,7 +57,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run_command(args: argparse.Namespace) -> int:
     from contract import ContainerPaths
     from experiments.config import load_job_config
-    from experiments.local import prepare_job
+    from experiments.local import JobOutcome, prepare_job
 
     if not args.config and not args.demo:
         raise UserError("give a CONFIG (a YAML path or shipped config name) or --demo")
@@ -77,39 +77,67 @@ def run_command(args: argparse.Namespace) -> int:
 
     if args.resume:
         return _resume(jobs[0], ContainerPaths(args.resume.resolve()), parallel=args.parallel or 1, quiet=args.quiet)
-    prepared = [(job, prepare_job(job, args.output_dir, args.job_name)) for job in jobs]
-    outcomes = _run_all(prepared, parallel=args.parallel or _default_parallel(jobs), quiet=args.quiet)
-    _print_outcomes(outcomes)
-    if any(not o.succeeded for o in outcomes):
-        return 1
-    return 0
+    # the same command again continues the jobs it stopped and leaves those it finished as they are
+    targets = [
+        (job, _earlier_run(job, args.output_dir, args.job_name) or prepare_job(job, args.output_dir, args.job_name))
+        for job in jobs
+    ]
+    done = {paths.root for _, paths in targets if _finished_already(paths)}
+    ran = _run_all(
+        [(job, paths) for job, paths in targets if paths.root not in done],
+        parallel=args.parallel or _default_parallel(jobs),
+        quiet=args.quiet,
+    )
+    outcomes = {outcome.paths.root: outcome for outcome in ran}
+    _print_outcomes([outcomes.get(paths.root) or JobOutcome(paths.root.name, paths, 0) for _, paths in targets])
+    # a stopped run ends cleanly (0), its jobs checkpointed or never started; a failed job makes it 1
+    return 0 if all(o.succeeded or not o.started for o in outcomes.values()) else 1
 
 
-def _resume(job: Job, paths: ContainerPaths, *, parallel: int, quiet: bool) -> int:
-    """Continue a stopped job; a finished one is left byte for byte as it is (its archives packed if they are not)."""
-    from experiments.local import check_resumable, pack_outputs
+def _earlier_run(job: Job, output_dir: Path, name: str | None) -> ContainerPaths | None:
+    """The job directory an earlier run of this job left (``--job-name``'s, if it exists), or None."""
+    from contract import ContainerPaths
+    from experiments.local import check_resumable
+    from experiments.resume import earlier_run
+
+    if name is None:
+        return earlier_run(job, output_dir)
+    paths = ContainerPaths((output_dir / name).resolve())
+    if not paths.root.exists():
+        return None
+    check_resumable(job, paths)  # another job's directory (or none): refused, naming what differs
+    return paths
+
+
+def _finished_already(paths: ContainerPaths) -> bool:
+    """Whether the job in ``paths`` finished; if so, say so (and pack its archives if a stopped runner did not)."""
+    from experiments.local import pack_outputs
     from experiments.lock import holding
     from experiments.progress import stdout
     from experiments.resume import finished, packed
 
+    with holding(paths.root):  # refused, naming the PIDs, while another runner has the job
+        if not finished(paths):
+            return False
+        if packed(paths):
+            said = "nothing to resume, nothing changed"
+        else:
+            pack_outputs(paths)  # the runner that finished it was stopped before it packed the archives
+            said = "packed its archives, nothing else changed"
+    stdout.print(f"job {paths.root} already finished; {said}", soft_wrap=True, highlight=False)
+    return True
+
+
+def _resume(job: Job, paths: ContainerPaths, *, parallel: int, quiet: bool) -> int:
+    """Continue a stopped job; a finished one is left byte for byte as it is (its archives packed if they are not)."""
+    from experiments.local import check_resumable
+    from experiments.lock import holding
+
     if not paths.hyperparameters_file.is_file():
         check_resumable(job, paths)  # says what is missing, before a lock file is put into a stranger's directory
-    with holding(paths.root):  # refused, naming the PIDs, while another runner has the job
+    with holding(paths.root):  # held from the check to the end of the run: no runner slips in between
         check_resumable(job, paths)
-        if finished(paths):
-            if packed(paths):
-                stdout.print(
-                    f"job {paths.root} already finished; nothing to resume, nothing changed",
-                    soft_wrap=True,
-                    highlight=False,
-                )
-            else:
-                pack_outputs(paths)  # the runner that finished it was stopped before it packed the archives
-                stdout.print(
-                    f"job {paths.root} already finished; packed its archives, nothing else changed",
-                    soft_wrap=True,
-                    highlight=False,
-                )
+        if _finished_already(paths):
             return 0
         outcomes = _run_all([(job, paths)], parallel=parallel, quiet=quiet)
     _print_outcomes(outcomes)
@@ -154,7 +182,9 @@ def _print_outcomes(outcomes: list[JobOutcome]) -> None:
     table.add_column("seconds", justify="right")
     for outcome in outcomes:
         evaluation = outcome.evaluation
-        if outcome.failure or outcome.exit_code:
+        if not outcome.started:
+            status, result = "[yellow]not started", "the run was stopped first; run the same command again to start it"
+        elif not outcome.succeeded:
             status, result = f"[red]failed ({outcome.exit_code})", outcome.failure or "see job.log"
         elif outcome.interrupted:
             status, result = "[yellow]stopped", f"checkpoint saved; resume with --resume {outcome.paths.root}"

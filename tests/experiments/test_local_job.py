@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import json
 import re
-import signal
 import subprocess
-import sys
 import tarfile
-import time
 from pathlib import Path
 
 import gymnasium as gym
 import pytest
 
-from contract import METRIC_DEFINITIONS, ContainerPaths, encode_hyperparameters
+from contract import METRIC_DEFINITIONS, encode_hyperparameters
 from experiments.config import hyperparameter_view, load_job_config
 from experiments.entry import run_from_contract
 from experiments.local import prepare_job
-from tests.experiments.conftest import REPO, sagelab, tiny_rl_config
+from tests.experiments.conftest import sagelab, tiny_rl_config
 
 
 @pytest.fixture(scope="module")
@@ -197,57 +194,6 @@ def test_overrides_and_unsafe_yaml(tmp_path: Path, write_config, cli) -> None:
     unsafe.write_text("!!python/object/apply:os.system ['echo pwned']\n")
     done = cli("validate", unsafe)
     assert done.returncode == 2 and "not valid YAML" in done.stderr and "pwned" not in done.stdout
-
-
-@pytest.mark.slow
-def test_sigterm_saves_a_checkpoint_and_resume_reaches_the_total(tmp_path: Path, write_config) -> None:
-    total = 40_000
-    config = write_config(
-        tiny_rl_config(total_timesteps=total, evaluation={"episodes": 2, "frequency": 0}, checkpoint={"frequency": 0})
-    )
-    job = tmp_path / "long"
-    runner = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "experiments.cli",
-            "run",
-            str(config),
-            "--output-dir",
-            str(tmp_path),
-            "--job-name",
-            "long",
-            "--quiet",
-        ],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        log = (job / "job.log").read_text() if (job / "job.log").exists() else ""
-        steps = [int(v) for v in re.findall(r"\btimesteps=(\d+);", log)]
-        if steps and steps[-1] >= 2000:
-            break
-        time.sleep(0.2)
-    runner.send_signal(signal.SIGTERM)  # as SageMaker stops a job (and a spot interruption does)
-    out, err = runner.communicate(timeout=120)
-    assert runner.returncode == 0, out + err
-    paths = ContainerPaths(job)
-    assert not paths.failure_file.exists()
-    [checkpoint] = list(paths.checkpoint_dir.iterdir())
-    stopped_at = json.loads((checkpoint / "state.json").read_text())["timesteps"]
-    assert 2000 <= stopped_at < total
-    assert not (paths.output_data_dir / "evaluation.json").exists()
-
-    done = sagelab("run", config, "--resume", job, "--quiet")
-    assert done.returncode == 0, done.stdout + done.stderr
-    evaluation = json.loads((paths.output_data_dir / "evaluation.json").read_text())
-    # PPO finishes the rollout it is in (n_envs * n_steps = 128 steps), as an uninterrupted run does
-    assert total <= evaluation["timesteps"] < total + 128
-    log = paths.log_file.read_text()
-    assert f"resuming from checkpoint {checkpoint.name} at {stopped_at} of {total}" in log
 
 
 def test_evaluate_stochastic_samples_actions_and_says_so(finished_job, cli) -> None:

@@ -9,7 +9,25 @@ import sys
 import time
 from pathlib import Path
 
-from tests.experiments.conftest import REPO
+from tests.experiments.conftest import REPO, tiny_rl_config
+
+USER_CODE = Path(__file__).parent / "user_code"  # sagelab_pauses: holds a job at a phase until it is signalled
+
+
+def paused_config(**changes: object) -> dict:
+    """The tiny CartPole job with the pausing user code (inactive unless ``pause_env`` is given to the runner)."""
+    config = tiny_rl_config(
+        code={"source_dir": str(USER_CODE)},
+        env={"id": "CartPole-v1", "n_envs": 2, "wrappers": ["sagelab_pauses.PauseInTraining"]},
+        evaluation={"episodes": 3, "frequency": 0},
+    )
+    return {**config, **changes}
+
+
+def pause_env(phase: str, directory: Path, seeds: str = "") -> dict[str, str]:
+    """The runner's environment that makes the job (or the runner) pause at ``phase``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    return {"SAGELAB_PAUSE_AT": phase, "SAGELAB_PAUSE_DIR": str(directory), "SAGELAB_PAUSE_SEEDS": seeds}
 
 
 def start(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.Popen:
@@ -51,3 +69,18 @@ def tree_hashes(root: Path, skip: frozenset[str] = frozenset({".lock"})) -> dict
         for path in sorted(root.rglob("*"))
         if path.is_file() and path.name not in skip
     }
+
+
+def wait_for_pause(
+    directory: Path, phase: str, process: subprocess.Popen, count: int = 1, timeout: float = 240
+) -> list[str]:
+    """Wait until ``count`` processes paused at ``phase`` (see tests/reliability/user_code); returns their details."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        reached = list(directory.glob(f"{phase}-*"))
+        if len(reached) >= count:
+            return [p.read_text() for p in reached]
+        if process.poll() is not None:
+            raise AssertionError(f"the runner ended ({process.returncode}) before {phase}: {process.communicate()}")
+        time.sleep(0.02)
+    raise AssertionError(f"no job paused at {phase} within {timeout} s")
