@@ -1,3 +1,3 @@
 """The job-test fixtures, shared with tests/experiments."""
 
-from tests.experiments.conftest import write_config  # noqa: F401  (a fixture, found by name)
+from tests.experiments.conftest import cli, write_config  # noqa: F401  (fixtures, found by name)

@@ -88,3 +88,28 @@ def test_a_second_runner_is_refused_and_a_killed_job_resumes_at_once(tmp_path: P
     resumed = sagelab("run", config, "--resume", job, "--quiet")
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert json.loads((job / "output" / "data" / "evaluation.json").read_text())["timesteps"] == 1024
+
+
+def test_the_same_command_again_finds_its_own_job_directory_and_no_other(tmp_path: Path) -> None:
+    from experiments.config import load_job_config
+    from experiments.local import prepare_job
+    from experiments.resume import earlier_run
+
+    job = load_job_config(tiny_rl_config(), seed=1)
+    assert earlier_run(job, tmp_path) is None
+    other_seed = prepare_job(load_job_config(tiny_rl_config(), seed=2), tmp_path)
+    other_budget = prepare_job(load_job_config(tiny_rl_config(total_timesteps=2048), seed=1), tmp_path)
+    assert earlier_run(job, tmp_path) is None  # neither is this job: another seed, another config
+    own = prepare_job(job, tmp_path)
+    assert earlier_run(job, tmp_path) == own
+    assert {other_seed.root, other_budget.root, own.root} == set(tmp_path.iterdir())
+
+
+def test_a_job_name_holding_another_config_is_refused_naming_the_difference(tmp_path: Path, cli, write_config) -> None:
+    from experiments.config import load_job_config
+    from experiments.local import prepare_job
+
+    prepare_job(load_job_config(tiny_rl_config(total_timesteps=2048)), tmp_path, "job")
+    done = cli("run", write_config(tiny_rl_config()), "--output-dir", tmp_path, "--job-name", "job", "--quiet")
+    assert done.returncode == 2 and "the config differs" in done.stderr and "total_timesteps" in done.stderr
+    assert not (tmp_path / "job" / "job.log").exists()  # nothing ran
