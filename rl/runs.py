@@ -6,8 +6,10 @@ SageMaker) or ``failure``. A job with a final ``evaluation.json`` is a :class:`R
 as its ``output/failure`` says, or without a final evaluation; with the last timestep it reached) or
 *unreadable* (with what is wrong). Nothing is silently dropped.
 
-The experiment a run belongs to is its resolved config: the ``config`` its evaluation record carries, or
-else the ``model/config.json`` saved beside its model.
+Every ``evaluation.json`` is read as :class:`contract.evaluation.EvaluationRecord`, the one record every job
+kind writes; a features job's record is listed as not an RL run. The experiment a run belongs to is its
+resolved config: the ``config`` its evaluation record carries, or else the ``model/config.json`` saved beside
+its model.
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ import tarfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import pandas as pd
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from contract import CHECKPOINT_DIR as CHECKPOINTS
 from contract import EVALUATION_FILE as EVALUATION
@@ -31,44 +33,63 @@ from contract import FAILURE_FILE as FAILURE
 from contract import LEARNING_CURVE_FILE as CURVE
 from contract import MODEL_DIR, OUTPUT_DATA_DIR, OUTPUT_DIR, ContainerPaths, is_stop_reason
 from contract import OUTPUT_ARCHIVE as ARCHIVE
+from contract.evaluation import EvaluationRecord
 from contract.layout import CHECKPOINT_PREFIX, MODEL_CONFIG_FILE
 from rl.curve import read_curve
 
 MODEL_CONFIG = Path(MODEL_DIR) / MODEL_CONFIG_FILE
 HYPERPARAMETERS = ContainerPaths(Path()).hyperparameters_file
 _ANY_JOB = ContainerPaths(Path("*"))
+_T = TypeVar("_T")
 LOOKED_FOR = f"{_ANY_JOB.evaluation_file}, {_ANY_JOB.output_archive} or {_ANY_JOB.failure_file}"
 
 
-class _Evaluation(BaseModel):
-    """The fields of evaluation.json a report uses (jobs write more; extra fields are ignored)."""
-
-    config_name: str
-    env_id: str
-    algo: str
-    seed: int
-    mean_reward: float
-    timesteps: int
-    wall_seconds: float = 0.0
-    episode_rewards: list[float]
-    config: dict[str, Any] | None = None
+def _present(value: _T | None) -> _T:
+    # EvaluationRecord requires env_id, algo and mean_reward of every kind "rl" record; RunRecord holds only those
+    assert value is not None
+    return value
 
 
 @dataclass
 class RunRecord:
-    """One finished job: its final evaluation, its config and its learning curve (if it has one)."""
+    """One finished RL job: its evaluation record (kind ``rl``), its config and its learning curve (if any)."""
 
     path: Path
-    config_name: str
-    algo: str
-    env_id: str
-    seed: int
-    mean_reward: float
-    timesteps: int
-    wall_seconds: float
-    episode_rewards: list[float]
+    evaluation: EvaluationRecord = field(repr=False)
     config: dict[str, Any] = field(repr=False)
     curve: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def config_name(self) -> str:
+        return self.evaluation.config_name
+
+    @property
+    def algo(self) -> str:
+        return _present(self.evaluation.algo)
+
+    @property
+    def env_id(self) -> str:
+        return _present(self.evaluation.env_id)
+
+    @property
+    def seed(self) -> int:
+        return self.evaluation.seed
+
+    @property
+    def mean_reward(self) -> float:
+        return _present(self.evaluation.mean_reward)
+
+    @property
+    def timesteps(self) -> int:
+        return self.evaluation.timesteps
+
+    @property
+    def wall_seconds(self) -> float:
+        return self.evaluation.wall_seconds
+
+    @property
+    def episode_rewards(self) -> list[float]:
+        return self.evaluation.episode_rewards
 
     @property
     def is_baseline(self) -> bool:
@@ -120,15 +141,15 @@ def _archive_member(archive: tarfile.TarFile, name: str) -> IO[bytes] | None:
     return archive.extractfile(chosen[0]) if chosen else None
 
 
-def _read_outputs(job: Path) -> tuple[Any, pd.DataFrame | None]:
-    """(evaluation record or None, learning curve or None) from output/data or, failing that, output.tar.gz."""
+def _read_outputs(job: Path) -> tuple[bytes | None, pd.DataFrame | None]:
+    """(evaluation.json's bytes or None, learning curve or None) from output/data or, failing that, output.tar.gz."""
     data, archive_path = ContainerPaths(job).output_data_dir, ContainerPaths(job).output_archive
     if (data / EVALUATION).is_file() or not archive_path.is_file():
-        evaluation = json.loads((data / EVALUATION).read_text()) if (data / EVALUATION).is_file() else None
+        evaluation = (data / EVALUATION).read_bytes() if (data / EVALUATION).is_file() else None
         return evaluation, read_curve(data / CURVE) if (data / CURVE).is_file() else None
     with tarfile.open(archive_path, "r:gz") as archive:
         evaluation_file = _archive_member(archive, EVALUATION)
-        evaluation = json.load(evaluation_file) if evaluation_file is not None else None
+        evaluation = evaluation_file.read() if evaluation_file is not None else None
         curve_file = _archive_member(archive, CURVE)
         curve = (
             read_curve(io.BytesIO(curve_file.read()), name=f"{archive_path}:{CURVE}")
@@ -143,23 +164,20 @@ def _saved_config(job: Path) -> dict[str, Any] | None:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
-def _record(job: Path, evaluation: Any, curve: pd.DataFrame | None) -> RunRecord:
-    if isinstance(evaluation, dict) and evaluation.get("kind", "rl") != "rl":
-        raise _Skip(f"not an RL job: its {EVALUATION} is of a {evaluation['kind']} job")
-    if not isinstance(evaluation, dict) or ("mean_reward" not in evaluation and "algo" not in evaluation):
-        raise _Skip(f"not an RL job: its {EVALUATION} has no mean_reward and no algo")
+def _record(job: Path, evaluation: bytes, curve: pd.DataFrame | None) -> RunRecord:
     try:
-        fields = _Evaluation.model_validate(evaluation)
+        record = EvaluationRecord.model_validate_json(evaluation)
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        raise _Skip(f"{EVALUATION} does not match the format: {problems}") from None
-    if not math.isfinite(fields.mean_reward):
-        raise _Skip(f"{EVALUATION}: mean_reward is {fields.mean_reward}, expected a finite number")
-    config = fields.config if fields.config is not None else _saved_config(job)
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(file)'}: {e['msg']}" for e in error.errors())
+        raise _Skip(f"{EVALUATION} is not an evaluation record: {problems}") from None
+    if record.kind != "rl":
+        raise _Skip(f"not an RL job: its {EVALUATION} is of a {record.kind} job")
+    if not math.isfinite(_present(record.mean_reward)):
+        raise _Skip(f"{EVALUATION}: mean_reward is {record.mean_reward}, expected a finite number")
+    config = record.config if record.config is not None else _saved_config(job)
     if config is None:
         raise _Skip(f"{EVALUATION} records no config and there is no {MODEL_CONFIG}: the run's experiment is unknown")
-    values = fields.model_dump(exclude={"config"})
-    return RunRecord(path=job, curve=curve, config=config, **values)
+    return RunRecord(path=job, evaluation=record, config=config, curve=curve)
 
 
 def _identity(job: Path) -> tuple[str | None, int | None, int | None]:

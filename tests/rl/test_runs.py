@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from contract import EVALUATION_FILE, ContainerPaths
+from contract.evaluation import EvaluationRecord, write_evaluation
 from rl.runs import find_runs
 from tests.rl.jobdirs import finished_run, rl_config, unfinished_run
 
@@ -87,6 +88,23 @@ def test_unreadable_jobs_are_reported_with_the_reason(tmp_path: Path) -> None:
         ContainerPaths(finished_run(tmp_path, "no-config", rl_config(seed=3), 1.0)).output_data_dir / EVALUATION_FILE
     )
     no_config.write_text(json.dumps({k: v for k, v in json.loads(no_config.read_text()).items() if k != "config"}))
+    features = ContainerPaths(tmp_path / "features-job")
+    write_evaluation(
+        features.output_data_dir,
+        EvaluationRecord(
+            kind="features",
+            config_name="churn",
+            seed=0,
+            timesteps=0,
+            wall_seconds=1.0,
+            problem_type="binary",
+            metric="roc_auc",
+        ),
+    )
+    unknown = (
+        ContainerPaths(finished_run(tmp_path, "other-format", rl_config(seed=4), 1.0)).output_data_dir / EVALUATION_FILE
+    )
+    unknown.write_text(json.dumps({**json.loads(unknown.read_text()), "reward": 1.0}))
     truncated = ContainerPaths(tmp_path / "truncated")
     truncated.output_dir.mkdir(parents=True)
     truncated.output_archive.write_bytes(b"\x1f\x8b\x08\x00garbage")
@@ -95,7 +113,9 @@ def test_unreadable_jobs_are_reported_with_the_reason(tmp_path: Path) -> None:
     assert [r.path.name for r in runs] == ["good"]
     reasons = {u.path.name: u.reason for u in unfinished}
     assert {u.status for u in unfinished} == {"unreadable"}
-    assert "JSONDecodeError" in reasons["broken-json"]
+    assert "is not an evaluation record: (file): Invalid JSON" in reasons["broken-json"]
+    assert "not an RL job: its evaluation.json is of a features job" in reasons["features-job"]
+    assert "is not an evaluation record: reward: Extra inputs are not permitted" in reasons["other-format"]
     assert "mean_reward is nan" in reasons["diverged"]
     assert "records no config" in reasons["no-config"]
     assert reasons["truncated"]
