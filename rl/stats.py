@@ -192,6 +192,9 @@ def probability_of_improvement(
     if first.shape[1] != second.shape[1]:
         raise ValueError(f"both groups need the same tasks, got {first.shape[1]} and {second.shape[1]} columns")
     _check(reps, confidence)
+    if first.shape[0] == second.shape[0] == 1:
+        # one run each (a sweep's trials): every resample is the data itself, so the interval is the point
+        return Interval(*(float(metrics.probability_of_improvement(first, second)),) * 3)
 
     def improvement(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.array([metrics.probability_of_improvement(a, b)])
@@ -254,6 +257,9 @@ def curve_band(
     if values.ndim != 2 or values.size == 0 or not np.all(np.isfinite(values)):
         raise ValueError(f"a curve band needs a finite, non-empty (runs, points) matrix, got shape {values.shape}")
     _check(reps, confidence)
+    if values.shape[0] == 1:
+        # one run: every resample is the run itself, so the band is the curve (a sweep has one run per trial)
+        return values[0].copy(), values[0].copy(), values[0].copy()
 
     def iqm_per_point(sample: np.ndarray) -> np.ndarray:
         return np.asarray(trim_mean(sample[:, 0, :], 0.25, axis=0))

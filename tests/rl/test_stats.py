@@ -8,6 +8,7 @@ from rliable import library as rly
 from rliable import metrics
 
 from rl.stats import (
+    Interval,
     aggregate_intervals,
     curve_band,
     normalize,
@@ -17,8 +18,10 @@ from rl.stats import (
     stratified_bootstrap_ci,
 )
 
+REPS = 300  # enough to compare with rliable and to see intervals shrink; users get DEFAULT_REPS (2,000)
 
-def rliable_directly(scores: np.ndarray, function, seed: int, reps: int = 2000) -> tuple[float, float, float]:
+
+def rliable_directly(scores: np.ndarray, function, seed: int, reps: int = REPS) -> tuple[float, float, float]:
     np.random.seed(seed)
     estimates, intervals = rly.get_interval_estimates({"x": scores}, lambda s: np.array([function(s)]), reps=reps)
     return float(estimates["x"][0]), float(intervals["x"][0, 0]), float(intervals["x"][1, 0])
@@ -35,14 +38,14 @@ def rliable_directly(scores: np.ndarray, function, seed: int, reps: int = 2000) 
 )
 def test_aggregates_are_rliables_to_the_last_digit(name: str, function) -> None:
     scores = np.random.default_rng(7).normal(0.8, 0.3, size=(6, 3))
-    ours = aggregate_intervals(scores, (name,), seed=4)[name]
+    ours = aggregate_intervals(scores, (name,), reps=REPS, seed=4)[name]
     assert (ours.estimate, ours.low, ours.high) == rliable_directly(scores, function, seed=4)
     assert ours.low < ours.estimate < ours.high
 
 
 def test_one_task_median_is_the_median_over_runs() -> None:
     finals = np.array([1.0, 2.0, 3.0, 4.0, 100.0])
-    intervals = aggregate_intervals(finals, ("iqm", "median", "mean"))
+    intervals = aggregate_intervals(finals, ("iqm", "median", "mean"), reps=REPS)
     assert intervals["median"].estimate == 3.0
     assert intervals["mean"].estimate == pytest.approx(22.0)
     assert intervals["iqm"].estimate == pytest.approx(3.0)  # trims 1 and 100 (25% each end, interpolated)
@@ -53,11 +56,11 @@ def test_the_seed_fixes_the_intervals_and_leaves_numpys_global_generator_alone()
     np.random.seed(123)
     expected_next = np.random.random()
     np.random.seed(123)
-    first = stratified_bootstrap_ci(scores, "iqm", seed=7)
+    first = stratified_bootstrap_ci(scores, "iqm", reps=REPS, seed=7)
     assert np.random.random() == expected_next
-    assert first == stratified_bootstrap_ci(scores, "iqm", seed=7)
-    assert first != stratified_bootstrap_ci(scores, "iqm", seed=8)
-    narrow = aggregate_intervals(scores, ("iqm",), confidence=0.5, seed=7)["iqm"]
+    assert first == stratified_bootstrap_ci(scores, "iqm", reps=REPS, seed=7)
+    assert first != stratified_bootstrap_ci(scores, "iqm", reps=REPS, seed=8)
+    narrow = aggregate_intervals(scores, ("iqm",), reps=REPS, confidence=0.5, seed=7)["iqm"]
     assert first.low < narrow.low <= narrow.high < first.high
 
 
@@ -84,6 +87,27 @@ def test_probability_of_improvement_is_rliables() -> None:
     assert probability_of_improvement(worse, worse, reps=10).estimate == 0.5
 
 
+def test_a_single_run_needs_no_resampling_and_gets_rliables_interval() -> None:
+    # every resample of one run is that run: the shortcut must give what rliable's bootstrap gives
+    curve = np.array([[1.0, 3.0, 2.0]])
+    np.random.seed(0)
+    _, direct = rly.get_interval_estimates(
+        {"c": curve[:, None, :]}, lambda s: metrics.aggregate_iqm(s[:, 0, 0])[None], reps=20
+    )
+    estimate, low, high = curve_band(curve)
+    assert list(estimate) == list(low) == list(high) == [1.0, 3.0, 2.0]
+    assert (low[0], high[0]) == (direct["c"][0, 0], direct["c"][1, 0])
+    one, other = np.array([5.0]), np.array([7.0])
+    np.random.seed(0)
+    _, direct = rly.get_interval_estimates(
+        {"p": [one[:, None], other[:, None]]},
+        lambda x, y: np.array([metrics.probability_of_improvement(x, y)]),
+        reps=20,
+    )
+    assert probability_of_improvement(one, other) == Interval(0.0, direct["p"][0, 0], direct["p"][1, 0])
+    assert probability_of_improvement(other, one).estimate == 1.0
+
+
 def test_performance_profiles_count_the_runs_above_each_threshold() -> None:
     scores = {"agent": np.array([[0.2, 1.5], [0.8, 1.1], [1.2, 0.9]])}
     profiles, bands = performance_profiles(scores, np.array([0.0, 1.0, 2.0]))
@@ -102,7 +126,7 @@ def test_normalize_puts_random_at_zero_and_the_best_baseline_at_one() -> None:
 
 def test_curve_band_is_the_iqm_per_point() -> None:
     matrix = np.array([[1.0, 2.0], [1.0, 4.0], [1.0, 6.0], [1.0, 100.0]])
-    estimate, low, high = curve_band(matrix)
+    estimate, low, high = curve_band(matrix, reps=REPS)
     assert estimate[0] == low[0] == high[0] == 1.0  # identical runs: a zero-width band
     assert estimate[1] == pytest.approx(5.0) and low[1] < 5.0 < high[1]
     with pytest.raises(ValueError, match="finite"):
