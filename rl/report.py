@@ -135,6 +135,7 @@ def _group_entry(group: Group, comparison: EnvComparison) -> dict[str, Any]:
         "seeds": group.seeds,
         "final_returns": finals(group).tolist(),
         "timesteps": [run.timesteps for run in group.runs],
+        "episodes": [run.evaluation.episodes for run in group.runs],
         "wall_seconds": [run.wall_seconds for run in group.runs],
         "paths": [str(run.path) for run in group.runs],
         "repeated_seeds": {str(seed): [str(p) for p in paths] for seed, paths in group.repeated_seeds.items()},

@@ -83,18 +83,22 @@ def _interval(interval: dict[str, float] | None) -> str:
 
 
 def env_table(env: dict[str, Any], groups: list[dict[str, Any]]) -> Table:
-    """One env: a row per group with its intervals, normalized IQM and the agents' P(improvement)."""
+    """One env: a row per group with its evaluation episodes, intervals, normalized IQM and P(improvement)."""
     from rich.table import Table
 
     table = Table(title=f"{env['env']}: final return per run, aggregated over runs (95% CI)", title_justify="left")
-    for column in ("group", "runs", "IQM", "median", "mean", "normalized IQM", "timesteps"):
+    for column in ("group", "runs", "episodes", "IQM", "median", "mean", "normalized IQM", "timesteps"):
         table.add_column(column, justify="left" if column == "group" else "right")
     for g in groups:
         normalized = _interval((g["normalized"] or {}).get("iqm"))
         budget = f"{max(g['timesteps']):,}" if max(g["timesteps"]) else ""
+        # a slow baseline may be evaluated on fewer episodes than the agents: the count is part of the result
+        episodes = sorted(set(g["episodes"]))
+        episode_count = str(episodes[0]) if len(episodes) == 1 else f"{episodes[0]}-{episodes[-1]}"
         table.add_row(
             g["label"],
             str(g["n_runs"]),
+            episode_count,
             _interval(g["iqm"]),
             _interval(g["median"]),
             _interval(g["mean"]),

@@ -91,6 +91,8 @@ def two_envs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_reports_numbers_are_rliables(two_envs: Path) -> None:
     result = write_report(two_envs, reps=REPS, seed=5)
     knapsack = next(g for g in result.summary["groups"] if g["label"] == "knapsack")
+    random = next(g for g in result.summary["groups"] if g["label"] == "baseline:random")
+    assert knapsack["episodes"] == [3, 3, 3] and random["episodes"] == [2, 2, 2]  # each run's evaluation episodes
     finals = np.array(knapsack["final_returns"])
     estimates, intervals = rliable_intervals(
         finals[:, None], [metrics.aggregate_iqm, np.median, metrics.aggregate_mean], 5
