@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
+from contract import encode_hyperparameters
 from experiments.aws.config import SageMakerConfig
 from experiments.code import CodeConfig, activate_code_section, resolve_code_section
 from experiments.errors import UserError
@@ -169,9 +170,14 @@ def validate(raw: Mapping[str, Any], source: str = "config") -> Job:
     envelope = {key: value for key, value in raw.items() if key in LAUNCH_KEYS}
     domain = {key: value for key, value in raw.items() if key not in ENVELOPE_KEYS}
     try:
-        return _ADAPTER.validate_python({**envelope, KIND_KEY: kind, "config": domain})
+        job = _ADAPTER.validate_python({**envelope, KIND_KEY: kind, "config": domain})
     except ValidationError as error:
-        raise ConfigError(source, [_describe(e) for e in error.errors()]) from None
+        raise ConfigError(source, [line for e in error.errors() for line in _describe(e)]) from None
+    try:  # the job travels as hyperparameters.json (SageMaker's form): a config that cannot is refused now
+        encode_hyperparameters(hyperparameter_view(job))
+    except ValueError as error:
+        raise ConfigError(source, [str(error)]) from None
+    return job
 
 
 def to_mapping(job: Job, *, exclude: Iterable[str] = ()) -> dict[str, Any]:
@@ -234,7 +240,7 @@ def without_sweep_sections(raw: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in raw.items() if key not in ("search_space", "sagemaker")}
 
 
-def _describe(error: Mapping[str, Any]) -> str:
+def _describe(error: Mapping[str, Any]) -> list[str]:
     loc = [str(part) for part in error["loc"]]
     if loc and loc[0] in ("rl", "features"):  # the discriminated-union tag, not a field
         loc = loc[1:]
@@ -243,12 +249,14 @@ def _describe(error: Mapping[str, Any]) -> str:
     where = ".".join(loc) or "(top level)"
     message = str(error["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
     if error["type"] == "sagelab_field":  # raised where pydantic cannot know the field (see rl.config.field_error)
-        return f"{error['ctx']['field']}: {error['ctx']['message']} (got {_show(error['ctx']['value'])})"
+        return [f"{error['ctx']['field']}: {error['ctx']['message']} (got {_show(error['ctx']['value'])})"]
+    if error["type"] == "sagelab_fields":  # several such problems at once (rl.config.field_errors)
+        return [f"{field}: {text} (got {_show(value)})" for field, text, value in error["ctx"]["problems"]]
     if error["type"] == "extra_forbidden":
-        return f"{where}: unknown field (got {_show(error['input'])})"
+        return [f"{where}: unknown field (got {_show(error['input'])})"]
     if error["type"] == "missing":
-        return f"{where}: required field is missing"
-    return f"{where}: {message} (got {_show(error['input'])})"
+        return [f"{where}: required field is missing"]
+    return [f"{where}: {message} (got {_show(error['input'])})"]
 
 
 def _show(value: Any) -> str:

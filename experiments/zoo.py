@@ -20,7 +20,7 @@ from typing import Any
 from experiments.errors import UserError
 from experiments.yaml_input import read_yaml_file
 from rl.algorithm_specs import ALGORITHMS
-from rl.config import ACTIVATION_FUNCTIONS, OPTIMIZERS
+from rl.hyperparameters import ACTIVATION_FUNCTIONS, OPTIMIZERS
 
 # RL Zoo's file names that differ from sagelab's algorithm names
 ZOO_ALGORITHMS: dict[str, str] = {"ppo_lstm": "recurrent_ppo", "ppo_mask": "maskable_ppo"}

@@ -12,7 +12,8 @@ from stable_baselines3.common.vec_env import VecEnv
 
 from rl.action_noise import build_action_noise
 from rl.algorithm_specs import algorithm_spec, default_policy
-from rl.config import ACTIVATION_FUNCTIONS, OPTIMIZERS, AlgoConfig, algorithm_class
+from rl.config import AlgoConfig, algorithm_class
+from rl.hyperparameters import ACTIVATION_FUNCTIONS, OPTIMIZERS
 from rl.schedules import resolve_schedules
 
 

@@ -9,22 +9,18 @@ restricted to trusted modules and the user's code.source_dir (see rl.dotted).
 
 from __future__ import annotations
 
-import ast
-import difflib
-import functools
 import importlib
 import importlib.util
-from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from rl.action_noise import check_action_noise
 from rl.algorithm_specs import ALGORITHM_SPECS, ALGORITHMS, algorithm_spec, space_problems
 from rl.dotted import class_specs, resolve_baseline, resolve_callback, resolve_wrapper
 from rl.env_spec import EnvFacts, EnvProblem, check_env_id, inspect_env, load_entry_point
-from rl.schedules import check_schedule, is_schedule
+from rl.hyperparameters import RESERVED_POLICY_KWARGS, Problem, check_parameters, consistency_problems
+from rl.signatures import Signature, constructor, policy_constructor
 
 # Only wrappers from these modules may be named in a config: a dotted path is imported, never evaluated.
 TRUSTED_WRAPPER_MODULES: tuple[str, ...] = (
@@ -35,18 +31,9 @@ TRUSTED_WRAPPER_MODULES: tuple[str, ...] = (
     "envs",
 )
 
-ACTIVATION_FUNCTIONS: dict[str, str] = {
-    "tanh": "Tanh",
-    "relu": "ReLU",
-    "elu": "ELU",
-    "leaky_relu": "LeakyReLU",
-    "gelu": "GELU",
-    "silu": "SiLU",
-}
-OPTIMIZERS: dict[str, str] = {"adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop", "sgd": "SGD"}
-
 # Set elsewhere in the config, so setting them as SB3 hyperparameters would be ambiguous.
 _RESERVED_HYPERPARAMETERS: dict[str, str] = {
+    "_init_setup_model": "(SB3 itself)",
     "env": "env.id",
     "policy": "algo.policy",
     "seed": "seed",
@@ -57,6 +44,16 @@ _RESERVED_HYPERPARAMETERS: dict[str, str] = {
     "n_timesteps": "total_timesteps",
     "normalize": "env.normalize",
 }
+
+
+def _not_a_boolean(value: Any) -> Any:
+    if isinstance(value, bool):  # Python's True is an int, but `total_timesteps: true` is a mistake, not 1
+        raise ValueError("expected an integer, not true/false")
+    return value
+
+
+Int = Annotated[int, BeforeValidator(_not_a_boolean)]
+"""An integer field that refuses booleans."""
 
 
 class StrictModel(BaseModel):
@@ -86,11 +83,11 @@ class EnvConfig(StrictModel):
     kwargs: dict[str, Any] = Field(
         default_factory=dict, description="keyword arguments for gymnasium.make or the class"
     )
-    n_envs: int = Field(1, ge=1, le=4096, description="parallel environments used for training")
+    n_envs: Int = Field(1, ge=1, le=4096, description="parallel environments used for training")
     vectorized: bool = Field(False, description="train on the env's NumPy vector twin instead of N copies")
     vec_env: Literal["dummy", "subproc"] = Field("dummy", description="SB3 VecEnv class for N copies")
     normalize: bool | NormalizeConfig = Field(False, description="VecNormalize; true for the defaults")
-    frame_stack: int | None = Field(None, ge=1, description="stack this many observations (VecFrameStack)")
+    frame_stack: Int | None = Field(None, ge=1, description="stack this many observations (VecFrameStack)")
     wrappers: list[str | dict[str, dict[str, Any] | None]] = Field(
         default_factory=list,
         description="Gymnasium wrappers, RL-Zoo style: '- gymnasium.wrappers.TimeLimit: {max_episode_steps: 200}'",
@@ -146,6 +143,8 @@ class EnvConfig(StrictModel):
             value = {"env.entry_point": self.entry_point, "env.kwargs": self.kwargs, "env.wrappers": self.wrappers}.get(
                 problem.field, self.id
             )
+            if problem.field.startswith("env.kwargs."):
+                value = self.kwargs.get(problem.field.removeprefix("env.kwargs."))
             raise field_error(problem.field, problem.message, value) from None
 
     @field_validator("wrappers")
@@ -169,36 +168,29 @@ class EnvConfig(StrictModel):
         return class_specs(self.wrappers, resolve_wrapper)
 
 
-@functools.cache
-def hyperparameter_names(name: str) -> frozenset[str]:
-    """The keyword arguments the algorithm's constructor accepts.
-
-    Read from the class's source with ``ast`` rather than by importing it: validating a config
-    must stay fast (importing Stable-Baselines3 pulls in torch, about a second), because the job
-    runner validates before it starts the job process, which imports it anyway.
-    """
+def algorithm_signature(name: str) -> Signature:
+    """The algorithm's constructor (names, annotations, defaults), read from its source without importing it."""
     spec = algorithm_spec(name)
-    module_name, class_name = spec.source, spec.class_name
-    package, *submodules = module_name.split(".")
-    # find_spec of a submodule would import its parent packages (all of SB3); of a top-level name it does not
-    found = importlib.util.find_spec(package)
-    if found is None or found.origin is None:
-        raise ValueError(f"algorithm {name!r} needs {package}, which is not installed")
-    source = Path(found.origin).parent.joinpath(*submodules).with_suffix(".py")
-    tree = ast.parse(source.read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef) and node.name == class_name:
-            for item in node.body:
-                if isinstance(item, ast.FunctionDef) and item.name == "__init__":
-                    arguments = item.args.posonlyargs + item.args.args + item.args.kwonlyargs
-                    return frozenset(a.arg for a in arguments) - {"self"}
-    raise ValueError(f"cannot find {class_name}.__init__ in {source}")
+    return constructor(spec.source, spec.class_name)
+
+
+def hyperparameter_names(name: str) -> frozenset[str]:
+    """The keyword arguments the algorithm's constructor accepts (read without importing SB3, see rl.signatures)."""
+    return frozenset(algorithm_signature(name).parameters)
 
 
 def algorithm_class(name: str) -> type:
     """The SB3 (or sb3-contrib) class for an algorithm name (imports SB3, and so torch)."""
     spec = algorithm_spec(name)
     return getattr(importlib.import_module(spec.package), spec.class_name)
+
+
+def field_errors(problems: list[Problem]) -> PydanticCustomError:
+    """One validation error reporting each (field, message, value) problem (see experiments.config)."""
+    if len(problems) == 1:
+        return field_error(*problems[0])
+    text = "; ".join(f"{field}: {message} (got {value!r})" for field, message, value in problems)
+    return PydanticCustomError("sagelab_fields", "{text}", {"text": text, "problems": problems})
 
 
 def field_error(field: str, message: str, value: Any) -> PydanticCustomError:
@@ -241,46 +233,44 @@ class AlgoConfig(StrictModel):
             )
         return policy
 
-    @model_validator(mode="after")
-    def _known_hyperparameters(self) -> AlgoConfig:
-        accepted = hyperparameter_names(self.name)
-        class_name = algorithm_spec(self.name).class_name
-        for key, value in self.hyperparameters.items():
-            if key in _RESERVED_HYPERPARAMETERS:
-                raise ValueError(
-                    f"hyperparameter {key!r} is set by {_RESERVED_HYPERPARAMETERS[key]}, not algo.hyperparameters"
-                )
-            if key not in accepted:
-                close = difflib.get_close_matches(key, sorted(accepted), n=3)
-                hint = f"; did you mean {', '.join(close)}?" if close else ""
-                raise ValueError(f"{class_name} has no hyperparameter {key!r}{hint}")
-            if isinstance(value, str) and is_schedule(value):
-                check_schedule(value)  # raises a clear error for a malformed schedule
-            if key == "action_noise" and value is not None:
-                check_action_noise(value)
-        policy_kwargs = self.hyperparameters.get("policy_kwargs") or {}
-        if not isinstance(policy_kwargs, dict):
-            raise ValueError(f"policy_kwargs must be a mapping, got {policy_kwargs!r}")
-        if "activation_fn" in policy_kwargs and policy_kwargs["activation_fn"] not in ACTIVATION_FUNCTIONS:
-            raise ValueError(
-                f"policy_kwargs.activation_fn {policy_kwargs['activation_fn']!r} is not one of "
-                f"{', '.join(ACTIVATION_FUNCTIONS)}"
+    @field_validator("hyperparameters")
+    @classmethod
+    def _typed_hyperparameters(cls, hyperparameters: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        name = info.data.get("name")
+        if name is None:  # the name was wrong: that is the error to report
+            return hyperparameters
+        spec = algorithm_spec(name)
+        checked, problems = check_parameters(
+            hyperparameters,
+            algorithm_signature(name),
+            where="algo.hyperparameters",
+            owner=spec.class_name,
+            reserved=_RESERVED_HYPERPARAMETERS,
+            noun="hyperparameter",
+        )
+        if isinstance(checked.get("policy_kwargs"), dict):
+            # the default policy's kwargs: a Dict-observation env's multi-input policy takes the same ones
+            policy = info.data.get("policy") or spec.policies[0]
+            checked["policy_kwargs"], more = check_parameters(
+                checked["policy_kwargs"],
+                policy_constructor(spec.source, spec.class_name, policy),
+                where="algo.hyperparameters.policy_kwargs",
+                owner=f"{spec.class_name}'s {policy}",
+                reserved=RESERVED_POLICY_KWARGS,
             )
-        if "optimizer_class" in policy_kwargs and policy_kwargs["optimizer_class"] not in OPTIMIZERS:
-            raise ValueError(
-                f"policy_kwargs.optimizer_class {policy_kwargs['optimizer_class']!r} is not one of "
-                f"{', '.join(OPTIMIZERS)}"
-            )
-        return self
+            problems += more
+        if problems:
+            raise field_errors(problems)
+        return checked
 
 
 class EvaluationConfig(StrictModel):
     """Periodic evaluation during training and the final evaluation of the job's evaluation record."""
 
-    episodes: int = Field(20, ge=1, description="episodes per evaluation")
-    frequency: int = Field(10_000, ge=0, description="timesteps between evaluations during training; 0 = final only")
+    episodes: Int = Field(20, ge=1, description="episodes per evaluation")
+    frequency: Int = Field(10_000, ge=0, description="timesteps between evaluations during training; 0 = final only")
     deterministic: bool = True
-    seed: int | None = Field(None, ge=0, description="evaluation env seed; default: training seed + 1,000,000")
+    seed: Int | None = Field(None, ge=0, description="evaluation env seed; default: training seed + 1,000,000")
     keep_best: bool = Field(
         False,
         description="keep the model of the best evaluation during training (RL Zoo's best_model) and ship it in "
@@ -298,8 +288,8 @@ class EvaluationConfig(StrictModel):
 class CheckpointConfig(StrictModel):
     """Periodic checkpoints (a SIGTERM always writes one, whatever the frequency)."""
 
-    frequency: int = Field(0, ge=0, description="timesteps between checkpoints; 0 = only on SIGTERM")
-    keep: int = Field(2, ge=1, description="how many of the newest checkpoints to keep")
+    frequency: Int = Field(0, ge=0, description="timesteps between checkpoints; 0 = only on SIGTERM")
+    keep: Int = Field(2, ge=1, description="how many of the newest checkpoints to keep")
 
 
 class RLConfig(StrictModel):
@@ -313,8 +303,8 @@ class RLConfig(StrictModel):
     )
     env: EnvConfig
     algo: AlgoConfig
-    total_timesteps: int = Field(ge=1)
-    seed: int = Field(0, ge=0)
+    total_timesteps: Int = Field(ge=1)
+    seed: Int = Field(0, ge=0)
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
     checkpoint: CheckpointConfig = Field(default_factory=CheckpointConfig)
     callbacks: list[str | dict[str, dict[str, Any] | None]] = Field(
@@ -330,7 +320,7 @@ class RLConfig(StrictModel):
         ),
     )
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    torch_threads: int | None = Field(
+    torch_threads: Int | None = Field(
         1, ge=1, description="torch CPU threads; 1 is fastest for small MLPs and lets seeds run in parallel"
     )
 
@@ -366,6 +356,15 @@ class RLConfig(StrictModel):
         if problems:
             field, message = problems[0]
             raise field_error(field, message, self.algo.policy if field == "algo.policy" else self.algo.name)
+        conflicts = consistency_problems(
+            self.algo.hyperparameters,
+            algorithm_signature(self.algo.name),
+            n_envs=self.env.n_envs,
+            action_space=facts.action_kind,
+            dict_observations=facts.observation_kind == "Dict",
+        )
+        if conflicts:
+            raise field_errors(conflicts)
         return self
 
     @property

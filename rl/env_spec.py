@@ -114,11 +114,48 @@ def env_maker(env_id: str | None, entry_point: str | None) -> str | Callable[...
     return env_id
 
 
+# gymnasium.make's own keywords, taken besides the env constructor's
+_MAKE_KWARGS = ("max_episode_steps", "disable_env_checker")
+
+
+def check_env_kwargs(maker: str | Callable[..., gym.Env], kwargs: dict[str, Any]) -> None:
+    """Raise :class:`EnvProblem` naming ``env.kwargs.<key>`` for a key the env's constructor does not take.
+
+    Keys are names: one with a '.' could not travel as a SageMaker hyperparameter (dots separate its
+    sections). The constructor's signature is read, not called; an env taking ``**kwargs`` checks its own.
+    """
+    for key in kwargs:
+        if not isinstance(key, str) or not key.isidentifier():
+            raise EnvProblem(f"env.kwargs.{key}", "a keyword argument is a Python name (letters, digits, '_'; no '.')")
+    via_make = isinstance(maker, str)
+    constructor: Any = maker
+    if isinstance(maker, str):
+        from gymnasium.envs.registration import load_env_creator, registry
+
+        creator = registry[maker.rpartition(":")[2]].entry_point
+        constructor = load_env_creator(creator) if isinstance(creator, str) else creator
+    try:
+        parameters = inspect.signature(constructor).parameters
+    except (TypeError, ValueError):  # a builtin or C callable: building it will tell
+        return
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return
+    accepted = [n for n, p in parameters.items() if p.kind is not inspect.Parameter.VAR_POSITIONAL]
+    accepted += list(_MAKE_KWARGS) if via_make else []
+    for key in kwargs:
+        if key not in accepted:
+            close = difflib.get_close_matches(key, accepted, n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            takes = ", ".join(accepted) or "no keyword arguments"
+            raise EnvProblem(f"env.kwargs.{key}", f"the env does not take {key!r}{hint} (it takes {takes})")
+
+
 def _build(env_id: str | None, entry_point: str | None, kwargs: dict[str, Any]) -> gym.Env:
     field = "env.entry_point" if entry_point else "env.id"
     maker = env_maker(env_id, entry_point)
     if isinstance(maker, str):
         check_env_id(maker)
+    check_env_kwargs(maker, kwargs)
     try:
         return gym.make(maker, **kwargs) if isinstance(maker, str) else maker(**kwargs)
     except TypeError as error:

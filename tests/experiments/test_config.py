@@ -85,3 +85,60 @@ def test_mistakes_name_the_field_as_the_file_spells_it(changes: dict, expected: 
 def test_a_path_that_is_neither_a_file_nor_a_shipped_name_lists_the_shipped_ones(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cartpole_ppo"):
         load_job_config(tmp_path / "missing.yaml")
+
+
+def _hyperparameters(**values: object) -> dict:
+    config = tiny_rl_config()
+    config["algo"] = {**config["algo"], "hyperparameters": {**config["algo"]["hyperparameters"], **values}}
+    return config
+
+
+BAD_VALUES = {
+    "gamma-2": (_hyperparameters(gamma=2), "algo.hyperparameters.gamma: expected a number in [0, 1] (got 2)"),
+    "learning-rate-word": (
+        _hyperparameters(learning_rate="fast"),
+        "learning_rate: expected a number > 0 or a schedule",
+    ),
+    "batch-size-0": (_hyperparameters(batch_size=0), "batch_size: expected an integer >= 1 (got 0)"),
+    "n-steps-negative": (_hyperparameters(n_steps=-5), "n_steps: expected an integer >= 1 (got -5)"),
+    "total-timesteps-true": (tiny_rl_config(total_timesteps=True), "total_timesteps: expected an integer, not true"),
+    "lstm-policy-for-ppo": (
+        tiny_rl_config(algo={"name": "ppo", "policy": "LstmPolicy"}),
+        "algo.policy: PPO has no policy 'LstmPolicy'",
+    ),
+    "mlp-lstm-policy-for-ppo": (
+        tiny_rl_config(algo={"name": "ppo", "policy": "MlpLstmPolicy"}),
+        "MlpLstmPolicy is a policy of recurrent_ppo",
+    ),
+    "policy-kwargs-typo": (
+        _hyperparameters(policy_kwargs={"net_arc": [64]}),
+        "policy_kwargs.net_arc: PPO's MlpPolicy has no parameter 'net_arc'; did you mean net_arch?",
+    ),
+    "activation-as-code": (
+        _hyperparameters(policy_kwargs={"activation_fn": "torch.nn.ReLU"}),
+        "policy_kwargs.activation_fn: expected one of tanh, relu",
+    ),
+    "schedule-nan": (_hyperparameters(learning_rate="lin_nan"), "learning_rate: a schedule's values must be finite"),
+    "schedule-negative": (_hyperparameters(learning_rate="lin_-0.5"), "learning_rate: a schedule's start must be > 0"),
+    "env-kwargs-dotted": (
+        tiny_rl_config(env={"id": "CartPole-v1", "n_envs": 2, "kwargs": {"a.b": 1}}),
+        "env.kwargs.a.b: a keyword argument is a Python name",
+    ),
+    "env-kwargs-typo": (
+        tiny_rl_config(env={"id": "CartPole-v1", "n_envs": 2, "kwargs": {"sutton_barto_rewrd": True}}),
+        "did you mean sutton_barto_reward?",
+    ),
+    "batch-size-1-normalized": (_hyperparameters(batch_size=1), "batch_size: must be > 1 while normalize_advantage"),
+    "sde-on-discrete": (_hyperparameters(use_sde=True), "use_sde: gSDE needs a continuous (Box) action space"),
+}
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+@pytest.mark.parametrize(("config", "expected"), BAD_VALUES.values(), ids=BAD_VALUES.keys())
+def test_a_value_that_cannot_run_exits_2_naming_field_and_value_before_any_job_directory(
+    cli, write_config, tmp_path: Path, command: str, config: dict, expected: str
+) -> None:
+    output = tmp_path / "runs"
+    done = cli(command, write_config(config), *(["--output-dir", output] if command == "run" else []))
+    assert done.returncode == 2 and expected in " ".join(done.stderr.split()), done.stderr
+    assert not output.exists()

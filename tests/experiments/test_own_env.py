@@ -114,7 +114,7 @@ def broken_env_module(project: Path) -> None:
         ({"entry_point": "no_such_module:Env"}, "env.entry_point", "cannot import module 'no_such_module'"),
         ({"entry_point": "broken_envs:NotAnEnv"}, "env.entry_point", "is not a gymnasium.Env subclass"),
         ({"entry_point": "broken_envs:OutOfSpace"}, "env.entry_point", "Gymnasium's env checker rejects the env"),
-        ({"entry_point": f"{PACKAGE}.corridor:CorridorEnv", "kwargs": {"width": 3}}, "env.kwargs", "width"),
+        ({"entry_point": f"{PACKAGE}.corridor:CorridorEnv", "kwargs": {"width": 3}}, "env.kwargs.width", "length"),
         ({"id": f"{PACKAGE}:Corridor-v0", "wrappers": ["os.path.join"]}, "env.wrappers", "not from a trusted module"),
     ],
 )

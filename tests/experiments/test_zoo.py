@@ -13,12 +13,16 @@ import yaml
 
 from experiments.config import validate
 from experiments.errors import UserError
-from experiments.zoo import import_zoo, parse_python_mapping
+from experiments.zoo import ZOO_ALGORITHMS, import_zoo, parse_python_mapping
+from rl.algorithm_specs import ALGORITHMS
 from tests.experiments.conftest import sagelab
 
 _SPEC = importlib.util.find_spec("rl_zoo3")  # its data files only; rl_zoo3 itself is never imported
 ZOO = Path(_SPEC.origin).parent / "hyperparams" if _SPEC and _SPEC.origin else None
-FILES = ("ppo", "dqn", "sac", "a2c", "td3")
+# every RL Zoo file of an algorithm sagelab trains: a broad sample of hyperparameters that must stay valid
+FILES = tuple(
+    sorted(p.stem for p in ZOO.glob("*.yml") if ZOO_ALGORITHMS.get(p.stem, p.stem) in ALGORITHMS) if ZOO else ()
+)
 
 
 def _buildable(env_id: str) -> bool:
@@ -61,7 +65,7 @@ def test_every_installed_rl_zoo_entry_converts_and_validates(file: str, env_id: 
     raw = import_zoo(ZOO / f"{file}.yml", env_id)  # type: ignore[operator]
     job = validate(raw, f"{file}.yml:{env_id}")
     entry = yaml.safe_load((ZOO / f"{file}.yml").read_text())[env_id]  # type: ignore[operator]
-    assert job.config.algo.name == file and job.config.env.id == env_id
+    assert job.config.algo.name == ZOO_ALGORITHMS.get(file, file) and job.config.env.id == env_id
     assert job.config.total_timesteps == int(float(entry["n_timesteps"]))
     assert job.config.env.n_envs == entry.get("n_envs", 1)
     if "noise_type" in entry:
