@@ -18,7 +18,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +40,7 @@ from experiments.config import Job, hyperparameter_view
 from experiments.errors import UserError
 from experiments.joblog import JobLog
 from experiments.lock import holding
+from rl.signals import STOP_SIGNALS
 
 MAX_JOB_NAME = 63  # SageMaker's limit on training job names
 
@@ -252,7 +254,7 @@ def _execute(
         **job_process_environment(paths.root),  # the user's code.source_dir first on the job's Python path
     }
     metrics: dict[str, float] = {}
-    with JobLog(paths.log_file) as log:
+    with JobLog(paths.log_file) as log, _stop_signals_held():
         process = subprocess.Popen(
             [sys.executable, "-m", ENTRY_MODULE],
             env=environment,
@@ -281,6 +283,18 @@ def _execute(
             CHILDREN.discard(process)
     pack_outputs(paths)
     return JobOutcome(paths.root.name, paths, exit_code, metrics, time.perf_counter() - started, log.error)
+
+
+@contextmanager
+def _stop_signals_held() -> Iterator[None]:
+    """Start a job process with SIGINT and SIGTERM blocked (a signal mask survives exec): a Ctrl-C in the moment
+    before the job has its handlers waits for them (:class:`rl.signals.SignalGuard` unblocks) instead of killing
+    it without a checkpoint."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def pack_outputs(paths: ContainerPaths) -> None:

@@ -64,6 +64,9 @@ class SignalGuard:
             self._previous = {sig: signal.getsignal(sig) for sig in signals}
             for sig in signals:
                 signal.signal(sig, self._handle)
+            # a runner holds stop signals back while it starts a job process (see experiments.local): one that
+            # came before the handlers existed is delivered now, to them
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, signals)
         self._depth += 1
         try:
             yield self

@@ -152,3 +152,25 @@ def test_ctrl_c_to_a_parallel_seeds_run_checkpoints_the_running_jobs_and_starts_
         assert (jobs[seed] / "output" / "failure").read_text().startswith("stopped by SIG"), seed
     assert not (jobs[2] / "job.log").exists(), "the third seed was started after the stop"
     assert out.count("stopped") >= 2 and "not started" in out
+
+
+@pytest.mark.slow
+def test_ctrl_c_as_a_job_process_starts_waits_for_its_handlers_and_leaves_a_checkpoint(
+    tmp_path: Path, write_config
+) -> None:
+    config = write_config(paused_config())
+    runner = start(
+        "run", config, "--output-dir", tmp_path, "--job-name", "job", "--quiet",
+        env=pause_env("start", tmp_path / "pause"),
+    )  # fmt: skip
+    try:
+        wait_for_pause(tmp_path / "pause", "start", runner)  # the job process runs, sagelab's code not yet
+        os.killpg(runner.pid, signal.SIGINT)
+        code, out, err = finish(runner)
+    finally:
+        if runner.poll() is None:
+            os.killpg(runner.pid, signal.SIGKILL)
+    log = (tmp_path / "job" / "job.log").read_text()
+    assert code == 0, out + err + log
+    assert "Traceback" not in log + err and "KeyboardInterrupt" not in log + err
+    _stopped_at(tmp_path / "job", "set-up", "")
