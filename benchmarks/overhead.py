@@ -5,7 +5,9 @@ frequency) in a fresh process, so interpreter start and imports are counted on b
 side is the whole user path: ``sagelab run`` -> job directory with the SageMaker contract ->
 entry point subprocess -> artifacts, plot, model.tar.gz and output.tar.gz. Runs alternate
 (sagelab, plain, sagelab, plain, ...) so drift in machine load hits both alike; the ratio is of
-the medians. Goal: <= 1.05.
+the medians. Goal: <= 1.05. CPU time (user + system of the process and its children, as
+``/usr/bin/time`` counts it) is printed beside wall time: on a machine loaded by others it moves far
+less than wall time does.
 
     .venv/bin/python benchmarks/overhead.py                     # cartpole_ppo, 100k steps, 3 rounds
     .venv/bin/python benchmarks/overhead.py --config cartpole_dqn --rounds 2
@@ -15,6 +17,8 @@ the medians. Goal: <= 1.05.
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -28,13 +32,16 @@ GOAL = 1.05
 FIXED_COST_GOAL = 1.5  # seconds a short job (--timesteps 2048) may cost beyond the plain SB3 script (issue 16)
 
 
-def timed(command: list[str]) -> float:
+def timed(command: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds: user + system of the process and every process it waited for)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
+    done = subprocess.run(command, check=False, cwd=REPO, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         sys.exit(f"command failed ({done.returncode}): {' '.join(command)}\n{done.stdout}\n{done.stderr}")
-    return elapsed
+    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> None:
@@ -45,8 +52,8 @@ def main() -> None:
     args = parser.parse_args()
     config_path = REPO / "experiments" / "configs" / f"{args.config}.yaml"
 
-    sagelab_times: list[float] = []
-    plain_times: list[float] = []
+    sagelab_times: list[tuple[float, float]] = []
+    plain_times: list[tuple[float, float]] = []
     with tempfile.TemporaryDirectory() as scratch:
         for round_number in range(args.rounds):
             job_dir = Path(scratch) / f"sagelab-{round_number}"
@@ -80,20 +87,31 @@ def main() -> None:
                     ]
                 )
             )
+            (sagelab_wall, sagelab_cpu), (plain_wall, plain_cpu) = sagelab_times[-1], plain_times[-1]
             print(
-                f"round {round_number + 1}/{args.rounds}: sagelab {sagelab_times[-1]:.1f}s, plain SB3 "
-                f"{plain_times[-1]:.1f}s",
+                f"round {round_number + 1}/{args.rounds}: sagelab {sagelab_wall:.1f}s wall {sagelab_cpu:.1f}s CPU, "
+                f"plain SB3 {plain_wall:.1f}s wall {plain_cpu:.1f}s CPU",
                 flush=True,
             )
 
-    ratio = statistics.median(sagelab_times) / statistics.median(plain_times)
+    medians = {
+        name: (statistics.median(t[0] for t in times), statistics.median(t[1] for t in times))
+        for name, times in (("sagelab", sagelab_times), ("plain", plain_times))
+    }
     print(f"\n{args.config}, {args.timesteps:,} timesteps, {args.rounds} alternated rounds")
-    print(f"  sagelab CLI job (median): {statistics.median(sagelab_times):7.1f} s")
-    print(f"  plain SB3 script (median): {statistics.median(plain_times):7.1f} s")
-    print(f"  ratio sagelab / plain SB3: {ratio:.3f}  (goal <= {GOAL}: {'met' if ratio <= GOAL else 'NOT met'})")
-    fixed = statistics.median(sagelab_times) - statistics.median(plain_times)
-    verdict = "met" if fixed < FIXED_COST_GOAL else "NOT met"
-    print(f"  fixed cost per job (difference of the medians): {fixed:.1f} s  (goal < {FIXED_COST_GOAL} s: {verdict})")
+    print(f"load average: {' '.join(f'{v:.1f}' for v in os.getloadavg())} on {os.cpu_count()} cores")
+    print("                                  wall      CPU (user + system)")
+    print(f"  sagelab CLI job (median):  {medians['sagelab'][0]:7.1f} s {medians['sagelab'][1]:7.1f} s")
+    print(f"  plain SB3 script (median): {medians['plain'][0]:7.1f} s {medians['plain'][1]:7.1f} s")
+    ratio = medians["sagelab"][0] / medians["plain"][0]
+    print(f"  ratio sagelab / plain SB3 (wall): {ratio:.3f}  (goal <= {GOAL}: {'met' if ratio <= GOAL else 'NOT met'})")
+    for index, kind in enumerate(("wall", "CPU")):
+        fixed = medians["sagelab"][index] - medians["plain"][index]
+        verdict = "met" if fixed < FIXED_COST_GOAL else "NOT met"
+        print(
+            f"  fixed cost per job, {kind} (difference of the medians): {fixed:.2f} s  "
+            f"(goal < {FIXED_COST_GOAL} s: {verdict})"
+        )
 
 
 if __name__ == "__main__":

@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported by read_curve: a job writes its curve and plots it without pandas
+    import pandas as pd
 
 COLUMNS = ("timesteps", "mean_reward", "std_reward")
 
@@ -30,6 +31,21 @@ class LearningCurve:
             writer.writerow(COLUMNS)
             writer.writerows(self.rows)
 
+    @classmethod
+    def read(cls, path: Path) -> LearningCurve:
+        """The curve stored at ``path`` (a learning_curve.csv), checked for its columns, in timestep order."""
+        with open(path, newline="", encoding="utf-8") as stream:
+            reader = csv.DictReader(stream)
+            _check_columns(list(reader.fieldnames or ()), path)
+            rows = [(int(float(r["timesteps"])), float(r["mean_reward"]), float(r["std_reward"])) for r in reader]
+        return cls(Path(path), sorted(rows, key=lambda row: row[0]))
+
+
+def _check_columns(columns: list[str], source: object) -> None:
+    missing = [c for c in COLUMNS if c not in columns]
+    if missing:
+        raise ValueError(f"{source}: missing column(s) {missing}; expected {list(COLUMNS)}, got {columns}")
+
 
 def read_curve(curve_csv: str | Path | IO[bytes], name: str | None = None) -> pd.DataFrame:
     """Read a learning_curve.csv, checking it has the columns ``timesteps,mean_reward,std_reward``.
@@ -38,9 +54,8 @@ def read_curve(curve_csv: str | Path | IO[bytes], name: str | None = None) -> pd
     :param name: what to call the source in errors (default: the path).
     :return: the rows in timestep order.
     """
+    import pandas as pd
+
     curve = pd.read_csv(curve_csv)
-    missing = [c for c in COLUMNS if c not in curve.columns]
-    if missing:
-        source = name or curve_csv
-        raise ValueError(f"{source}: missing column(s) {missing}; expected {list(COLUMNS)}, got {list(curve.columns)}")
+    _check_columns(list(curve.columns), name or curve_csv)
     return curve.sort_values("timesteps", kind="stable").reset_index(drop=True)

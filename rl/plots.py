@@ -11,16 +11,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 from matplotlib.figure import Figure
 
-from rl.curve import read_curve
+from rl.curve import LearningCurve
+
+if TYPE_CHECKING:  # only the report's figures take DataFrames; a job plots its curve without pandas
+    import pandas as pd
 
 FORMATS: tuple[str, ...] = ("png", "pdf", "svg")
 DEFAULT_DPI = 150
@@ -28,13 +31,13 @@ DEFAULT_DPI = 150
 
 def plot_learning_curve(curve_csv: str | Path, png_path: str | Path, title: str = "learning curve") -> Path:
     """Plot one run: mean evaluation return over training, shaded +- one std across evaluation episodes."""
-    curve = read_curve(curve_csv)
+    timesteps, mean, std = np.asarray(LearningCurve.read(Path(curve_csv)).rows, dtype=float).reshape(-1, 3).T
     figure, axes = plt.subplots(figsize=(7, 4.2))
-    axes.plot(curve["timesteps"], curve["mean_reward"], marker="o", markersize=3, label="mean evaluation return")
+    axes.plot(timesteps, mean, marker="o", markersize=3, label="mean evaluation return")
     axes.fill_between(
-        curve["timesteps"],
-        curve["mean_reward"] - curve["std_reward"],
-        curve["mean_reward"] + curve["std_reward"],
+        timesteps,
+        mean - std,
+        mean + std,
         alpha=0.25,
         label="± 1 std over evaluation episodes",
     )
