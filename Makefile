@@ -37,8 +37,10 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix $(CODE) tests benchmarks
 	$(BIN)/ruff format $(CODE) tests benchmarks
 
+# pytest-xdist: one worker per core, whole test files to a worker (a module's shared fixtures are built once).
+TEST_WORKERS ?= auto
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/overhead.py
