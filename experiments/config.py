@@ -177,7 +177,25 @@ def validate(raw: Mapping[str, Any], source: str = "config") -> Job:
         encode_hyperparameters(hyperparameter_view(job))
     except ValueError as error:
         raise ConfigError(source, [str(error)]) from None
+    if job.search_space is not None:
+        _check_corners(raw, job.search_space, source)
     return job
+
+
+def _check_corners(raw: Mapping[str, Any], space: SearchSpace, source: str) -> None:
+    """Each trial of a sweep runs the config at a point of its space: every bound and category must validate."""
+    from experiments.sweeps.ranges import as_overrides, corner_points
+
+    base = without_sweep_sections(raw)
+    problems: list[str] = []
+    for point in corner_points(space):
+        try:
+            validate(apply_overrides(base, as_overrides(point)), source)
+        except ConfigError as error:
+            [(key, value)] = point.items()
+            problems += [f"search_space.parameters.{key}: at {value!r}, {problem}" for problem in error.problems]
+    if problems:
+        raise ConfigError(source, problems)
 
 
 def to_mapping(job: Job, *, exclude: Iterable[str] = ()) -> dict[str, Any]:

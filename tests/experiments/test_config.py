@@ -130,6 +130,12 @@ BAD_VALUES = {
     ),
     "batch-size-1-normalized": (_hyperparameters(batch_size=1), "batch_size: must be > 1 while normalize_advantage"),
     "sde-on-discrete": (_hyperparameters(use_sde=True), "use_sde: gSDE needs a continuous (Box) action space"),
+    "search-space-past-a-bound": (
+        tiny_rl_config(
+            search_space={"parameters": {"algo.hyperparameters.gamma": {"type": "float", "low": 0.9, "high": 1.5}}}
+        ),
+        "search_space.parameters.algo.hyperparameters.gamma: at 1.5, algo.hyperparameters.gamma: expected a number",
+    ),
 }
 
 
