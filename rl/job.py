@@ -13,7 +13,6 @@ Progress goes out as metric log lines through ``log`` (see :mod:`contract.metric
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import CallbackList
 
 from contract import EVALUATION_FILE, LEARNING_CURVE_FILE, LEARNING_CURVE_PLOT, format_metrics
-from contract.evaluation import write_evaluation
+from contract.evaluation import read_evaluation, write_evaluation
 from contract.layout import TENSORBOARD_DIR
 from rl.algorithms import build_algorithm, gamma_of
 from rl.best import SaveBestModel, restore_best_score, ship_best
@@ -102,24 +101,16 @@ def _completed(
     A finished job given a larger ``total_timesteps`` (in-process, e.g. a notebook) is not finished: it
     continues from its last checkpoint.
     """
-    record_file = output_data_dir / EVALUATION_FILE
-    if not (record_file.is_file() and is_saved_model(model_dir)):
+    if not is_saved_model(model_dir):
         return None
-    record = json.loads(record_file.read_text(encoding="utf-8"))
-    if int(record.get("timesteps", 0)) < config.total_timesteps:
+    record = read_evaluation(output_data_dir)
+    if record is None or record.timesteps < config.total_timesteps:
         return None
-    evaluation = Evaluation(**{name: record[name] for name in Evaluation.__dataclass_fields__ if name in record})
+    evaluation = Evaluation(**{name: getattr(record, name) for name in Evaluation.__dataclass_fields__})
     model = load_saved_model(model_dir, device=config.device).model
-    log(f"the job already finished ({record['timesteps']} timesteps, {record_file.name} written); nothing to do")
+    log(f"the job already finished ({record.timesteps} timesteps, {EVALUATION_FILE} written); nothing to do")
     return TrainResult(
-        model,
-        config,
-        evaluation,
-        int(record["timesteps"]),
-        float(record["wall_seconds"]),
-        model_dir,
-        output_data_dir,
-        checkpoint_dir,
+        model, config, evaluation, record.timesteps, record.wall_seconds, model_dir, output_data_dir, checkpoint_dir
     )
 
 
@@ -131,85 +122,62 @@ def _train(
     log: Callable[[str], None],
     progress_bar: bool,
 ) -> TrainResult:
+    """Build (or resume) the model, train it to the total, evaluate it and write the artifacts; on a stop
+    signal save a checkpoint and return without an evaluation."""
     started = time.perf_counter()
-    if config.torch_threads:
-        torch.set_num_threads(config.torch_threads)
-    for directory in (model_dir, output_data_dir, checkpoint_dir):
-        directory.mkdir(parents=True, exist_ok=True)
-
-    (output_data_dir / f".{EVALUATION_FILE}.partial").unlink(missing_ok=True)
-    for path in clean_staging(checkpoint_dir):
-        log(f"cleaned {path.name}, left by an interrupted checkpoint write")
+    _prepare(config, model_dir, output_data_dir, checkpoint_dir, log)
     resumed = latest_checkpoint(checkpoint_dir)
-    previous_wall = float(resumed.state.get("wall_seconds", 0.0)) if resumed else 0.0
-    curve = LearningCurve(
-        output_data_dir / LEARNING_CURVE_FILE,
-        rows=[tuple(r) for r in resumed.state.get("curve", [])] if resumed else [],
-    )
-    curve.write()
-
+    curve = _resumed_curve(output_data_dir, resumed)
     model = _build_or_resume(config, resumed, output_data_dir / TENSORBOARD_DIR, log)
+    previous_wall = float(resumed.state.get("wall_seconds", 0.0)) if resumed else 0.0
 
     def elapsed() -> float:
         return previous_wall + time.perf_counter() - started
 
     def checkpoint() -> Checkpoint:
-        return save_checkpoint(
-            checkpoint_dir,
-            model,
-            state={"curve": curve.rows, "wall_seconds": elapsed()},
-            keep=config.checkpoint.keep,
-            config=config,
-        )
+        state = {"curve": curve.rows, "wall_seconds": elapsed()}
+        return save_checkpoint(checkpoint_dir, model, state=state, keep=config.checkpoint.keep, config=config)
 
-    remaining = config.total_timesteps - model.num_timesteps
-    if remaining > 0 and GUARD.received is None:
+    if model.num_timesteps < config.total_timesteps and GUARD.received is None:
         callbacks = _callbacks(config, curve, checkpoint, StopOnSignal(GUARD), log, output_data_dir, checkpoint_dir)
-        with contextlib.suppress(TrainingStopped):
-            model.learn(
-                remaining,
-                callback=callbacks,
-                reset_num_timesteps=resumed is None,
-                progress_bar=progress_bar,
-                tb_log_name="sb3",
-            )
-
+        _learn(model, config, callbacks, resumed is None, progress_bar)
     save_model_dir(model, config, model_dir)
-    evaluation = None
-    if GUARD.received is None:
-        log(f"final evaluation: {config.evaluation.episodes} episodes")
-        try:
-            with GUARD.interruptible():  # a long evaluation is abandoned, not waited for: it is rerun on resume
-                evaluation = evaluate(TrainedModel.of(model, config))
-        except Interrupted:
-            pass
+    evaluation = _final_evaluation(model, config, log)
+    timesteps = int(model.num_timesteps)
     if evaluation is None:
-        if resumed is not None and model.num_timesteps == resumed.timesteps:
-            kept = f"checkpoint {resumed.path.name} kept"  # nothing new to save
-        else:
-            kept = f"checkpoint {checkpoint().path.name} saved"
-        log(f"received {GUARD.name}: {kept} at {model.num_timesteps} timesteps")
-        log(format_metrics(timesteps=int(model.num_timesteps)))
-        return TrainResult(
-            model, config, None, int(model.num_timesteps), elapsed(), model_dir, output_data_dir, checkpoint_dir
-        )
+        _keep_checkpoint(model, resumed, checkpoint, log)
+        return TrainResult(model, config, None, timesteps, elapsed(), model_dir, output_data_dir, checkpoint_dir)
 
-    extra: dict[str, Any] = {}
-    if config.evaluation.keep_best:
-        # not interruptible: it rewrites model/, which must hold one whole model when the job stops
-        evaluation, extra = ship_best(evaluation, int(model.num_timesteps), checkpoint_dir, model_dir)
+    evaluation, extra = _shipped(config, evaluation, timesteps, model_dir, checkpoint_dir)
     wall = elapsed()
     log(
         format_metrics(
-            timesteps=int(model.num_timesteps),
-            final_mean_reward=evaluation.mean_reward,
-            final_std_reward=evaluation.std_reward,
+            timesteps=timesteps, final_mean_reward=evaluation.mean_reward, final_std_reward=evaluation.std_reward
         )
     )
-    _write_outputs(config, evaluation, int(model.num_timesteps), wall, curve, output_data_dir, extra)
-    return TrainResult(
-        model, config, evaluation, int(model.num_timesteps), wall, model_dir, output_data_dir, checkpoint_dir
-    )
+    _write_outputs(config, evaluation, timesteps, wall, curve, output_data_dir, extra)
+    return TrainResult(model, config, evaluation, timesteps, wall, model_dir, output_data_dir, checkpoint_dir)
+
+
+def _prepare(
+    config: RLConfig, model_dir: Path, output_data_dir: Path, checkpoint_dir: Path, log: Callable[[str], None]
+) -> None:
+    """Threads, directories, and what an interrupted run left half written."""
+    if config.torch_threads:
+        torch.set_num_threads(config.torch_threads)
+    for directory in (model_dir, output_data_dir, checkpoint_dir):
+        directory.mkdir(parents=True, exist_ok=True)
+    (output_data_dir / f".{EVALUATION_FILE}.partial").unlink(missing_ok=True)
+    for path in clean_staging(checkpoint_dir):
+        log(f"cleaned {path.name}, left by an interrupted checkpoint write")
+
+
+def _resumed_curve(output_data_dir: Path, resumed: Checkpoint | None) -> LearningCurve:
+    """The learning curve so far (the checkpoint's rows when resuming), written out."""
+    rows = [tuple(r) for r in resumed.state.get("curve", [])] if resumed else []
+    curve = LearningCurve(output_data_dir / LEARNING_CURVE_FILE, rows=rows)
+    curve.write()
+    return curve
 
 
 def _build_or_resume(
@@ -225,6 +193,52 @@ def _build_or_resume(
     model = restore_for_training(config, resumed.path, env, tensorboard_log=tensorboard_dir)
     log(f"resuming from checkpoint {resumed.path.name} at {model.num_timesteps} of {config.total_timesteps} timesteps")
     return model
+
+
+def _learn(model: BaseAlgorithm, config: RLConfig, callbacks: CallbackList, fresh: bool, progress_bar: bool) -> None:
+    """Train to the config's total timesteps; a stop signal ends training early (at a safe point)."""
+    with contextlib.suppress(TrainingStopped):
+        model.learn(
+            config.total_timesteps - model.num_timesteps,
+            callback=callbacks,
+            reset_num_timesteps=fresh,
+            progress_bar=progress_bar,
+            tb_log_name="sb3",
+        )
+
+
+def _final_evaluation(model: BaseAlgorithm, config: RLConfig, log: Callable[[str], None]) -> Evaluation | None:
+    """The trained policy's evaluation, or None when a stop signal came first."""
+    if GUARD.received is not None:
+        return None
+    log(f"final evaluation: {config.evaluation.episodes} episodes")
+    try:
+        with GUARD.interruptible():  # a long evaluation is abandoned, not waited for: it is rerun on resume
+            return evaluate(TrainedModel.of(model, config))
+    except Interrupted:
+        return None
+
+
+def _keep_checkpoint(
+    model: BaseAlgorithm, resumed: Checkpoint | None, checkpoint: Callable[[], Checkpoint], log: Callable[[str], None]
+) -> None:
+    """Save where a stopped job is (unless its last checkpoint already is there), and say so."""
+    if resumed is not None and model.num_timesteps == resumed.timesteps:
+        kept = f"checkpoint {resumed.path.name} kept"  # nothing new to save
+    else:
+        kept = f"checkpoint {checkpoint().path.name} saved"
+    log(f"received {GUARD.name}: {kept} at {model.num_timesteps} timesteps")
+    log(format_metrics(timesteps=int(model.num_timesteps)))
+
+
+def _shipped(
+    config: RLConfig, evaluation: Evaluation, timesteps: int, model_dir: Path, checkpoint_dir: Path
+) -> tuple[Evaluation, dict[str, Any]]:
+    """The evaluation of the model model/ ships, and with evaluation.keep_best how it was chosen."""
+    if not config.evaluation.keep_best:
+        return evaluation, {}
+    # not interruptible: it rewrites model/, which must hold one whole model when the job stops
+    return ship_best(evaluation, timesteps, checkpoint_dir, model_dir)
 
 
 def _callbacks(
