@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from contract.layout import STUDY_FILE, SWEEP_FILE
 from experiments.config import Job, apply_overrides, validate
@@ -26,6 +26,9 @@ from experiments.sweeps.plots import write_study_plots
 from experiments.sweeps.progress import SweepProgress
 from experiments.sweeps.ranges import as_overrides, corner_points, suggest
 from experiments.sweeps.space import Categorical, SearchSpace
+
+if TYPE_CHECKING:
+    import optuna
 
 
 @dataclass
@@ -80,12 +83,19 @@ def run_local_sweep(
     :param quiet: silence Optuna's own log lines.
     :param show_progress: draw a progress bar (trials done, pruned, running, best value so far) on stderr.
     """
-    import optuna
-
     check_space(raw, space, name)
     directory = output_dir / name
     directory.mkdir(parents=True, exist_ok=True)
-    objective_name = space.objective.metric
+    study = _open_study(raw, space, directory, name, quiet)
+    progress = SweepProgress(name, space.trials, space.objective.metric, quiet=not show_progress)
+    _optimize(study, _objective(raw, space, directory, study, progress), space, progress)
+    return _write_result(study, space, directory, name)
+
+
+def _open_study(raw: Mapping[str, Any], space: SearchSpace, directory: Path, name: str, quiet: bool) -> optuna.Study:
+    """The sweep's study in ``directory`` (continued when it exists), the config as written its first trial."""
+    import optuna
+
     pruner = (
         optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1)
         if space.pruning
@@ -106,8 +116,17 @@ def run_local_sweep(
         if baseline is not None:
             # the config as written is trial 0: a sweep never reports worse than not sweeping
             study.enqueue_trial(baseline, user_attrs={"baseline": True})
+    return study
+
+
+def _objective(
+    raw: Mapping[str, Any], space: SearchSpace, directory: Path, study: optuna.Study, progress: SweepProgress
+) -> Callable[[optuna.Trial], float]:
+    """A trial: a local job of the config with the trial's values, stopped when Optuna prunes it."""
+    import optuna
+
+    objective_name = space.objective.metric
     lock = threading.Lock()
-    progress = SweepProgress(name, space.trials, objective_name, quiet=not show_progress)
 
     def objective(trial: optuna.Trial) -> float:
         progress.refresh(study)
@@ -133,6 +152,18 @@ def run_local_sweep(
             raise RuntimeError(f"trial {trial.number} printed no {objective_name}= line; see {paths.log_file}")
         return outcome.metrics[objective_name]
 
+    return objective
+
+
+def _optimize(
+    study: optuna.Study,
+    objective: Callable[[optuna.Trial], float],
+    space: SearchSpace,
+    progress: SweepProgress,
+) -> None:
+    """Run the enqueued trials, then new ones until the space's number of trials has finished."""
+    import optuna
+
     waiting = [t for t in study.trials if t.state == optuna.trial.TrialState.WAITING]
     with progress.running():
         progress.refresh(study)
@@ -150,7 +181,6 @@ def run_local_sweep(
                 catch=(RuntimeError,),
                 callbacks=[progress.refresh],
             )
-    return _write_result(study, space, directory, name)
 
 
 def _write_result(study: Any, space: SearchSpace, directory: Path, name: str) -> SweepResult:
