@@ -4,7 +4,8 @@
 ``execute_job`` runs ``python -m experiments.entry`` with the ``SM_*`` variables SageMaker sets,
 tees its output into the job's log file and, afterwards, packs the model and output archives as
 SageMaker uploads them. A SIGTERM or Ctrl-C to the runner is passed on to the job, which then saves
-a checkpoint and stops; ``--resume`` runs the same job directory again.
+a checkpoint and stops, and no further job is started; ``--resume`` (or the same command again, see
+:func:`experiments.resume.earlier_run`) runs the same job directory again.
 """
 
 from __future__ import annotations

@@ -3,10 +3,11 @@
 ``flock`` on ``<job>/.lock``: the kernel releases it when the last process holding it dies, however it
 dies, so a job killed with ``kill -9`` can be resumed at once, and no stale lock file ever needs
 removing. The runner takes the lock before it touches the directory and hands the locked descriptor to
-the job process it starts, so the lock lives as long as either of them: a second ``sagelab run --resume``
-of the same directory is refused (exit code 2) with the PIDs that hold it, even after the runner alone
-was killed. Within one process the lock is re-entrant (the command takes it before it checks the
-directory, the runner again to start the job); it is released when the outermost holder is done.
+the job process it starts, so the lock lives as long as either of them: a second runner of the same
+directory (``sagelab run --resume``, or the same command again) is refused (exit code 2) with the PIDs
+that hold it, even after the runner alone was killed. Within one process the lock is re-entrant (the
+command takes it before it checks the directory, the runner again to start the job); it is released when
+the outermost holder is done.
 """
 
 from __future__ import annotations

@@ -34,7 +34,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="KEY=VALUE",
         help="override a config field, e.g. --set algo.hyperparameters.learning_rate=0.0003",
     )
-    parser.add_argument("--resume", type=Path, metavar="JOB_DIR", help="continue a stopped job from its checkpoint")
+    parser.add_argument(
+        "--resume",
+        type=Path,
+        metavar="JOB_DIR",
+        help="continue a stopped job from its checkpoint (the same command again does so too)",
+    )
     parser.add_argument("--job-name", help="name of the job directory (single job only)")
     parser.add_argument("--parallel", type=int, help="jobs at a time (default: cores / torch threads per job)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars or log lines, only the result")
@@ -187,7 +192,8 @@ def _print_outcomes(outcomes: list[JobOutcome]) -> None:
         elif not outcome.succeeded:
             status, result = f"[red]failed ({outcome.exit_code})", outcome.failure or "see job.log"
         elif outcome.interrupted:
-            status, result = "[yellow]stopped", f"checkpoint saved; resume with --resume {outcome.paths.root}"
+            reason = outcome.failure or "checkpoint saved"
+            status, result = "[yellow]stopped", f"{reason}; or --resume {outcome.paths.root}"
         else:
             status = "[green]completed"
             result = evaluation.headline() if evaluation is not None else "no evaluation record"
