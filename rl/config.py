@@ -19,8 +19,8 @@ from pydantic_core import PydanticCustomError
 from rl.algorithm_specs import ALGORITHM_SPECS, ALGORITHMS, algorithm_spec, space_problems
 from rl.dotted import class_specs, resolve_baseline, resolve_callback, resolve_wrapper
 from rl.env_spec import EnvFacts, EnvProblem, check_env_id, inspect_env, load_entry_point
-from rl.hyperparameters import RESERVED_POLICY_KWARGS, Problem, check_parameters, consistency_problems
-from rl.signatures import Signature, constructor, policy_constructor
+from rl.hyperparameters import Problem, check_nested, check_parameters, consistency_problems
+from rl.signatures import Signature, constructor
 
 # Only wrappers from these modules may be named in a config: a dotted path is imported, never evaluated.
 TRUSTED_WRAPPER_MODULES: tuple[str, ...] = (
@@ -248,17 +248,8 @@ class AlgoConfig(StrictModel):
             reserved=_RESERVED_HYPERPARAMETERS,
             noun="hyperparameter",
         )
-        if isinstance(checked.get("policy_kwargs"), dict):
-            # the default policy's kwargs: a Dict-observation env's multi-input policy takes the same ones
-            policy = info.data.get("policy") or spec.policies[0]
-            checked["policy_kwargs"], more = check_parameters(
-                checked["policy_kwargs"],
-                policy_constructor(spec.source, spec.class_name, policy),
-                where="algo.hyperparameters.policy_kwargs",
-                owner=f"{spec.class_name}'s {policy}",
-                reserved=RESERVED_POLICY_KWARGS,
-            )
-            problems += more
+        # the default policy's kwargs: a Dict-observation env's multi-input policy takes the same ones
+        problems += check_nested(checked, spec, info.data.get("policy") or spec.policies[0])
         if problems:
             raise field_errors(problems)
         return checked

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from rl.action_noise import check_action_noise
+from rl.algorithm_specs import AlgorithmSpec
 from rl.schedules import check_schedule, is_schedule
-from rl.signatures import Signature
+from rl.signatures import Signature, constructor, policy_constructor
 
 ACTIVATION_FUNCTIONS: dict[str, str] = {
     "tanh": "Tanh",
@@ -42,6 +43,14 @@ RESERVED_POLICY_KWARGS: dict[str, str] = {
     "lr_schedule": "algo.hyperparameters.learning_rate",
     "use_sde": "algo.hyperparameters.use_sde",
 }
+
+
+# the buffers a config can have (a buffer class cannot be named) and what their constructors get from the algorithm
+BUFFER_CLASSES: dict[str, str] = {"replay_buffer_kwargs": "ReplayBuffer", "rollout_buffer_kwargs": "RolloutBuffer"}
+_SET_BY_ALGORITHM = ("buffer_size", "observation_space", "action_space", "device", "n_envs", "optimize_memory_usage")
+RESERVED_BUFFER_KWARGS: dict[str, str] = dict.fromkeys(
+    [*_SET_BY_ALGORITHM, "gae_lambda", "gamma", "n_steps"], "the algorithm (from its hyperparameters and the env)"
+)
 
 
 @dataclass(frozen=True)
@@ -165,6 +174,26 @@ def check_parameters(
             except ValueError as error:
                 problems.append((field, str(error), value))
     return checked, problems
+
+
+def check_nested(checked: dict[str, Any], spec: AlgorithmSpec, policy: str) -> list[Problem]:
+    """Check the mappings among the checked hyperparameters against the constructors they go to: ``policy_kwargs``
+    against ``policy``'s, the buffer kwargs against SB3's default buffers'; checked values replace them."""
+    targets = {"policy_kwargs": (policy_constructor(spec.source, spec.class_name, policy), RESERVED_POLICY_KWARGS)}
+    targets |= {
+        key: (constructor("stable_baselines3.common.buffers", buffer), RESERVED_BUFFER_KWARGS)
+        for key, buffer in BUFFER_CLASSES.items()
+    }
+    owners = {"policy_kwargs": f"{spec.class_name}'s {policy}", **{k: f"SB3's {b}" for k, b in BUFFER_CLASSES.items()}}
+    problems: list[Problem] = []
+    for key, (signature, reserved) in targets.items():
+        if isinstance(checked.get(key), dict):
+            where = f"algo.hyperparameters.{key}"
+            checked[key], more = check_parameters(
+                checked[key], signature, where=where, owner=owners[key], reserved=reserved
+            )
+            problems += more
+    return problems
 
 
 def check_value(name: str, value: Any, kinds: frozenset[str]) -> Any:

@@ -51,6 +51,14 @@ def test_defaults_and_eval_seed() -> None:
         ),
         (base(total_timesteps=0), "greater than or equal to 1"),
         (
+            base(algo={"name": "dqn", "hyperparameters": {"replay_buffer_kwargs": {"handle_timeout": False}}}),
+            "replay_buffer_kwargs.handle_timeout: SB3's ReplayBuffer has no parameter 'handle_timeout'; did you mean",
+        ),
+        (
+            base(algo={"name": "ppo", "hyperparameters": {"rollout_buffer_kwargs": {"gamma": 0.5}}}),
+            "rollout_buffer_kwargs.gamma: is set by the algorithm",
+        ),
+        (
             base(algo={"name": "dqn", "hyperparameters": {"train_freq": [1, "episode"]}}),
             "algo.hyperparameters.train_freq: training every n episodes needs a single env",
         ),

@@ -77,7 +77,7 @@ def test_integral_numbers_become_integers_and_pairs_stay_data() -> None:
 PROBE = """
 import json, sys
 from rl.algorithm_specs import ALGORITHM_SPECS
-from rl.config import AlgoConfig
+from rl.config import AlgoConfig, hyperparameter_names
 from rl.hyperparameters import RESERVED_POLICY_KWARGS
 from rl.signatures import NO_DEFAULT, policy_constructor
 for name, spec in ALGORITHM_SPECS.items():
@@ -86,6 +86,8 @@ for name, spec in ALGORITHM_SPECS.items():
         kwargs = {k: p.default for k, p in parameters if p.default is not NO_DEFAULT}
         kwargs = {k: v for k, v in kwargs.items() if k not in RESERVED_POLICY_KWARGS}
         hyperparameters = {"learning_rate": "lin_0.001", "policy_kwargs": kwargs}
+        buffers = ("replay_buffer_kwargs", "rollout_buffer_kwargs")
+        hyperparameters |= {k: {} for k in buffers if k in hyperparameter_names(name)}
         AlgoConfig.model_validate({"name": name, "policy": policy, "hyperparameters": hyperparameters})
 print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})))
 """
