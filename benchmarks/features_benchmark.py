@@ -19,11 +19,9 @@ install openfe matplotlib``) through a subprocess, on the numeric columns of the
 from __future__ import annotations
 
 import argparse
-import re
-import subprocess
+import sys
 import time
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +35,10 @@ from features.datasets import TARGETS, churn_tables, load_dataset
 from features.entityset import Schema, build_entityset, compute, cutoff_frame, generate_definitions
 from features.profiling import infer_problem_type
 from features.selection import as_model_input, model_for
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling modules, also when loaded by path (tests)
+from features_summary import METHODS, Cell, planted_lift, results_from_logs, split_line, summarize
+from openfe_runner import openfe_python, run_openfe
 
 warnings.filterwarnings("ignore")
 RELATIONSHIPS = (
@@ -105,38 +107,6 @@ def planted_name(structure: str, rows: int) -> str:
     """The dataset column of a planted case, short enough for the 20-character field."""
     kind = structure.removesuffix("_binary")
     return f"{SHORT[kind]}{'-bin' if structure.endswith('_binary') else ''} n={rows}"
-
-
-def planted_lift(results: dict[str, dict[str, Cell]]) -> None:
-    """Per planted case: each method against the raw columns on the same seeds (regression: RMSE as a multiple of
-    the raw columns', lower is better; binary: AUC minus the raw columns'), mean +- std over seeds."""
-    print("\n| planted case | sagelab vs raw | OpenFE vs raw | sagelab - OpenFE (paired) |")
-    print("|---|---|---|---|")
-    for name, cells in results.items():
-        raw = np.asarray(cells["raw"].scores)
-        regression = bool(len(raw)) and raw.mean() < 0
-
-        def lift(
-            method: str, cells: dict[str, Cell] = cells, raw: np.ndarray = raw, regression: bool = regression
-        ) -> np.ndarray | None:
-            values = np.asarray(cells[method].scores)
-            if cells[method].failure or len(values) != len(raw):
-                return None
-            return values / raw if regression else values - raw
-
-        ours, theirs = lift("sagelab AutoFeatures"), lift("OpenFE")
-        shown = [
-            ("-" if v is None else f"{v.mean():.3f}{'x' if regression else ''} +- {v.std():.3f}")
-            for v in (ours, theirs)
-        ]
-        paired = "-"
-        if ours is not None and theirs is not None:
-            difference = (theirs - ours) if regression else (ours - theirs)  # positive: sagelab better
-            paired = (
-                f"{difference.mean():+.3f} +- {difference.std(ddof=1) / np.sqrt(len(difference)):.3f} "
-                "(positive: sagelab better)"
-            )
-        print(f"| {name} | {shown[0]} | {shown[1]} | {paired} |")
 
 
 def _single(name: str) -> dict:
@@ -227,89 +197,9 @@ def sagelab_dfs_path(data: dict) -> float:
     return time.perf_counter() - started
 
 
-OPENFE_SCRIPT = """
-import contextlib, os, sys, tempfile
-import pandas as pd
-import openfe.openfe
-from openfe import OpenFE, transform
-from sklearn.metrics import mean_squared_error, root_mean_squared_error
-
-def _rmse_compatible(y_true, y_pred, squared=True, **kwargs):
-    # openfe 0.0.12 calls mean_squared_error(squared=False), a keyword scikit-learn 1.6 removed
-    if squared:
-        return mean_squared_error(y_true, y_pred, **kwargs)
-    return root_mean_squared_error(y_true, y_pred, **kwargs)
-
-openfe.openfe.mean_squared_error = _rmse_compatible  # forked workers inherit it
-folder, task = sys.argv[1], sys.argv[2]
-train, test = pd.read_parquet(f"{folder}/train.parquet"), pd.read_parquet(f"{folder}/test.parquet")
-label = pd.read_parquet(f"{folder}/label.parquet")
-with tempfile.TemporaryDirectory() as scratch, contextlib.chdir(scratch):  # OpenFE writes scratch files in the cwd
-    found = OpenFE().fit(data=train, label=label, task=task, n_jobs=1, verbose=False)
-    new_train, new_test = transform(train, test, found[:20], n_jobs=1)
-new_train.columns = new_test.columns = [str(c) for c in new_train.columns]
-new_train.to_parquet(f"{folder}/out_train.parquet"); new_test.to_parquet(f"{folder}/out_test.parquet")
-"""
-
-
-def openfe_python(path: str) -> str | None:
-    """The interpreter of the separate OpenFE virtualenv, if it exists and imports openfe."""
-    if not Path(path).is_file():
-        print(
-            f"OpenFE skipped: no interpreter at {path} (make it: python -m venv /tmp/openfe-venv && "
-            "/tmp/openfe-venv/bin/pip install openfe matplotlib)"
-        )
-        return None
-    done = subprocess.run([path, "-c", "import openfe"], capture_output=True, text=True)
-    if done.returncode:
-        print(f"OpenFE skipped: `import openfe` fails in {path}: {done.stderr.strip().splitlines()[-1]}")
-        return None
-    return path
-
-
-def run_openfe(python: str, X_train, X_test, y_train, problem: str) -> tuple[pd.DataFrame, pd.DataFrame, float]:
-    """OpenFE in its own virtualenv (its pins differ from ours), on the numeric columns; wall time includes the
-    process."""
-    import tempfile
-
-    numeric_train = X_train.select_dtypes("number").reset_index(drop=True)
-    numeric_test = X_test[numeric_train.columns].reset_index(drop=True)
-    task = "regression" if problem == "regression" else "classification"
-    with tempfile.TemporaryDirectory() as folder:
-        numeric_train.to_parquet(f"{folder}/train.parquet")
-        numeric_test.to_parquet(f"{folder}/test.parquet")
-        pd.DataFrame({"y": np.asarray(y_train)}).to_parquet(f"{folder}/label.parquet")
-        started = time.perf_counter()
-        done = subprocess.run([python, "-c", OPENFE_SCRIPT, folder, task], capture_output=True, text=True)
-        seconds = time.perf_counter() - started
-        if done.returncode or not Path(f"{folder}/out_train.parquet").is_file():
-            # OpenFE catches errors inside its worker processes and goes on, so look for the first one reported
-            error = re.search(
-                r"\w+(?:Error|Exception): [^\r\n]*", done.stdout + done.stderr
-            )  # OpenFE prints them to stdout
-            raise RuntimeError(error.group(0) if error else done.stderr.strip()[-200:])
-        return pd.read_parquet(f"{folder}/out_train.parquet"), pd.read_parquet(f"{folder}/out_test.parquet"), seconds
-
-
 MAX_CANDIDATES = (
     600  # sagelab's candidate cap in the reported runs (the library default, 2000, measured worse and slower)
 )
-METHODS = ("raw", "featuretools DFS (all)", "sagelab AutoFeatures", "OpenFE")
-
-
-@dataclass
-class Cell:
-    """One method's results on one dataset, one entry per split."""
-
-    scores: list[float] = field(default_factory=list)
-    seconds: list[float] = field(default_factory=list)
-    counts: list[int] = field(default_factory=list)
-    failure: str | None = None
-
-    def add(self, score: float, seconds: float, count: int) -> None:
-        self.scores.append(score)
-        self.seconds.append(seconds)
-        self.counts.append(count)
 
 
 def run_split(
@@ -365,107 +255,6 @@ def run_split(
             ours.append(sagelab_dfs_path({**data, "X": X}))
         ratio = float(np.median(ours) / np.median(theirs))
         print(f"{name:20} sagelab DFS path / featuretools alone: {ratio:.2f}x (median of {rounds})", flush=True)
-
-
-def split_line(name: str, split: int, method: str, score: float, seconds: float, count: int) -> str:
-    """One method's result on one split, as printed (and read back by ``--summarize``)."""
-    return f"{name:20} {split:>5} {method:24} {score:>12.4f} {seconds:>9.1f} {count:>9}"
-
-
-def paired_difference(cells: dict[str, Cell]) -> str:
-    """sagelab's score minus the best other column's, split by split: mean +- standard error (and that column).
-
-    The splits are shared, so the paired difference removes what a split does to every column alike;
-    its standard error says whether a gap between the means is larger than split-to-split noise.
-    """
-    ours = np.asarray(cells["sagelab AutoFeatures"].scores)
-    others = {
-        m: np.asarray(c.scores)
-        for m, c in cells.items()
-        if m != "sagelab AutoFeatures" and len(c.scores) == len(ours) and not c.failure
-    }
-    if not others or len(ours) < 2:
-        return "-"
-    best = max(others, key=lambda m: others[m].mean())
-    difference = ours - others[best]
-    error = difference.std(ddof=1) / np.sqrt(len(difference))
-    return (
-        f"{difference.mean():+.4f} +- {error:.4f} (vs {best.split(' ')[0]}; "
-        f"{int((difference >= 0).sum())}/{len(difference)} splits >= 0)"
-    )
-
-
-def summarize(results: dict[str, dict[str, Cell]]) -> None:
-    """Mean held-out score +- std over splits, mean seconds and features; sagelab vs the best other column."""
-    print(
-        "\n| dataset | "
-        + " | ".join(METHODS)
-        + " | sagelab >= all others | sagelab - best other, paired | sagelab s / OpenFE s |"
-    )
-    print("|---|" + "---|" * (len(METHODS) + 3))
-    wins = 0
-    for name, cells in results.items():
-        row = []
-        for method in METHODS:
-            cell = cells[method]
-            if cell.failure:
-                row.append(f"failed: {cell.failure[:60]}")
-            elif not cell.scores:
-                row.append("not run")
-            else:
-                row.append(
-                    f"{np.mean(cell.scores):.4f} +- {np.std(cell.scores):.4f} ({np.mean(cell.counts):.0f} f., "
-                    f"{np.mean(cell.seconds):.1f} s)"
-                )
-        ours = np.mean(cells["sagelab AutoFeatures"].scores)
-        others = [
-            np.mean(c.scores) for m, c in cells.items() if m != "sagelab AutoFeatures" and c.scores and not c.failure
-        ]
-        won = bool(others) and ours >= max(others) - 1e-12
-        wins += won
-        paired = paired_difference(cells)
-        openfe = cells["OpenFE"]
-        speed = (
-            f"{np.mean(cells['sagelab AutoFeatures'].seconds) / np.mean(openfe.seconds):.2f}"
-            if openfe.seconds and not openfe.failure
-            else "-"
-        )
-        print(f"| {name} | " + " | ".join(row) + f" | {'yes' if won else 'no'} | {paired} | {speed} |")
-    print(f"\nsagelab's mean held-out score >= every other column's on {wins} of {len(results)} datasets")
-
-
-SPLIT_LINE = re.compile(
-    r"^(?P<name>.{20}) (?P<split>[ \d]{5}) (?P<method>" + "|".join(map(re.escape, METHODS)) + r")\s+"
-    r"(?P<score>-?\d+\.\d+)\s+(?P<seconds>\d+\.\d+)\s+(?P<count>\d+)$"
-)
-
-
-def results_from_logs(paths: list[str]) -> dict[str, dict[str, Cell]]:
-    """The per-split lines of earlier runs' output, as one set of results (datasets in order of first appearance).
-
-    For a long benchmark run in parts (for example splits 0-9 and 10-19 on different days, same code); a
-    (dataset, split, method) found twice is an error, since the parts would then not be disjoint.
-    """
-    seen: dict[tuple[str, int, str], Path] = {}
-    results: dict[str, dict[str, Cell]] = {}
-    for path in map(Path, paths):
-        if not path.is_file():
-            raise SystemExit(f"--summarize: {path} is not a file")
-        for line in path.read_text().splitlines():
-            match = SPLIT_LINE.match(line)
-            if not match:
-                continue
-            name, split, method = match["name"].strip(), int(match["split"]), match["method"]
-            if (name, split, method) in seen:
-                raise SystemExit(
-                    f"--summarize: {name} split {split} {method} is in both {seen[name, split, method]} and {path}"
-                )
-            seen[name, split, method] = path
-            cells = results.setdefault(name, {m: Cell() for m in METHODS})
-            cells[method].add(float(match["score"]), float(match["seconds"]), int(match["count"]))
-    if not results:
-        raise SystemExit(f"--summarize: no per-split result lines in {', '.join(paths)}")
-    return results
 
 
 def run_planted(cases: list[str], sizes: list[int], seeds: range, python: str | None, max_candidates: int) -> None:
