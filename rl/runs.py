@@ -211,7 +211,7 @@ def _last_timestep(job: Path, curve: pd.DataFrame | None) -> int | None:
 def _unfinished(job: Path, status: str, reason: str, curve: pd.DataFrame | None = None) -> UnfinishedRun:
     name, seed, budget = _identity(job)
     last = _last_timestep(job, curve)
-    if status == "interrupted":
+    if status == "interrupted" and not is_stop_reason(reason):  # a stop reason says where it stopped itself
         reached = "no timestep recorded" if last is None else f"last timestep {last:,}"
         reason = f"{reason} ({reached}{f' of {budget:,}' if budget and last is not None else ''})"
     return UnfinishedRun(job, status, reason, name, seed, last)

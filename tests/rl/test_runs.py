@@ -76,6 +76,13 @@ def test_failed_and_interrupted_jobs_are_listed_with_their_reason_or_last_timest
     assert "last timestep 1,200 of 2,000" in stopped.reason
 
 
+def test_a_job_stopped_by_a_signal_is_interrupted_with_the_reason_it_wrote(tmp_path: Path) -> None:
+    reason = "stopped by SIGTERM at 1200 of 2000 timesteps, with a checkpoint; run the job again to resume it"
+    unfinished_run(tmp_path, "stopped", rl_config(seed=5, budget=2000), failure=reason, reached=1200)
+    [], [stopped] = find_runs(tmp_path)
+    assert (stopped.status, stopped.reason, stopped.last_timestep) == ("interrupted", reason, 1200)
+
+
 def test_unreadable_jobs_are_reported_with_the_reason(tmp_path: Path) -> None:
     finished_run(tmp_path, "good", rl_config(), 1.0)
     broken = ContainerPaths(finished_run(tmp_path, "broken-json", rl_config(seed=1), 1.0))
