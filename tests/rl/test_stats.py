@@ -129,6 +129,17 @@ def test_curve_band_is_the_iqm_per_point() -> None:
     estimate, low, high = curve_band(matrix, reps=REPS)
     assert estimate[0] == low[0] == high[0] == 1.0  # identical runs: a zero-width band
     assert estimate[1] == pytest.approx(5.0) and low[1] < 5.0 < high[1]
+    # rliable's sample-efficiency curve: its IQM at each point, one stratified bootstrap over the runs
+    curves = np.random.default_rng(3).normal(size=(5, 4))
+    ours = curve_band(curves, reps=REPS, seed=1)
+    np.random.seed(1)
+    estimates, intervals = rly.get_interval_estimates(
+        {"c": curves[:, None, :]},
+        lambda s: np.array([metrics.aggregate_iqm(s[..., point]) for point in range(s.shape[-1])]),
+        reps=REPS,
+    )
+    for mine, theirs in zip(ours, (estimates["c"], intervals["c"][0], intervals["c"][1]), strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-12)
     with pytest.raises(ValueError, match="finite"):
         curve_band(np.array([[1.0, np.nan]]))
 
