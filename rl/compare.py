@@ -35,6 +35,9 @@ BEST_BASELINE = "best baseline"
 PROFILE_POINTS = 101
 # An algorithm and its action-masking variant are one method across envs: the suite's masked envs need MaskablePPO.
 ALGORITHM_FAMILIES: dict[str, str] = {"maskable_ppo": "ppo"}
+# Profiles start at tau = -1: a run further below the random policy than the best baseline is above it shows as
+# the profile's drop below 1 at the left edge; one such outlier (-155) would otherwise squeeze [0, 1] to a sliver.
+PROFILE_FLOOR = -1.0
 MAX_AGENTS_COMPARED = 6  # agent-vs-agent probabilities of improvement up to 15 pairs per env
 
 
@@ -110,6 +113,13 @@ def compare_envs(groups: list[Group], *, reps: int = DEFAULT_REPS, seed: int = 0
     return [compare_env(members, env_label(members[0].env, envs), reps=reps, seed=seed) for members in by_env.values()]
 
 
+def profile_thresholds(normalized: np.ndarray) -> np.ndarray:
+    """The performance profile's thresholds tau: from 0 (or the lowest score, but not below
+    :data:`PROFILE_FLOOR`) to 1 (or the highest score)."""
+    low = max(min(0.0, float(np.min(normalized))), PROFILE_FLOOR)
+    return np.linspace(low, max(1.0, float(np.max(normalized))), PROFILE_POINTS)
+
+
 @dataclass
 class CrossEnv:
     """Normalized scores of each method over the envs where all methods were measured."""
@@ -179,7 +189,6 @@ def cross_env(comparisons: list[EnvComparison], *, reps: int = DEFAULT_REPS, see
         m: aggregate_intervals(x, ("iqm", "median", "mean", "optimality_gap"), reps=reps, seed=seed)
         for m, x in matrices.items()
     }
-    every = np.concatenate([x.ravel() for x in matrices.values()])
-    thresholds = np.linspace(min(0.0, float(every.min())), max(1.0, float(every.max())), PROFILE_POINTS)
+    thresholds = profile_thresholds(np.concatenate([x.ravel() for x in matrices.values()]))
     profiles, bands = performance_profiles(matrices, thresholds, reps=reps, seed=seed)
     return CrossEnv(env_labels, methods, runs, aggregates, thresholds, profiles, bands, notes)

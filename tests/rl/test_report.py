@@ -11,6 +11,7 @@ import yaml
 from rliable import library as rly
 from rliable import metrics
 
+from rl.compare import profile_thresholds
 from rl.report import report_figures, write_report
 from tests.rl.jobdirs import baseline_run, finished_run, rl_config, unfinished_run
 
@@ -156,6 +157,14 @@ def test_a_report_over_two_envs_has_one_panel_per_env_with_its_agents_and_baseli
         "normalized_aggregates.png",
     } <= written
     assert json.loads(result.summary_path.read_text()) == result.summary
+
+
+def test_the_performance_profile_reads_0_to_1_whatever_one_outlier_scores() -> None:
+    # a diverged seed 155 times further below random than the best baseline is above it
+    thresholds = profile_thresholds(np.array([-155.0, 0.4, 0.7, 0.0, 1.0]))
+    assert thresholds[0] == -1.0 and thresholds[-1] == 1.0
+    assert profile_thresholds(np.array([0.2, 0.5]))[[0, -1]].tolist() == [0.0, 1.0]
+    assert profile_thresholds(np.array([-0.3, 2.5]))[[0, -1]].tolist() == [-0.3, 2.5]
 
 
 def test_a_directory_without_runs_is_a_clear_error(tmp_path: Path) -> None:
