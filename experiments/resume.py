@@ -21,6 +21,19 @@ def finished(paths: ContainerPaths) -> bool:
     return paths.evaluation_file.is_file() and not paths.failure_file.exists()
 
 
+def never_trained(paths: ContainerPaths) -> bool:
+    """Whether the job in ``paths`` left nothing to continue: no checkpoint, no model, no evaluation.
+
+    Such a directory (a job that failed during set-up, or was stopped before it began) holds no work, so
+    its name may be reused by a job with another config.
+    """
+    checkpoints = paths.checkpoint_dir.iterdir() if paths.checkpoint_dir.is_dir() else iter(())
+    model = paths.model_dir.iterdir() if paths.model_dir.is_dir() else iter(())
+    # a .staging-* checkpoint is an unfinished write, never loaded
+    has_checkpoint = any(not entry.name.startswith(".") for entry in checkpoints)
+    return not (has_checkpoint or any(model) or paths.evaluation_file.exists())
+
+
 def packed(paths: ContainerPaths) -> bool:
     """Whether both archives exist and were packed after the job finished."""
     finished_at = paths.evaluation_file.stat().st_mtime_ns

@@ -110,8 +110,33 @@ def _earlier_run(job: Job, output_dir: Path, name: str | None) -> ContainerPaths
     paths = ContainerPaths((output_dir / name).resolve())
     if not paths.root.exists():
         return None
-    check_resumable(job, paths)  # another job's directory (or none): refused, naming what differs
+    try:
+        check_resumable(job, paths)  # another job's directory (or none): refused, naming what differs
+    except UserError:
+        if not paths.hyperparameters_file.is_file() or not _reuse_untrained(paths):
+            raise
+        return None
     return paths
+
+
+def _reuse_untrained(paths: ContainerPaths) -> bool:
+    """Remove ``paths`` if its job never trained (a set-up failure: nothing in it to continue), so the job
+    with the corrected config can take its name; False if it holds work."""
+    import shutil
+
+    from contract import read_failure
+    from experiments.lock import holding
+    from experiments.progress import stdout
+    from experiments.resume import never_trained
+
+    with holding(paths.root):  # refused, naming the PIDs, while another runner is still setting it up
+        if not never_trained(paths):
+            return False
+        reason = read_failure(paths)
+        shutil.rmtree(paths.root)
+    said = f" (it had failed: {reason})" if reason else ""
+    stdout.print(f"job {paths.root} never started training{said}; laying it out anew", soft_wrap=True)
+    return True
 
 
 def _finished_already(paths: ContainerPaths) -> bool:

@@ -105,11 +105,24 @@ def test_the_same_command_again_finds_its_own_job_directory_and_no_other(tmp_pat
     assert {other_seed.root, other_budget.root, own.root} == set(tmp_path.iterdir())
 
 
-def test_a_job_name_holding_another_config_is_refused_naming_the_difference(tmp_path: Path, cli, write_config) -> None:
+@pytest.mark.slow
+def test_a_job_name_is_reused_while_its_job_never_trained_and_refused_once_it_did(tmp_path: Path, write_config) -> None:
+    from contract import ContainerPaths, write_failure
     from experiments.config import load_job_config
     from experiments.local import prepare_job
 
-    prepare_job(load_job_config(tiny_rl_config(total_timesteps=2048)), tmp_path, "job")
-    done = cli("run", write_config(tiny_rl_config()), "--output-dir", tmp_path, "--job-name", "job", "--quiet")
-    assert done.returncode == 2 and "the config differs" in done.stderr and "total_timesteps" in done.stderr
-    assert not (tmp_path / "job" / "job.log").exists()  # nothing ran
+    # what a job that failed during set-up leaves: its layout and a failure, no checkpoint, no model
+    failed = prepare_job(load_job_config(tiny_rl_config(total_timesteps=2048)), tmp_path, "job")
+    write_failure(failed, "the env could not be built")
+    fixed = sagelab("run", write_config(tiny_rl_config()), "--output-dir", tmp_path, "--job-name", "job", "--quiet")
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert "never started training (it had failed: the env could not be built); laying it out anew" in fixed.stdout
+    paths = ContainerPaths(tmp_path / "job")
+    assert json.loads(paths.evaluation_file.read_text())["timesteps"] == 1024 and not paths.failure_file.exists()
+
+    # now it holds a trained job: another config under its name is refused, naming the difference
+    before = tree_hashes(paths.root)
+    other = write_config(tiny_rl_config(total_timesteps=2048), "other.yaml")
+    refused = sagelab("run", other, "--output-dir", tmp_path, "--job-name", "job", "--quiet")
+    assert refused.returncode == 2 and "the config differs" in refused.stderr and "total_timesteps" in refused.stderr
+    assert tree_hashes(paths.root) == before
