@@ -23,8 +23,9 @@ SPACE = {
 
 @pytest.mark.slow
 def test_sweep_is_at_least_as_good_as_the_defaults_and_feeds_the_report(tmp_path: Path, write_config) -> None:
+    # 4 evaluations per trial give the pruner its intermediate values; 7 jobs in all, so each is kept short
     defaults = tiny_rl_config(
-        total_timesteps=4096, evaluation={"episodes": 5, "frequency": 1024}, checkpoint={"frequency": 0}
+        total_timesteps=2048, evaluation={"episodes": 5, "frequency": 512}, checkpoint={"frequency": 0}
     )
     defaults["algo"]["hyperparameters"].update(learning_rate=0.0003, n_epochs=4)
     plain = write_config(defaults, "plain.yaml")
