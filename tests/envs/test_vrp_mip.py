@@ -44,6 +44,50 @@ def observe(env: VehicleRoutingEnv) -> np.ndarray:
     return env._core.observations()[0]
 
 
+def solve_state(env: VehicleRoutingEnv, time_value: float = 0.7) -> tuple[list[int], list[tuple[str, int]], bool]:
+    """The model of the env's state with every order a candidate, solved to optimality."""
+    p = env.params
+    d = {key: value[0] for key, value in decode_observation(observe(env)[None], p.n_orders, p.n_restaurants).items()}
+    orders = np.flatnonzero(d["status"] > 0).tolist()
+    solved = _Model(p, d, orders, time_value).solve(time_limit=30.0, gap=0.0)
+    assert solved is not None and solved[2]
+    return solved
+
+
+@pytest.mark.parametrize(("value", "accepted"), [(4.7, False), (4.9, True)])
+def test_mip_accepts_an_order_exactly_when_its_value_pays_for_the_route(value, accepted):
+    # Driver (0, 2), restaurant 0 at (0, 0), customer (0, -3): 2 + 3 cells to serve, 3 back to restaurant 0.
+    # Serving costs 0.1 a cell and 0.7 a step until the delivery (the accept, then 5 steps): 0.8 + 4.2 = 5.0;
+    # not serving drives 2 cells to restaurant 0: 0.2. So the order pays iff value > 4.8.
+    env = quiet_env()
+    place_order(env, 0, customer=[0, -3], restaurant=0, value=value)
+    accept, route, _ = solve_state(env)
+    assert accept == ([0] if accepted else [])
+    assert route == ([("P", 0), ("D", 0), ("R", 0)] if accepted else [("R", 0)])
+
+
+def test_mip_route_respects_the_vehicle_capacity():
+    # Two orders from restaurant 0 to customers straight below it: with two seats the route picks both up
+    # first (0 -> 0 -> 2 -> 4 cells); with one seat it must deliver the first before the second pickup.
+    for capacity, kinds in ((2, ["P", "P", "D", "D", "R"]), (1, ["P", "D", "P", "D", "R"])):
+        env = quiet_env(driver_capacity=capacity)
+        env._core.driver[0] = [0, 0]
+        place_order(env, 0, customer=[0, -2], restaurant=0, value=10.0)
+        place_order(env, 1, customer=[0, -4], restaurant=0, value=10.0)
+        accept, route, _ = solve_state(env)
+        assert sorted(accept) == [0, 1] and [kind for kind, _ in route] == kinds, (capacity, route)
+
+
+def test_mip_route_meets_deadlines_before_distance():
+    # Two carried orders: the nearer (3 cells up) has time; the farther (7 cells down) has 8 steps left, so the
+    # route must deliver the far one first (7 steps, then 10 more up), not the near one first (3 + 10 = 13 > 8).
+    env = quiet_env(order_promise=60)
+    place_order(env, 0, customer=[0, 5], restaurant=0, value=5.0, status=3, elapsed=0)
+    place_order(env, 1, customer=[0, -5], restaurant=0, value=5.0, status=3, elapsed=52)
+    accept, route, _ = solve_state(env)
+    assert accept == [] and route[:2] == [("D", 1), ("D", 0)]
+
+
 def test_mip_accepts_a_valuable_order_then_picks_it_up_and_delivers_it_on_time():
     env = quiet_env()
     place_order(env, 1, customer=[-3, 2], restaurant=0, value=10.0)
@@ -135,8 +179,13 @@ def mean_return(policy: object, seeds: range, steps: int) -> float:
 
 
 @pytest.mark.slow
-def test_mip_and_value_greedy_beat_greedy_nearest_on_fixed_seeds():
-    seeds, steps = range(2), 300  # measured: greedy 16.4 and 117.7, the MIP 121.4 and 131.3 (value_greedy 126.5, 187.7)
+def test_mip_is_at_least_as_good_as_value_greedy_and_both_beat_greedy_nearest_on_fixed_seeds():
+    # Measured 2026-12-07 on the loaded 2-core machine (300 steps, seeds 0-2): greedy_nearest 16.4, 117.7, 63.2;
+    # value_greedy 126.5, 187.7, 143.9; the MIP 138.0, 188.1, 160.9 (its solves stop at a wall-clock limit,
+    # so its returns move a little with the machine's load).
+    seeds, steps = range(3), 300
     greedy = mean_return(GreedyNearestOrderPolicy(), seeds, steps)
-    assert mean_return(ValueGreedyPolicy(), seeds, steps) > greedy
-    assert mean_return(envs.baseline_policy("envs/VehicleRouting-v0", "order_acceptance_mip"), seeds, steps) > greedy
+    value_greedy = mean_return(ValueGreedyPolicy(), seeds, steps)
+    mip = mean_return(envs.baseline_policy("envs/VehicleRouting-v0", "order_acceptance_mip"), seeds, steps)
+    assert value_greedy > greedy
+    assert mip >= value_greedy
