@@ -44,61 +44,32 @@ def timed(command: list[str]) -> tuple[float, float]:
     return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", default="cartpole_ppo", help="shipped config name")
-    parser.add_argument("--timesteps", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
-    config_path = REPO / "experiments" / "configs" / f"{args.config}.yaml"
-
-    sagelab_times: list[tuple[float, float]] = []
-    plain_times: list[tuple[float, float]] = []
+def measure_rounds(config_path: Path, timesteps: int, rounds: int) -> dict[str, list[tuple[float, float]]]:
+    """(wall, CPU) of the sagelab job and of the plain script, alternated round by round."""
+    times: dict[str, list[tuple[float, float]]] = {"sagelab": [], "plain": []}
     with tempfile.TemporaryDirectory() as scratch:
-        for round_number in range(args.rounds):
-            job_dir = Path(scratch) / f"sagelab-{round_number}"
-            sagelab_times.append(
-                timed(
-                    [
-                        sys.executable,
-                        "-m",
-                        "experiments.cli",
-                        "run",
-                        str(config_path),
-                        "--quiet",
-                        "--set",
-                        f"total_timesteps={args.timesteps}",
-                        "--output-dir",
-                        str(job_dir),
-                    ]
-                )
-            )
-            plain_dir = Path(scratch) / f"plain-{round_number}"
-            plain_times.append(
-                timed(
-                    [
-                        sys.executable,
-                        str(HERE / "plain_sb3.py"),
-                        str(config_path),
-                        "--timesteps",
-                        str(args.timesteps),
-                        "--output-dir",
-                        str(plain_dir),
-                    ]
-                )
-            )
-            (sagelab_wall, sagelab_cpu), (plain_wall, plain_cpu) = sagelab_times[-1], plain_times[-1]
+        for round_number in range(rounds):
+            job_dir, plain_dir = Path(scratch) / f"sagelab-{round_number}", Path(scratch) / f"plain-{round_number}"
+            sagelab = [sys.executable, "-m", "experiments.cli", "run", str(config_path), "--quiet"]
+            sagelab += ["--set", f"total_timesteps={timesteps}", "--output-dir", str(job_dir)]
+            times["sagelab"].append(timed(sagelab))
+            plain = [sys.executable, str(HERE / "plain_sb3.py"), str(config_path), "--timesteps", str(timesteps)]
+            times["plain"].append(timed([*plain, "--output-dir", str(plain_dir)]))
+            (sagelab_wall, sagelab_cpu), (plain_wall, plain_cpu) = times["sagelab"][-1], times["plain"][-1]
             print(
-                f"round {round_number + 1}/{args.rounds}: sagelab {sagelab_wall:.1f}s wall {sagelab_cpu:.1f}s CPU, "
+                f"round {round_number + 1}/{rounds}: sagelab {sagelab_wall:.1f}s wall {sagelab_cpu:.1f}s CPU, "
                 f"plain SB3 {plain_wall:.1f}s wall {plain_cpu:.1f}s CPU",
                 flush=True,
             )
+    return times
 
+
+def print_summary(times: dict[str, list[tuple[float, float]]], config: str, timesteps: int) -> None:
     medians = {
-        name: (statistics.median(t[0] for t in times), statistics.median(t[1] for t in times))
-        for name, times in (("sagelab", sagelab_times), ("plain", plain_times))
+        name: (statistics.median(t[0] for t in runs), statistics.median(t[1] for t in runs))
+        for name, runs in times.items()
     }
-    print(f"\n{args.config}, {args.timesteps:,} timesteps, {args.rounds} alternated rounds")
+    print(f"\n{config}, {timesteps:,} timesteps, {len(times['plain'])} alternated rounds")
     print(f"load average: {' '.join(f'{v:.1f}' for v in os.getloadavg())} on {os.cpu_count()} cores")
     print("                                  wall      CPU (user + system)")
     print(f"  sagelab CLI job (median):  {medians['sagelab'][0]:7.1f} s {medians['sagelab'][1]:7.1f} s")
@@ -112,6 +83,16 @@ def main() -> None:
             f"  fixed cost per job, {kind} (difference of the medians): {fixed:.2f} s  "
             f"(goal < {FIXED_COST_GOAL} s: {verdict})"
         )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", default="cartpole_ppo", help="shipped config name")
+    parser.add_argument("--timesteps", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    config_path = REPO / "experiments" / "configs" / f"{args.config}.yaml"
+    print_summary(measure_rounds(config_path, args.timesteps, args.rounds), args.config, args.timesteps)
 
 
 if __name__ == "__main__":
