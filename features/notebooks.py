@@ -5,7 +5,8 @@
 - ``candidate_definitions.ipynb`` (``CandidateDefinitionNotebookLocation``): the candidate sets with their CV
   scores, the features each holds, and code that rebuilds the chosen transformer from the saved definitions.
 
-Each notebook reads JSON written beside it (and the model directory, by a path relative to it), so it runs
+Each notebook reads JSON written beside it (and the model directory, by a path relative to it or from
+``SAGELAB_MODEL_DIR`` when the two archives were unpacked apart), so it runs
 again from its own folder. They are executed with nbclient in a real Jupyter kernel started in that folder.
 """
 
@@ -30,6 +31,8 @@ from contract.layout import (
 )
 
 TIMEOUT_SECONDS = 180
+# the saved transformer's folder, for a candidate definitions notebook opened away from its job directory
+MODEL_DIR_VARIABLE = "SAGELAB_MODEL_DIR"
 
 
 def exploration_notebook(title: str) -> nbformat.NotebookNode:
@@ -85,10 +88,13 @@ def candidates_notebook(title: str, model_path: str) -> nbformat.NotebookNode:
             new_markdown_cell(
                 "## Rebuild the chosen transformer from the saved definitions\n\n"
                 "featuretools' own serialization of the definitions plus the learned state as JSON "
-                "(nothing is unpickled); `transform` computes the same features for new rows."
+                "(nothing is unpickled); `transform` computes the same features for new rows. "
+                f"`MODEL` is where the job wrote it, relative to this notebook; if you unpacked `model.tar.gz` "
+                f"elsewhere, set the `{MODEL_DIR_VARIABLE}` environment variable (or `MODEL`) to that folder."
             ),
             new_code_cell(
-                f"import featuretools as ft\nfrom features import AutoFeatures\n\nMODEL = Path({model_path!r})\n"
+                "import os\n\nimport featuretools as ft\nfrom features import AutoFeatures\n\n"
+                f"MODEL = Path(os.environ.get({MODEL_DIR_VARIABLE!r}, {model_path!r}))\n"
                 f"definitions = ft.load_features(str(MODEL / {FEATURE_DEFINITIONS_FILE!r}))\n"
                 "transformer = AutoFeatures.load(MODEL)\n"
                 "assert [d.get_name() for d in definitions] == [d.get_name() for d in "

@@ -36,7 +36,9 @@ def _text(notebook) -> str:
 
 
 @pytest.mark.slow
-def test_autopilot_notebooks_open_with_outputs_and_rebuild_the_transformer(fitted, churn, tmp_path: Path) -> None:
+def test_autopilot_notebooks_open_with_outputs_and_rebuild_the_transformer(
+    fitted, churn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from features.notebooks import write_notebooks
     from features.profiling import profile
 
@@ -51,3 +53,10 @@ def test_autopilot_notebooks_open_with_outputs_and_rebuild_the_transformer(fitte
     candidates = _text(nbformat.read(written["candidate_definitions.ipynb"], as_version=4))
     assert fitted.selection_choice_ in candidates and "dfs_all" in candidates and "raw" in candidates  # sets, choice
     assert f"{len(fitted.feature_definitions_)} definitions" in candidates  # rebuilt from the saved definitions
+
+    # unpacked apart (output.tar.gz and model.tar.gz into two folders): the notebook finds the model by its variable
+    moved = model.rename(tmp_path / "elsewhere")
+    again = nbformat.read(written["candidate_definitions.ipynb"], as_version=4)
+    monkeypatch.setenv("SAGELAB_MODEL_DIR", str(moved))
+    NotebookClient(again, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(data)}}).execute()
+    assert f"{len(fitted.feature_definitions_)} definitions" in _text(again)
