@@ -249,8 +249,8 @@ class OrderAcceptanceMIPPolicy(BaselinePolicy):
     the vehicle seats ``driver_capacity`` and an open order is taken by others at 15% a step.
 
     The ORL code gave Xpress 100 s per solve (``train_baseline_mip.py``), an offline budget; here the default
-    0.1 s (HiGHS's wall-clock limit) keeps a 1000-step episode to about 15 s of CPU (80-100 s wall on a loaded
-    2-core machine). With these defaults it is VehicleRouting's strongest baseline
+    0.1 s (HiGHS's wall-clock limit) keeps a 1000-step episode to about 18 s of CPU (71 s wall on average, 100 s
+    at most, on a loaded 2-core machine). With these defaults it is VehicleRouting's strongest baseline
     (``benchmarks/results/envs_vehicle_routing.md``). More candidates did worse under that limit (300-step
     episodes, ``time_value`` 0.7: 4 candidates 568 against 620 with 3 summed over seeds 0-3; 6 candidates 117
     against 163 an episode on seeds 0 and 1): more solves stop at the limit, and the plan changes with each
