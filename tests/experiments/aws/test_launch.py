@@ -37,20 +37,8 @@ def created_job_names(stdout: str) -> list[str]:
     return re.findall(r"created training job (\S+)", stdout)
 
 
-@pytest.mark.slow
-def test_sagemaker_job_is_the_local_job(aws: MotoAWS, tmp_path: Path, write_config) -> None:
-    config = write_config(tiny_rl_config(sagemaker=sagemaker_section(aws)))
-    local = sagelab("run", config, "--output-dir", tmp_path / "local", "--job-name", "local", "--quiet")
-    assert local.returncode == 0, local.stdout + local.stderr
-    local_job = tmp_path / "local" / "local"
-
-    launched = sagelab("run", config, "--backend", "sagemaker", "--no-wait")
-    assert launched.returncode == 0, launched.stdout + launched.stderr
-    [name] = created_job_names(launched.stdout)
-    assert "console.aws.amazon.com/sagemaker" in launched.stdout and name in launched.stdout
-
-    # --- what the moto server recorded --------------------------------------------------------
-    described = boto3.client("sagemaker").describe_training_job(TrainingJobName=name)
+def assert_sent_as_configured(aws: MotoAWS, described: dict, local_job: Path) -> None:
+    """What the moto server recorded of CreateTrainingJob is the local job's config, and leaks no secret."""
     assert described["HyperParameters"] == json.loads((local_job / "input/config/hyperparameters.json").read_text())
     assert described["AlgorithmSpecification"]["TrainingImage"].endswith("/pytorch-training:2.5-cpu-py311")
     assert described["ResourceConfig"] == {"InstanceType": "ml.c5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 20}
@@ -72,7 +60,9 @@ def test_sagemaker_job_is_the_local_job(aws: MotoAWS, tmp_path: Path, write_conf
         request.get("Environment", {})
     )
 
-    # --- the uploaded source bundle -----------------------------------------------------------
+
+def assert_source_bundle_uploaded(described: dict) -> None:
+    """The code channel holds the packages, the requirements and the job's config, and no bytecode."""
     code = next(c for c in described["InputDataConfig"] if c["ChannelName"] == "code")
     prefix = code["DataSource"]["S3DataSource"]["S3Uri"].split(f"{BUCKET}/", 1)[1]
     keys = {
@@ -88,6 +78,23 @@ def test_sagemaker_job_is_the_local_job(aws: MotoAWS, tmp_path: Path, write_conf
         "sagelab_job.yaml",
     } <= keys
     assert not any("__pycache__" in key for key in keys)
+
+
+@pytest.mark.slow
+def test_sagemaker_job_is_the_local_job(aws: MotoAWS, tmp_path: Path, write_config) -> None:
+    config = write_config(tiny_rl_config(sagemaker=sagemaker_section(aws)))
+    local = sagelab("run", config, "--output-dir", tmp_path / "local", "--job-name", "local", "--quiet")
+    assert local.returncode == 0, local.stdout + local.stderr
+    local_job = tmp_path / "local" / "local"
+
+    launched = sagelab("run", config, "--backend", "sagemaker", "--no-wait")
+    assert launched.returncode == 0, launched.stdout + launched.stderr
+    [name] = created_job_names(launched.stdout)
+    assert "console.aws.amazon.com/sagemaker" in launched.stdout and name in launched.stdout
+
+    described = boto3.client("sagemaker").describe_training_job(TrainingJobName=name)
+    assert_sent_as_configured(aws, described, local_job)
+    assert_source_bundle_uploaded(described)
 
     # --- run it as SageMaker would, then fetch and evaluate like a local job --------------------
     container, done = run_like_sagemaker(name, tmp_path / "container")
