@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -20,7 +21,7 @@ class Policy(Protocol):
     ) -> tuple[np.ndarray, tuple[np.ndarray, ...] | None]: ...
 
 
-class BaselinePolicy:
+class BaselinePolicy(ABC):
     """Base of the shipped heuristics: checks the observation's shape, batches it, calls :meth:`_act`.
 
     Subclasses set ``observation_size`` and define ``_act(batch [n, size]) -> actions [n, ...]``; a policy that
@@ -51,7 +52,11 @@ class BaselinePolicy:
         return (actions if obs.ndim == 2 else actions[0]), state
 
     def reset_plans(self, rows: np.ndarray) -> None:
-        """Forget what the policy remembers of the episodes in ``rows`` (called for SB3's ``episode_start``)."""
+        """Forget what the policy remembers of the episodes in ``rows`` (called for SB3's ``episode_start``).
 
+        The shipped heuristics but the MIP are memoryless: by default there is nothing to forget."""
+        del rows
+
+    @abstractmethod
     def _act(self, batch: np.ndarray) -> np.ndarray:
-        raise NotImplementedError(f"{type(self).__name__} must define _act")
+        """The actions ``[n, ...]`` for a batch of observations ``[n, observation_size]``."""
