@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.experiments.conftest import REPO, tiny_rl_config
@@ -84,3 +86,20 @@ def wait_for_pause(
             raise AssertionError(f"the runner ended ({process.returncode}) before {phase}: {process.communicate()}")
         time.sleep(0.02)
     raise AssertionError(f"no job paused at {phase} within {timeout} s")
+
+
+def stop_at_pause(
+    *args: str | Path, phase: str, pause_dir: Path, send: Callable[[int], None], count: int = 1, seeds: str = ""
+) -> tuple[list[str], int, str, str]:
+    """``sagelab ARGS`` run until ``count`` jobs pause at ``phase``, then ``send(runner_pid)`` (a signal) and the
+    runner's end awaited; its group is SIGKILLed if an assertion left it running. Returns the pauses' details
+    and the runner's exit code, stdout and stderr."""
+    runner = start(*args, env=pause_env(phase, pause_dir, seeds))
+    try:
+        details = wait_for_pause(pause_dir, phase, runner, count=count)
+        send(runner.pid)
+        code, out, err = finish(runner)
+    finally:
+        if runner.poll() is None:
+            os.killpg(runner.pid, signal.SIGKILL)
+    return details, code, out, err

@@ -19,7 +19,7 @@ from contract import ContainerPaths
 from experiments.resume import finished, packed
 from rl.checkpoints import latest_checkpoint, list_checkpoints
 from tests.experiments.conftest import sagelab
-from tests.reliability.jobs import finish, pause_env, paused_config, start, tree_hashes, wait_for_pause
+from tests.reliability.jobs import paused_config, stop_at_pause, tree_hashes
 
 TOTAL = 1024
 CHECKPOINT_EVERY = 512
@@ -60,17 +60,11 @@ def test_a_signal_at_every_phase_leaves_a_checkpoint_and_the_job_runs_on(
     config = write_config(paused_config())
     job = tmp_path / "job"
     for run, phase in enumerate(PHASES):
-        runner = start(
+        [detail], code, out, err = stop_at_pause(
             "run", config, "--output-dir", tmp_path, "--job-name", "job", "--quiet",
-            env=pause_env(phase, tmp_path / phase),
+            phase=phase, pause_dir=tmp_path / phase,
+            send=lambda pid: (os.killpg if target == "group" else os.kill)(pid, signum),
         )  # fmt: skip
-        try:
-            [detail] = wait_for_pause(tmp_path / phase, phase, runner)
-            (os.killpg if target == "group" else os.kill)(runner.pid, signum)
-            code, out, err = finish(runner)
-        finally:
-            if runner.poll() is None:
-                os.killpg(runner.pid, signal.SIGKILL)
         log = (job / "job.log").read_text()
         said = f"{phase}:\n{out}\n{err}\n{log}"
         assert code == 0, said
@@ -99,14 +93,11 @@ def _seed_dirs(root: Path) -> dict[int, Path]:
 def test_sigterm_to_a_seeds_run_stops_it_and_the_same_command_continues_it(tmp_path: Path, write_config) -> None:
     config = write_config(paused_config())
     command = ("run", config, "--seeds", "0", "1", "2", "--parallel", "1", "--output-dir", tmp_path / "runs", "--quiet")
-    runner = start(*command, env=pause_env("training", tmp_path / "pause", seeds="1"))
-    try:
-        wait_for_pause(tmp_path / "pause", "training", runner)  # seed 0 finished, seed 1 training
-        os.kill(runner.pid, signal.SIGTERM)
-        code, out, err = finish(runner)
-    finally:
-        if runner.poll() is None:
-            os.killpg(runner.pid, signal.SIGKILL)
+    # SIGTERM once seed 0 finished and seed 1 is training
+    _, code, out, err = stop_at_pause(
+        *command, phase="training", pause_dir=tmp_path / "pause", seeds="1",
+        send=lambda pid: os.kill(pid, signal.SIGTERM),
+    )  # fmt: skip
     assert code == 0, out + err
     jobs = _seed_dirs(tmp_path / "runs")
     assert sorted(jobs) == [0, 1, 2]
@@ -133,17 +124,10 @@ def test_ctrl_c_to_a_parallel_seeds_run_checkpoints_the_running_jobs_and_starts_
     tmp_path: Path, write_config
 ) -> None:
     config = write_config(paused_config())
-    runner = start(
+    _, code, out, err = stop_at_pause(
         "run", config, "--seeds", "0", "1", "2", "--parallel", "2", "--output-dir", tmp_path, "--quiet",
-        env=pause_env("training", tmp_path / "pause"),
+        phase="training", pause_dir=tmp_path / "pause", count=2, send=lambda pid: os.killpg(pid, signal.SIGINT),
     )  # fmt: skip
-    try:
-        wait_for_pause(tmp_path / "pause", "training", runner, count=2)
-        os.killpg(runner.pid, signal.SIGINT)
-        code, out, err = finish(runner)
-    finally:
-        if runner.poll() is None:
-            os.killpg(runner.pid, signal.SIGKILL)
     assert code == 0, out + err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
     jobs = _seed_dirs(tmp_path)
@@ -159,17 +143,11 @@ def test_ctrl_c_as_a_job_process_starts_waits_for_its_handlers_and_leaves_a_chec
     tmp_path: Path, write_config
 ) -> None:
     config = write_config(paused_config())
-    runner = start(
+    # paused at "start": the job process runs, sagelab's code not yet
+    _, code, out, err = stop_at_pause(
         "run", config, "--output-dir", tmp_path, "--job-name", "job", "--quiet",
-        env=pause_env("start", tmp_path / "pause"),
+        phase="start", pause_dir=tmp_path / "pause", send=lambda pid: os.killpg(pid, signal.SIGINT),
     )  # fmt: skip
-    try:
-        wait_for_pause(tmp_path / "pause", "start", runner)  # the job process runs, sagelab's code not yet
-        os.killpg(runner.pid, signal.SIGINT)
-        code, out, err = finish(runner)
-    finally:
-        if runner.poll() is None:
-            os.killpg(runner.pid, signal.SIGKILL)
     log = (tmp_path / "job" / "job.log").read_text()
     assert code == 0, out + err + log
     assert "Traceback" not in log + err and "KeyboardInterrupt" not in log + err
