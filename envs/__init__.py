@@ -14,7 +14,8 @@ Each module holds one problem, in one layout: a frozen ``<Name>Params`` dataclas
 docstring is the spec (Gymnasium's sections: observation, action, rewards, start, episode end, arguments, source,
 deviations, baselines), the vector twin ``<Name>VectorEnv(num_envs, **params)`` (both step one batched core, see
 :mod:`envs._twin`) and the baselines the literature compares against, each a :class:`Policy` (:mod:`envs._policy`)
-listed in the module's ``BASELINES``. ``baseline_policy`` looks those up by env id.
+listed in the module's ``BASELINES``, the strongest named by its ``STRONGEST_BASELINE`` (the one an agent must beat;
+the env docstring gives the numbers). ``baseline_policy`` and ``strongest_baseline`` look those up by env id.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from gymnasium.envs.registration import register, registry
 
 from envs._policy import Policy
 
-__all__ = ["ENV_IDS", "PROBLEMS", "Policy", "baseline_names", "baseline_policy"]
+__all__ = ["ENV_IDS", "PROBLEMS", "Policy", "baseline_names", "baseline_policy", "strongest_baseline"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,11 @@ def baseline_names(env_id: str) -> list[str]:
     """Names of the baseline heuristics shipped for ``env_id`` (the first is the default)."""
     module = importlib.import_module(_problem(env_id).module)
     return list(module.BASELINES)
+
+
+def strongest_baseline(env_id: str) -> str:
+    """The name of ``env_id``'s strongest baseline with its default parameters (its docstring says on what evidence)."""
+    return str(importlib.import_module(_problem(env_id).module).STRONGEST_BASELINE)
 
 
 def baseline_policy(env_id: str, name: str | None = None, **env_kwargs: object) -> Policy:

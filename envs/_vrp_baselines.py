@@ -119,3 +119,5 @@ BASELINES: dict[str, type] = {
     "order_acceptance_mip": OrderAcceptanceMIPPolicy,
     "accept_all_nearest": AcceptAllNearestPolicy,
 }
+# with its defaults (the env docstring and benchmarks/results/envs_vehicle_routing.md give the numbers)
+STRONGEST_BASELINE = "order_acceptance_mip"

@@ -303,3 +303,4 @@ class ReactiveThresholdPolicy(BaselinePolicy):
 
 
 BASELINES: dict[str, type] = {"reactive_threshold": ReactiveThresholdPolicy}
+STRONGEST_BASELINE = "reactive_threshold"

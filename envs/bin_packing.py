@@ -245,3 +245,5 @@ class SumOfSquaresPolicy(_BinPackingPolicy):
 
 
 BASELINES: dict[str, type] = {"sum_of_squares": SumOfSquaresPolicy, "best_fit": BestFitPolicy}
+# the strongest on the default linear-waste distribution (the class docstring gives the numbers)
+STRONGEST_BASELINE = "best_fit"

@@ -334,3 +334,4 @@ BASELINES: dict[str, type] = {
     "value_weight_threshold": ValueWeightThresholdPolicy,
     "competitive_threshold": CompetitiveThresholdPolicy,
 }
+STRONGEST_BASELINE = "value_weight_threshold"

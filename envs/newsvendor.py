@@ -212,3 +212,4 @@ class BaseStockPolicy(BaselinePolicy):
 
 
 BASELINES: dict[str, type] = {"base_stock": BaseStockPolicy}
+STRONGEST_BASELINE = "base_stock"

@@ -16,7 +16,15 @@ from envs._portfolio_params import PortfolioParams, action_space, make_params, o
 from envs._portfolio_prices import _PriceModel
 from envs._twin import ScalarTwinEnv, VectorTwinEnv
 
-__all__ = ["BASELINES", "EqualWeightPolicy", "PortfolioEnv", "PortfolioParams", "PortfolioVectorEnv", "make_params"]
+__all__ = [
+    "BASELINES",
+    "STRONGEST_BASELINE",
+    "EqualWeightPolicy",
+    "PortfolioEnv",
+    "PortfolioParams",
+    "PortfolioVectorEnv",
+    "make_params",
+]
 
 
 def _holdings_sum(x: np.ndarray) -> np.ndarray:
@@ -229,3 +237,4 @@ class EqualWeightPolicy(BaselinePolicy):
 
 
 BASELINES: dict[str, type] = {"equal_weight": EqualWeightPolicy}
+STRONGEST_BASELINE = "equal_weight"

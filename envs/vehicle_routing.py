@@ -16,6 +16,7 @@ from gymnasium import spaces
 from envs._twin import MaskedScalarTwinEnv, MaskedVectorTwinEnv
 from envs._vrp_baselines import (
     BASELINES,
+    STRONGEST_BASELINE,
     AcceptAllNearestPolicy,
     GreedyNearestOrderPolicy,
     OrderAcceptanceMIPPolicy,
@@ -52,6 +53,7 @@ from envs._vrp_params import (
 
 __all__ = [
     "BASELINES",
+    "STRONGEST_BASELINE",
     "AcceptAllNearestPolicy",
     "GreedyNearestOrderPolicy",
     "OrderAcceptanceMIPPolicy",
@@ -331,10 +333,11 @@ class VehicleRoutingEnv(MaskedScalarTwinEnv):
     ``value_greedy`` (:class:`ValueGreedyPolicy`: the same, accepting only orders worth >= 6),
     ``order_acceptance_mip`` (:class:`OrderAcceptanceMIPPolicy`: the ORL paper's baseline, an order-acceptance
     and routing MIP re-solved as orders arrive, ``awslabs/or-rl-benchmarks`` ``baseline_model.py``), and
-    ``accept_all_nearest`` (:class:`AcceptAllNearestPolicy`, a lower bound). The strongest is the MIP, with its
-    defaults (0.1 s per solve, 3 open orders per solve, the driver's time priced at 0.7 a step): on 34 paired
-    episodes (seeds 100-133) it scores 583.3 against value_greedy's 543.2, a difference of +40.0 [8.0, 75.6]
-    (bootstrap 95% CI), at about 18 s of CPU per 1000-step episode; greedy_nearest scores 264.9
+    ``accept_all_nearest`` (:class:`AcceptAllNearestPolicy`, a lower bound). The strongest is the MIP
+    (``order_acceptance_mip``), with its defaults (0.1 s per solve, 3 open orders per solve, the driver's time
+    priced at 0.7 a step): on 34 paired episodes (seeds 100-133) it scores 583.3 against value_greedy's 543.2, a
+    difference of +40.0 [8.0, 75.6] (bootstrap 95% CI), at about 18 s of CPU per 1000-step episode; greedy_nearest
+    scores 264.9
     (``benchmarks/results/envs_vehicle_routing.md``). The source's plot shows its MIP near 640.
     """
 

@@ -162,6 +162,11 @@ def test_every_env_docstring_is_a_spec_in_one_layout_naming_its_strongest_baseli
     assert sections == SPEC_SECTIONS
     baselines = doc.split("## Baselines", 1)[1]
     assert "strongest" in baselines and all(f"``{name}``" in baselines for name in module.BASELINES)
+    # the declared strongest is a shipped baseline, and the one the docstring's sentence with "strongest" names
+    strongest = envs.strongest_baseline(env_id)
+    assert strongest in module.BASELINES
+    sentence = next(s for s in " ".join(baselines.split()).split(". ") if "strongest" in s)
+    assert [name for name in module.BASELINES if f"``{name}``" in sentence] == [strongest]
 
 
 def test_every_env_and_twin_takes_its_parameters_as_keywords(env_id: str) -> None:
