@@ -60,3 +60,15 @@ def test_parallel_evaluation_passes_masks_to_a_maskable_policy(tmp_path) -> None
     result = evaluate_policy_on(model, config, episodes=4, seed=3, n_envs=2)
     alone = [evaluate_policy_on(model, config, episodes=2, seed=3 + i).episode_rewards for i in range(2)]
     assert result.episode_rewards == [alone[0][0], alone[1][0], alone[0][1], alone[1][1]]
+
+
+@pytest.mark.parametrize("n_envs", [1, 3])
+def test_on_episode_is_called_once_per_episode_played(n_envs: int) -> None:
+    import envs
+
+    ended: list[int] = []
+    policy = envs.baseline_policy("envs/Knapsack-v0")
+    result = evaluate_policy_on(
+        policy, EnvConfig(id="envs/Knapsack-v0"), episodes=5, seed=0, n_envs=n_envs, on_episode=lambda: ended.append(1)
+    )
+    assert len(ended) == result.episodes == 5
