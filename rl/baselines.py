@@ -34,3 +34,17 @@ def baseline_policy(config: RLConfig, name: str | None = None) -> Any:
     if chosen not in names:
         raise KeyError(f"unknown baseline {chosen!r} for {config.env.name}; expected one of {', '.join(names)}")
     return envs.baseline_policy(config.env.name, chosen, **config.env.kwargs)
+
+
+def strongest_baseline(config: RLConfig) -> str:
+    """The baseline an agent of ``config`` must beat: the strongest its sagelab env declares, else the config's
+    first (for a user's env the config's own list decides, its first being its default); KeyError if there is none.
+    """
+    if config.env.id in envs.ENV_IDS:
+        return envs.strongest_baseline(config.env.id)
+    names = baseline_names(config)
+    if not names:
+        raise KeyError(
+            f"{config.env.name} has no baselines; add a 'baselines:' section (name: module:callable) to the config"
+        )
+    return names[0]

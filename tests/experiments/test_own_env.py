@@ -234,7 +234,10 @@ def test_own_env_trains_resumes_after_sigterm_evaluates_and_meets_its_baseline(
         timeout=300,
         check=False,
     )
-    assert compared.returncode == 0 and "go-right:" in compared.stdout, compared.stdout + compared.stderr
+    # the user's env declares no strongest baseline: the config's first (its only) one plays
+    assert compared.returncode == 0 and "go-right on 10 of the 10 episodes" in compared.stdout, (
+        compared.stdout + compared.stderr
+    )
 
 
 @pytest.mark.slow
