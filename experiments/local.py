@@ -255,17 +255,18 @@ def _execute(
         **job_process_environment(paths.root),  # the user's code.source_dir first on the job's Python path
     }
     metrics: dict[str, float] = {}
-    with JobLog(paths.log_file) as log, _stop_signals_held():
-        process = subprocess.Popen(
-            [sys.executable, "-m", ENTRY_MODULE],
-            env=environment,
-            cwd=paths.root,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            bufsize=1,
-            pass_fds=(lock_fd,),  # the job keeps the directory locked even if the runner dies
-        )
+    with JobLog(paths.log_file) as log:
+        with _stop_signals_held():  # only while it starts: the runner's own thread must get its signals afterwards
+            process = subprocess.Popen(
+                [sys.executable, "-m", ENTRY_MODULE],
+                env=environment,
+                cwd=paths.root,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                bufsize=1,
+                pass_fds=(lock_fd,),  # the job keeps the directory locked even if the runner dies
+            )
         record_pid(job=process.pid)
         CHILDREN.add(process)
         try:
@@ -311,6 +312,11 @@ def pack_outputs(paths: ContainerPaths) -> None:
                     file=sys.stderr,
                     flush=True,
                 )
+
+
+def stopping() -> bool:
+    """Whether the runner got SIGINT or SIGTERM (see :func:`forward_signals`): its jobs are stopping, none starts."""
+    return CHILDREN.stopping
 
 
 def forward_signals() -> None:

@@ -54,16 +54,22 @@ def sweep_command(args: argparse.Namespace) -> int:
         return 0
 
     from contract.layout import STUDY_FILE, SWEEP_FILE
+    from experiments.local import forward_signals
     from experiments.sweeps.local import run_local_sweep
 
     raw, _ = load_raw_config(args.config, args.overrides)
+    name = args.name or f"{job.name}-sweep"
+    forward_signals()  # SIGINT/SIGTERM stop the running trials with a checkpoint and start no other
     result = run_local_sweep(
-        without_sweep_sections(raw),
-        job.search_space,
-        args.output_dir,
-        name=args.name or f"{job.name}-sweep",
-        show_progress=not args.quiet,
+        without_sweep_sections(raw), job.search_space, args.output_dir, name=name, show_progress=not args.quiet
     )
+    if result is None:
+        stdout.print(
+            f"sweep {name} stopped: its running trials saved a checkpoint; run the same command again to continue it",
+            soft_wrap=True,
+            highlight=False,
+        )
+        return 0
     table = Table(
         title=(
             f"sweep {result.directory.name}: {job.search_space.objective.metric} "

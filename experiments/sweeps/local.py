@@ -7,6 +7,11 @@ sqlite:///<sweep-dir>/study.db`` opens it. A finished sweep writes sweep.json an
 (optimization history, parameter importances, parallel coordinates) beside it. Pruning uses the
 ``eval_mean_reward=`` lines a trial prints while it trains: when
 Optuna's median pruner says a trial is behind, the trial gets SIGTERM (it checkpoints and stops).
+
+SIGINT or SIGTERM to the sweep (the runner's :func:`experiments.local.forward_signals`, installed by the
+command) stops it like a ``--seeds`` run: the running trials checkpoint, no other starts, and the study records
+them as failed with the user attribute ``stopped``. Running the same sweep again enqueues each stopped trial
+once more, with its parameters and job directory, so it continues from its checkpoint.
 """
 
 from __future__ import annotations
@@ -18,10 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from contract import ContainerPaths
 from contract.layout import STUDY_FILE, SWEEP_FILE
 from experiments.config import Job, apply_overrides, validate
 from experiments.errors import UserError
-from experiments.local import execute_job, prepare_job
+from experiments.local import check_resumable, execute_job, prepare_job, stopping
 from experiments.sweeps.plots import write_study_plots
 from experiments.sweeps.progress import SweepProgress
 from experiments.sweeps.ranges import as_overrides, corner_points, suggest
@@ -29,6 +35,13 @@ from experiments.sweeps.space import Categorical, SearchSpace
 
 if TYPE_CHECKING:
     import optuna
+
+STOPPED = "stopped"  # user attribute of a trial a signal to the sweep stopped
+RESUMES = "resumes"  # user attribute of the trial that continues it: the stopped trial's number
+
+
+class _Stopped(Exception):
+    """The sweep got a stop signal: the trial saved a checkpoint (or never started) and is continued next time."""
 
 
 @dataclass
@@ -77,11 +90,12 @@ def run_local_sweep(
     name: str,
     quiet: bool = True,
     show_progress: bool = False,
-) -> SweepResult:
+) -> SweepResult | None:
     """Run (or continue) the sweep ``name`` of the config mapping ``raw`` over ``space``.
 
     :param quiet: silence Optuna's own log lines.
     :param show_progress: draw a progress bar (trials done, pruned, running, best value so far) on stderr.
+    :return: the result, or None if a stop signal ended the sweep first (see :func:`stopped_trials`).
     """
     check_space(raw, space, name)
     directory = output_dir / name
@@ -89,7 +103,20 @@ def run_local_sweep(
     study = _open_study(raw, space, directory, name, quiet)
     progress = SweepProgress(name, space.trials, space.objective.metric, quiet=not show_progress)
     _optimize(study, _objective(raw, space, directory, study, progress), space, progress)
+    if stopped_trials(study) or (stopping() and _counted(study) < space.trials):
+        return None
     return _write_result(study, space, directory, name)
+
+
+def stopped_trials(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
+    """The trials a stop signal ended that no later trial continues yet."""
+    continued = {t.user_attrs.get(RESUMES) for t in study.trials}
+    return [t for t in study.trials if t.user_attrs.get(STOPPED) and t.number not in continued]
+
+
+def _counted(study: optuna.Study) -> int:
+    """Finished trials that count against the budget (a stopped trial's continuation counts, the stop does not)."""
+    return len([t for t in study.trials if t.state.is_finished() and not t.user_attrs.get(STOPPED)])
 
 
 def _open_study(raw: Mapping[str, Any], space: SearchSpace, directory: Path, name: str, quiet: bool) -> optuna.Study:
@@ -116,6 +143,9 @@ def _open_study(raw: Mapping[str, Any], space: SearchSpace, directory: Path, nam
         if baseline is not None:
             # the config as written is trial 0: a sweep never reports worse than not sweeping
             study.enqueue_trial(baseline, user_attrs={"baseline": True})
+    for trial in stopped_trials(study):  # continued in their job directories, before any new trial
+        attrs: dict[str, Any] = {k: trial.user_attrs[k] for k in ("baseline", "job_dir") if k in trial.user_attrs}
+        study.enqueue_trial(trial.params, user_attrs={**attrs, RESUMES: trial.number})
     return study
 
 
@@ -132,8 +162,10 @@ def _objective(
         progress.refresh(study)
         values = suggest(trial, space)
         job: Job = validate(apply_overrides(raw, as_overrides(values)), f"trial {trial.number}")
+        if stopping():  # the signal came as Optuna started this trial: no job directory for it
+            _stop(study, trial)
         with lock:  # prepare_job creates directories; keep trial numbering and layout race-free
-            paths = prepare_job(job, directory, f"trial-{trial.number:03d}")
+            paths = _trial_paths(job, trial, directory)
         pruned = threading.Event()
 
         def on_line(line: str, metrics: dict[str, float]) -> None:
@@ -146,6 +178,8 @@ def _objective(
         trial.set_user_attr("job_dir", str(paths.root))
         if pruned.is_set():
             raise optuna.TrialPruned()
+        if stopping() and (not outcome.started or outcome.interrupted):
+            _stop(study, trial)
         if not outcome.succeeded:
             raise RuntimeError(f"trial {trial.number} failed: {outcome.failure or 'see ' + str(paths.log_file)}")
         if objective_name not in outcome.metrics:
@@ -153,6 +187,27 @@ def _objective(
         return outcome.metrics[objective_name]
 
     return objective
+
+
+def _trial_paths(job: Job, trial: optuna.Trial, directory: Path) -> ContainerPaths:
+    """A new trial's job directory, or the one of the stopped trial it continues."""
+    earlier = trial.user_attrs.get("job_dir")
+    if earlier is None:
+        return prepare_job(job, directory, f"trial-{trial.number:03d}")
+    paths = ContainerPaths(Path(earlier))
+    check_resumable(job, paths)
+    return paths
+
+
+def _stop(study: optuna.Study, trial: optuna.Trial) -> None:
+    """End ``trial`` as stopped and start no other; raises :class:`_Stopped`."""
+    import optuna
+
+    trial.set_user_attr(STOPPED, True)
+    study.stop()
+    # the stop is the command's to report: not as failed trials with tracebacks in Optuna's log
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    raise _Stopped()
 
 
 def _optimize(
@@ -170,15 +225,15 @@ def _optimize(
         if waiting:
             # enqueued trials alone: with several workers, SQLite storage can hand one enqueued trial to two
             study.optimize(
-                objective, n_trials=len(waiting), n_jobs=1, catch=(RuntimeError,), callbacks=[progress.refresh]
+                objective, n_trials=len(waiting), n_jobs=1, catch=(RuntimeError, _Stopped), callbacks=[progress.refresh]
             )
-        remaining = space.trials - len([t for t in study.trials if t.state.is_finished()])
-        if remaining > 0:
+        remaining = space.trials - _counted(study)
+        if remaining > 0 and not stopping():
             study.optimize(
                 objective,
                 n_trials=remaining,
                 n_jobs=space.parallel,
-                catch=(RuntimeError,),
+                catch=(RuntimeError, _Stopped),
                 callbacks=[progress.refresh],
             )
 
@@ -196,7 +251,7 @@ def _write_result(study: Any, space: SearchSpace, directory: Path, name: str) ->
     trials = [
         {
             "number": t.number,
-            "state": t.state.name,
+            "state": "STOPPED" if t.user_attrs.get(STOPPED) else t.state.name,
             "value": t.value,
             "params": suggest(optuna.trial.FixedTrial(t.params), space) if t.params else {},
             "job_dir": t.user_attrs.get("job_dir"),

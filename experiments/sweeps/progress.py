@@ -50,7 +50,8 @@ class SweepProgress:
         """Count the study's trials by state (usable as an Optuna ``study.optimize`` callback)."""
         from optuna.trial import TrialState
 
-        states = [t.state for t in study.get_trials(deepcopy=False)]
+        # a trial a signal stopped is continued by another: neither done nor failed
+        states = [t.state for t in study.get_trials(deepcopy=False) if not t.user_attrs.get("stopped")]
         done = sum(s in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL) for s in states)
         try:
             best = f"best {self.metric} {study.best_value:.4g}"

@@ -26,10 +26,16 @@ def paused_config(**changes: object) -> dict:
     return {**config, **changes}
 
 
-def pause_env(phase: str, directory: Path, seeds: str = "") -> dict[str, str]:
-    """The runner's environment that makes the job (or the runner) pause at ``phase``."""
+def pause_env(phase: str, directory: Path, seeds: str = "", jobs: str = "") -> dict[str, str]:
+    """The runner's environment that makes the job (or the runner) pause at ``phase`` (in training: the jobs of
+    ``seeds`` and of the directory names ``jobs`` only, if given)."""
     directory.mkdir(parents=True, exist_ok=True)
-    return {"SAGELAB_PAUSE_AT": phase, "SAGELAB_PAUSE_DIR": str(directory), "SAGELAB_PAUSE_SEEDS": seeds}
+    return {
+        "SAGELAB_PAUSE_AT": phase,
+        "SAGELAB_PAUSE_DIR": str(directory),
+        "SAGELAB_PAUSE_SEEDS": seeds,
+        "SAGELAB_PAUSE_JOBS": jobs,
+    }
 
 
 def start(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.Popen:
@@ -89,12 +95,18 @@ def wait_for_pause(
 
 
 def stop_at_pause(
-    *args: str | Path, phase: str, pause_dir: Path, send: Callable[[int], None], count: int = 1, seeds: str = ""
+    *args: str | Path,
+    phase: str,
+    pause_dir: Path,
+    send: Callable[[int], None],
+    count: int = 1,
+    seeds: str = "",
+    jobs: str = "",
 ) -> tuple[list[str], int, str, str]:
     """``sagelab ARGS`` run until ``count`` jobs pause at ``phase``, then ``send(runner_pid)`` (a signal) and the
     runner's end awaited; its group is SIGKILLed if an assertion left it running. Returns the pauses' details
     and the runner's exit code, stdout and stderr."""
-    runner = start(*args, env=pause_env(phase, pause_dir, seeds))
+    runner = start(*args, env=pause_env(phase, pause_dir, seeds, jobs))
     try:
         details = wait_for_pause(pause_dir, phase, runner, count=count)
         send(runner.pid)

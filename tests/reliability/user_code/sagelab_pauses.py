@@ -4,7 +4,8 @@ A signal test names the phase in ``SAGELAB_PAUSE_AT`` (``set-up``, ``training``,
 ``final evaluation`` or ``packing``) and a directory in ``SAGELAB_PAUSE_DIR``. The process that reaches the
 phase writes ``<phase>-<pid>`` there (holding the timesteps, where there are some) and waits until the stop
 signal has been handled, so the test signals it exactly there, never by sleeping and hoping. With
-``SAGELAB_PAUSE_SEEDS`` only the jobs of those seeds pause in training.
+``SAGELAB_PAUSE_SEEDS`` only the jobs of those seeds pause in training, with ``SAGELAB_PAUSE_JOBS`` only the
+jobs of those directory names (a sweep's trials share their seed).
 
 The config names :class:`PauseInTraining` as an env wrapper, so both the runner (validating the config) and
 the job process import this module; each wraps the functions of its own phases where they are looked up at
@@ -24,6 +25,7 @@ import gymnasium as gym
 PHASE = os.environ.get("SAGELAB_PAUSE_AT")
 DIRECTORY = Path(os.environ.get("SAGELAB_PAUSE_DIR", "."))
 SEEDS = os.environ.get("SAGELAB_PAUSE_SEEDS", "").split()
+JOBS = os.environ.get("SAGELAB_PAUSE_JOBS", "").split()
 IN_JOB = "SM_MODEL_DIR" in os.environ  # the runner sets the SageMaker variables for the job process only
 TRAINING_PAUSE_AT = 128  # steps of one sub-env
 _paused: set[str] = set()
@@ -58,7 +60,8 @@ def pause(phase: str, stopping: Callable[[], bool] = _job_stopping, detail: obje
 
 
 class PauseInTraining(gym.Wrapper):
-    """Pauses training after :data:`TRAINING_PAUSE_AT` steps (of the jobs of ``SAGELAB_PAUSE_SEEDS``, if set)."""
+    """Pauses training after :data:`TRAINING_PAUSE_AT` steps (of the jobs of ``SAGELAB_PAUSE_SEEDS`` and
+    ``SAGELAB_PAUSE_JOBS``, if set)."""
 
     def __init__(self, env: gym.Env) -> None:
         super().__init__(env)
@@ -66,9 +69,14 @@ class PauseInTraining(gym.Wrapper):
 
     def step(self, action: Any) -> Any:
         self.steps += 1
-        if self.steps >= TRAINING_PAUSE_AT and IN_JOB and (not SEEDS or os.environ.get("SM_HP_SEED") in SEEDS):
+        if self.steps >= TRAINING_PAUSE_AT and IN_JOB and self._selected():
             pause("training", detail=self.steps)
         return super().step(action)
+
+    @staticmethod
+    def _selected() -> bool:
+        # the job process runs in its job directory
+        return (not SEEDS or os.environ.get("SM_HP_SEED") in SEEDS) and (not JOBS or Path.cwd().name in JOBS)
 
 
 if IN_JOB and PHASE == "set-up":
