@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from features.settings import DEFAULT_METRICS, SearchSettings
+from features.settings import DEFAULT_METRICS, Int, SearchSettings
 
 __all__ = ["DEFAULT_METRICS", "FeaturesConfig", "Relationship", "TableConfig"]
 
@@ -67,7 +67,7 @@ class FeaturesConfig(SearchSettings):
     (:class:`features.settings.SearchSettings`, the same definition ``AutoFeatures``' parameters come from)."""
 
     name: str = Field("features-job", pattern=r"^[A-Za-z0-9](-*[A-Za-z0-9])*$", max_length=40)
-    seed: int = Field(0, ge=0)
+    seed: Int = Field(0, ge=0)
     tables: list[TableConfig] = Field(min_length=1)
     relationships: list[Relationship] = Field(default_factory=list)
     target_table: str | None = Field(None, description="table whose rows are predicted; default: the first table")

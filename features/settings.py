@@ -9,9 +9,9 @@ Adding an option is adding a field here. This module imports only pydantic.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 # The metric used when none is given, per problem type (SageMaker Autopilot's defaults, as sklearn scorers).
 DEFAULT_METRICS: dict[str, str] = {
@@ -19,6 +19,22 @@ DEFAULT_METRICS: dict[str, str] = {
     "binary": "roc_auc",
     "multiclass": "f1_macro",
 }
+
+
+def _refuse_boolean(expected: str) -> BeforeValidator:
+    def check(value: Any) -> Any:
+        if isinstance(value, bool):  # Python's True is 1, but `max_depth: true` is a mistake, not a depth
+            raise ValueError(f"expected {expected}, not true/false")
+        return value
+
+    return BeforeValidator(check)
+
+
+# as rl.config's Int and Float (this package does not import rl)
+Int = Annotated[int, _refuse_boolean("an integer")]
+"""An integer setting that refuses booleans."""
+Float = Annotated[float, _refuse_boolean("a number")]
+"""A real-number setting that refuses booleans."""
 
 
 class SearchSettings(BaseModel):
@@ -34,24 +50,24 @@ class SearchSettings(BaseModel):
     )
     problem_type: Literal["auto", "regression", "binary", "multiclass"] = "auto"
     metric: str | None = Field(None, description="sklearn scorer name; default per problem type (RMSE, AUC, macro-F1)")
-    cv_folds: int = Field(5, ge=2, le=20, description="K of the K-fold CV that ranks and selects (training rows only)")
-    test_size: float = Field(
+    cv_folds: Int = Field(5, ge=2, le=20, description="K of the K-fold CV that ranks and selects (training rows only)")
+    test_size: Float = Field(
         0.2, ge=0.0, lt=0.9, description="held-out share of rows, never seen by generation or selection (0: none)"
     )
-    max_depth: int = Field(2, ge=1, le=4, description="Deep Feature Synthesis depth")
-    max_features: int | None = Field(
+    max_depth: Int = Field(2, ge=1, le=4, description="Deep Feature Synthesis depth")
+    max_features: Int | None = Field(
         None,
         ge=1,
         description="the candidate set is the raw columns plus the best-ranked N candidates "
         "(null: plus every screened candidate)",
     )
-    max_candidates: int = Field(
+    max_candidates: Int = Field(
         2000,
         ge=1,
         description="at most this many definitions, input columns included; when DFS and the group-by statistics "
         "offer more, drawn evenly from every primitive family",
     )
-    time_budget_seconds: float | None = Field(None, gt=0, description="stop generating candidates after this long")
+    time_budget_seconds: Float | None = Field(None, gt=0, description="stop generating candidates after this long")
     agg_primitives: list[str] | None = Field(
         None, description="featuretools aggregation primitives; default: a curated set"
     )
@@ -65,7 +81,7 @@ class SearchSettings(BaseModel):
         description="statistics of numeric columns and row counts per key (categorical or numeric with at most "
         "50 values, 20 rows per value) and per pair of keys, learned on the training rows",
     )
-    chunk_size: int = Field(512, ge=1, description="candidates computed and scored at a time (bounds memory)")
+    chunk_size: Int = Field(512, ge=1, description="candidates computed and scored at a time (bounds memory)")
     screen: Literal["gain", "shadow"] = Field(
         "gain",
         description="which candidates survive a chunk's ranking: 'gain', any the model gains from; 'shadow', only "

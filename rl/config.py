@@ -52,8 +52,16 @@ def _not_a_boolean(value: Any) -> Any:
     return value
 
 
+def _not_a_boolean_number(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("expected a number, not true/false")
+    return value
+
+
 Int = Annotated[int, BeforeValidator(_not_a_boolean)]
 """An integer field that refuses booleans."""
+Float = Annotated[float, BeforeValidator(_not_a_boolean_number)]
+"""A real-number field that refuses booleans."""
 
 
 class StrictModel(BaseModel):
@@ -67,8 +75,8 @@ class NormalizeConfig(StrictModel):
 
     norm_obs: bool = True
     norm_reward: bool = True
-    clip_obs: float = Field(10.0, gt=0)
-    clip_reward: float = Field(10.0, gt=0)
+    clip_obs: Float = Field(10.0, gt=0)
+    clip_reward: Float = Field(10.0, gt=0)
 
 
 class EnvConfig(StrictModel):

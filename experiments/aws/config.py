@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from contract.layout import CHECKPOINT_DIR
+from rl.config import Int
 
 _ROLE_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$"
 _S3_URI = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$"
@@ -20,20 +21,20 @@ class SageMakerConfig(BaseModel):
     )
     region: str | None = Field(None, pattern=r"^[a-z]{2}(-[a-z]+)+-\d$", description="AWS region, e.g. us-east-1")
     instance_type: str = Field("ml.m5.large", pattern=r"^ml\.[a-z0-9-]+\.[a-z0-9]+$", description="ml.* instance type")
-    instance_count: int = Field(1, ge=1, le=100)
+    instance_count: Int = Field(1, ge=1, le=100)
     output_path: str = Field(pattern=_S3_URI, description="s3://bucket/prefix for model.tar.gz and output.tar.gz")
     image_uri: str | None = Field(
         None, description="training image; default: the PyTorch training image for the region"
     )
     framework_version: str = Field("2.5", description="PyTorch image version used when image_uri is not given")
     py_version: str = Field("py311", pattern=r"^py3\d+$")
-    max_run_seconds: int = Field(86_400, ge=60, le=28 * 86_400)
+    max_run_seconds: Int = Field(86_400, ge=60, le=28 * 86_400)
     use_spot: bool = False
-    max_wait_seconds: int | None = Field(None, ge=60, description="spot: total time including waiting for capacity")
+    max_wait_seconds: Int | None = Field(None, ge=60, description="spot: total time including waiting for capacity")
     checkpoint_s3_uri: str | None = Field(
         None, pattern=_S3_URI, description=f"default: <output_path>/{CHECKPOINT_DIR}/<job>"
     )
-    volume_size_gb: int = Field(30, ge=1, le=16_384)
+    volume_size_gb: Int = Field(30, ge=1, le=16_384)
     tags: dict[str, str] = Field(default_factory=dict)
     environment: dict[str, str] = Field(default_factory=dict, description="extra environment variables for the job")
     validate_role: bool = Field(

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from contract import METRIC_NAMES
+from rl.config import Float, Int
 
 
 class _Range(BaseModel):
@@ -17,8 +18,8 @@ class IntRange(_Range):
     """Integers in [low, high] (SageMaker: IntegerParameterRanges)."""
 
     type: Literal["int"]
-    low: int
-    high: int
+    low: Int
+    high: Int
     log: bool = False
 
     @model_validator(mode="after")
@@ -31,8 +32,8 @@ class IntRange(_Range):
 
 
 class _RealRange(_Range):
-    low: float
-    high: float
+    low: Float
+    high: Float
 
     @model_validator(mode="after")
     def _ordered(self) -> _RealRange:
@@ -109,8 +110,8 @@ class SearchSpace(BaseModel):
 
     parameters: dict[str, ParameterRange] = Field(min_length=1)
     objective: Objective = Field(default_factory=Objective)
-    trials: int = Field(10, ge=1, le=500)
-    parallel: int = Field(1, ge=1, le=100, description="trials run at the same time")
+    trials: Int = Field(10, ge=1, le=500)
+    parallel: Int = Field(1, ge=1, le=100, description="trials run at the same time")
     pruning: bool = Field(True, description="stop unpromising trials early on their evaluation reports (local)")
 
     @field_validator("parameters", mode="before")

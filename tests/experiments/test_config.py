@@ -93,7 +93,36 @@ def _hyperparameters(**values: object) -> dict:
     return config
 
 
+def _features(**changes: object) -> dict:
+    return {**yaml.safe_load((CONFIG_DIR / "churn_features.yaml").read_text()), **changes}
+
+
+SAGEMAKER = {"role": "arn:aws:iam::123456789012:role/SageMaker", "output_path": "s3://bucket/runs"}
+NOT_BOOLEAN = {  # YAML's true is Python's 1: refused wherever a config holds a number
+    "features-max-depth-true": (_features(max_depth=True), "max_depth: expected an integer, not true/false"),
+    "features-test-size-true": (_features(test_size=True), "test_size: expected a number, not true/false"),
+    "features-budget-true": (_features(time_budget_seconds=True), "time_budget_seconds: expected a number"),
+    "normalize-clip-true": (
+        tiny_rl_config(env={"id": "CartPole-v1", "normalize": {"clip_obs": True}}),
+        "clip_obs: expected a number, not true/false",
+    ),
+    "sagemaker-instances-true": (
+        tiny_rl_config(sagemaker={**SAGEMAKER, "instance_count": True}),
+        "sagemaker.instance_count: expected an integer, not true/false",
+    ),
+    "sweep-trials-true": (
+        tiny_rl_config(search_space={"parameters": {"seed": {"type": "int", "low": 0, "high": 9}}, "trials": True}),
+        "search_space.trials: expected an integer, not true/false",
+    ),
+    "sweep-range-bound-true": (
+        tiny_rl_config(
+            search_space={"parameters": {"algo.hyperparameters.gamma": {"type": "float", "low": True, "high": 0.99}}}
+        ),
+        "low: expected a number, not true/false",
+    ),
+}
 BAD_VALUES = {
+    **NOT_BOOLEAN,
     "gamma-2": (_hyperparameters(gamma=2), "algo.hyperparameters.gamma: expected a number in [0, 1] (got 2)"),
     "learning-rate-word": (
         _hyperparameters(learning_rate="fast"),
