@@ -5,7 +5,9 @@ container. It reads nothing but the contract (the hyperparameters file, the SM_*
 channels), so the two places give the same results.
 
 Exit codes: 0 done (or stopped by SIGINT/SIGTERM after saving a checkpoint, which ``output/failure`` then
-says), 1 the job failed, 2 the job config is invalid. On failure the reason is in ``output/failure``
+says; a features job, which has no checkpoint, stops at once and removes what it had written, so that nothing
+half-written is packed or uploaded and running it again starts it over), 1 the job failed, 2 the job config
+is invalid. On failure the reason is in ``output/failure``
 (written first, into space reserved at the start, so that it arrives even on a full disk) and everything
 already written (checkpoints, logs, partial outputs) stays where it is. Stop signals are caught from the
 first line on (see :mod:`rl.signals`): a Ctrl-C to the process group never kills the job between two files.
@@ -14,14 +16,17 @@ first line on (see :mod:`rl.signals`): a Ctrl-C to the process group never kills
 from __future__ import annotations
 
 import os
+import shutil
+import signal
 import sys
 import traceback
+from pathlib import Path
 
 from contract import ContainerPaths, decode_hyperparameters, read_channels, read_hyperparameters
 from contract.layout import STOPPED_REASON
 from experiments import failure
 from experiments.config import ConfigError, FeaturesJob, validate
-from rl.signals import GUARD, Interrupted
+from rl.signals import GUARD, STOP_SIGNALS, Interrupted
 
 
 def _log(line: str) -> None:
@@ -82,8 +87,12 @@ def _run(paths: ContainerPaths) -> int:
                 failure.record(paths, reason)  # the job did not finish: why, where SageMaker and sagelab look
                 _log(reason)
     except Interrupted as error:
-        failure.record(paths, f"{error} before the features job finished; run it again to start over")
-        return 1
+        reason = f"{error} before the features job finished (it has no checkpoint); run it again to start over"
+        failure.record(paths, reason)
+        for written in (paths.model_dir, paths.output_data_dir):
+            _empty(written)
+        _log(reason)
+        return 0
     except Exception as error:
         failure.record(paths, f"{type(error).__name__}: {error}")  # first: the traceback may not fit on a full disk
         traceback.print_exc()
@@ -91,9 +100,23 @@ def _run(paths: ContainerPaths) -> int:
     return 0
 
 
+def _empty(directory: Path) -> None:
+    """Remove what ``directory`` holds (the guard is deferred again: a second signal cannot cut this short)."""
+    for entry in directory.iterdir() if directory.is_dir() else ():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+
+
 def main() -> int:
     """Console entry: the layout comes from the SM_* environment (``/opt/ml`` inside SageMaker)."""
-    return run_from_contract(ContainerPaths.from_environment())
+    with GUARD.installed():  # the handlers stay until the stop signals are blocked
+        code = run_from_contract(ContainerPaths.from_environment())
+        # the job has ended: a stop signal from now on (one the runner forwards after the job's own) must not
+        # kill the process on its way out, with the signal's exit code instead of the job's
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    return code
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """Test-only user code (a job's ``code.source_dir``): holds a job at one phase until a stop signal has arrived.
 
 A signal test names the phase in ``SAGELAB_PAUSE_AT`` (``set-up``, ``training``, ``checkpoint write``,
-``final evaluation`` or ``packing``) and a directory in ``SAGELAB_PAUSE_DIR``. The process that reaches the
-phase writes ``<phase>-<pid>`` there (holding the timesteps, where there are some) and waits until the stop
-signal has been handled, so the test signals it exactly there, never by sleeping and hoping. With
+``final evaluation``, ``packing``, or a features job's ``features write``) and a directory in
+``SAGELAB_PAUSE_DIR``. The process that reaches the phase writes ``<phase>-<pid>`` there (holding the
+timesteps, where there are some) and waits until the stop signal has been handled, so the test signals it
+exactly there, never by sleeping and hoping. With
 ``SAGELAB_PAUSE_SEEDS`` only the jobs of those seeds pause in training, with ``SAGELAB_PAUSE_JOBS`` only the
 jobs of those directory names (a sweep's trials share their seed).
 
@@ -110,6 +111,17 @@ elif IN_JOB and PHASE == "final evaluation":
         return _evaluate_policy_on(*args, **kwargs)
 
     rl.evaluation.evaluate_policy_on = _evaluate_policy_on_paused
+elif IN_JOB and PHASE == "features write":  # imported by sitecustomize: a features job names no user code
+    import features.report
+
+    _write_report = features.report.write_report
+
+    def _write_report_paused(*args: Any, **kwargs: Any) -> Any:
+        written = _write_report(*args, **kwargs)  # the model, matrix and report are written, the notebooks not yet
+        pause("features write")
+        return written
+
+    features.report.write_report = _write_report_paused
 elif not IN_JOB and PHASE == "packing":
     import experiments.local
 

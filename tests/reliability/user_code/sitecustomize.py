@@ -21,3 +21,5 @@ if os.environ.get("SAGELAB_PAUSE_AT") == "start" and "SM_MODEL_DIR" in os.enviro
         if time.monotonic() > _deadline:
             raise SystemExit("paused at start for 120 s and no stop signal came")
         time.sleep(0.01)
+elif os.environ.get("SAGELAB_PAUSE_AT") == "features write" and "SM_MODEL_DIR" in os.environ:
+    import sagelab_pauses  # noqa: F401  (it holds the job where it writes its outputs)
