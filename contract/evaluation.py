@@ -4,15 +4,16 @@ An RL job (and ``sagelab evaluate``, for a model or a baseline heuristic) fills 
 features job fills ``problem_type`` and ``metric``. Both put their final metric lines in ``metrics``,
 so a reader that only wants "how did it score" (the runner's table, a sweep) needs no job kind, and a
 reader that wants episodes (``sagelab report``) checks ``kind`` instead of guessing from the keys.
-A job that was stopped before its end writes no record.
+A job that was stopped before its end writes no record. A record without its ``kind`` (hand-written, or from
+before the record had one) is refused, naming the file and the field: the kind is never guessed from the keys.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from contract.layout import EVALUATION_FILE
 
@@ -86,7 +87,30 @@ def write_evaluation(output_data_dir: Path, record: EvaluationRecord) -> Path:
 def read_evaluation(output_data_dir: Path) -> EvaluationRecord | None:
     """The record in ``output_data_dir``, or None when the job wrote none (failed, stopped or running).
 
-    :raises pydantic.ValidationError: when the file is not an evaluation record.
+    :raises ValueError: naming the file and what is wrong, when the file is not an evaluation record.
     """
     path = output_data_dir / EVALUATION_FILE
-    return EvaluationRecord.model_validate_json(path.read_bytes()) if path.is_file() else None
+    return parse_evaluation(path.read_bytes(), str(path)) if path.is_file() else None
+
+
+def parse_evaluation(data: bytes | str, source: str) -> EvaluationRecord:
+    """The record whose JSON is ``data``, read from ``source`` (a path, or an archive member).
+
+    :raises ValueError: ``<source> is not an evaluation record: <field>: <problem>; ...`` naming every field that
+        is missing or wrong.
+    """
+    try:
+        return EvaluationRecord.model_validate_json(data)
+    except ValidationError as error:
+        problems = []
+        for problem in error.errors():
+            where = ".".join(map(str, problem["loc"])) or "(file)"
+            if problem["type"] != "missing":
+                problems.append(f"{where}: {problem['msg']}")
+            elif where == "kind":
+                problems.append(
+                    f"kind: missing (expected {' or '.join(get_args(JobKind))}: the job kind that wrote it)"
+                )
+            else:
+                problems.append(f"{where}: missing")
+        raise ValueError(f"{source} is not an evaluation record: {'; '.join(problems)}") from None

@@ -64,7 +64,10 @@ class JobOutcome:
 
     @property
     def evaluation(self) -> EvaluationRecord | None:
-        return read_evaluation(self.paths.output_data_dir)
+        try:
+            return read_evaluation(self.paths.output_data_dir)
+        except ValueError as error:  # a hand-written or older evaluation.json: the user's to fix or remove
+            raise UserError(str(error)) from None
 
     @property
     def succeeded(self) -> bool:

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 import pandas as pd
-from pydantic import ValidationError
 
 from contract import CHECKPOINT_DIR as CHECKPOINTS
 from contract import EVALUATION_FILE as EVALUATION
@@ -33,7 +32,7 @@ from contract import FAILURE_FILE as FAILURE
 from contract import LEARNING_CURVE_FILE as CURVE
 from contract import MODEL_DIR, OUTPUT_DATA_DIR, OUTPUT_DIR, ContainerPaths, is_stop_reason
 from contract import OUTPUT_ARCHIVE as ARCHIVE
-from contract.evaluation import EvaluationRecord
+from contract.evaluation import EvaluationRecord, parse_evaluation
 from contract.layout import CHECKPOINT_PREFIX, MODEL_CONFIG_FILE
 from rl.curve import read_curve
 
@@ -166,10 +165,9 @@ def _saved_config(job: Path) -> dict[str, Any] | None:
 
 def _record(job: Path, evaluation: bytes, curve: pd.DataFrame | None) -> RunRecord:
     try:
-        record = EvaluationRecord.model_validate_json(evaluation)
-    except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(file)'}: {e['msg']}" for e in error.errors())
-        raise _Skip(f"{EVALUATION} is not an evaluation record: {problems}") from None
+        record = parse_evaluation(evaluation, EVALUATION)
+    except ValueError as error:
+        raise _Skip(str(error)) from None
     if record.kind != "rl":
         raise _Skip(f"not an RL job: its {EVALUATION} is of a {record.kind} job")
     if not math.isfinite(_present(record.mean_reward)):

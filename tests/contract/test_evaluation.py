@@ -72,3 +72,12 @@ def test_a_record_missing_what_its_kind_needs_is_refused(fields: dict, expected:
 def test_the_headline_needs_no_job_kind_from_the_reader() -> None:
     assert EvaluationRecord.model_validate(RL).headline() == "mean reward 9.50 +- 0.50 over 2 episodes"
     assert EvaluationRecord.model_validate(FEATURES).headline() == "holdout_score=0.81, n_selected=12"
+
+
+def test_a_record_without_its_kind_is_refused_naming_the_file_and_the_field(tmp_path: Path) -> None:
+    # a hand-written or older record: the kind decides which fields it needs, so it is not guessed from the keys
+    (tmp_path / EVALUATION_FILE).write_text(json.dumps({k: v for k, v in RL.items() if k != "kind"}))
+    with pytest.raises(ValueError, match="kind") as error:
+        read_evaluation(tmp_path)
+    assert str(error.value).startswith(f"{tmp_path / EVALUATION_FILE} is not an evaluation record: kind: missing")
+    assert "rl or features" in str(error.value)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from contract import ContainerPaths
-from tests.experiments.conftest import sagelab
+from tests.experiments.conftest import sagelab, tiny_rl_config
 
 
 @pytest.mark.slow
@@ -36,3 +36,17 @@ def test_the_demo_runs_the_embedded_config(tmp_path: Path) -> None:
 def test_run_without_a_config_or_demo_says_what_to_give(cli) -> None:
     done = cli("run")
     assert done.returncode == 2 and "give a CONFIG" in done.stderr and "--demo" in done.stderr
+
+
+def test_a_finished_job_whose_record_has_no_kind_is_a_user_error_naming_the_file(
+    tmp_path: Path, cli, write_config
+) -> None:
+    from experiments.config import load_job_config
+    from experiments.local import prepare_job
+
+    config = write_config(tiny_rl_config())
+    paths = prepare_job(load_job_config(config), tmp_path, "job")
+    paths.evaluation_file.write_text(json.dumps({"config_name": "tiny-ppo", "seed": 0, "timesteps": 1024}))
+    done = cli("run", config, "--output-dir", tmp_path, "--job-name", "job", "--quiet")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"{paths.evaluation_file} is not an evaluation record: kind: missing" in " ".join(done.stderr.split())
