@@ -23,19 +23,19 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(BIN)/sagelab run --demo --output-dir runs/demo
 
-# ruff (lint and format) over code, tests and benchmarks, and mypy over the packages; configured in
+# ruff (lint and format) over code, tests, benchmarks and the example notebooks, and mypy over the packages; configured in
 # pyproject.toml. `make test` (and so .ci/run) runs it before the tests.
 lint: $(STAMP)
-	$(BIN)/ruff check $(CODE) tests benchmarks
-	$(BIN)/ruff format --check $(CODE) tests benchmarks
+	$(BIN)/ruff check $(CODE) tests benchmarks examples
+	$(BIN)/ruff format --check $(CODE) tests benchmarks examples
 	$(BIN)/mypy
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix $(CODE) tests benchmarks
-	$(BIN)/ruff format $(CODE) tests benchmarks
+	$(BIN)/ruff check --fix $(CODE) tests benchmarks examples
+	$(BIN)/ruff format $(CODE) tests benchmarks examples
 
 # pytest-xdist: one worker per core, whole test files to a worker (a module's shared fixtures are built once).
 TEST_WORKERS ?= auto
