@@ -242,7 +242,7 @@ class AutoFeatures(TransformerMixin, BaseEstimator):
         self.n_near_duplicates_ = pool.n_near_duplicates
         self.feature_definitions_ = [definitions[n] for n in selected]
         self.score_curve_ = [(len(pool.raw) + n, score.mean) for n, score in sorted(choice.scores.items())]
-        self.candidate_sets_ = {name: [*pool.raw, *pool.ranked[:size]] for name, size in choice.sizes.items()}
+        self.candidate_sets_ = {name: [*pool.raw, *members] for name, members in choice.sets.items()}
         # input columns only: a new category there is a data problem; a generated one (the MODE of a related column)
         # may take any value its source column can, seen among the training rows or not
         self.categories_ = {

@@ -49,7 +49,7 @@ ADDED_LATER: dict[str, Any] = {
     "candidate_sets_": {},
 }
 # parameters added after the first saved format, with the value that reproduces the old behaviour
-OLD_PARAMETERS = {"keep_index": False}
+OLD_PARAMETERS = {"keep_index": False, "keep_candidates": "all"}
 # a consuming model is saved by class and parameters and restored only from these packages (nothing is unpickled)
 ESTIMATOR_PACKAGES = ("sklearn.", "lightgbm.")
 

@@ -89,13 +89,13 @@ def _markdown(transformer: AutoFeatures, described: list[dict], title: str) -> s
         "",
         "`raw`: the input columns; `dfs_all`: raw columns plus every generated candidate that passed the "
         "per-chunk gain screen (positive LightGBM gain in the training folds; with a cap, near-monotone copies left "
-        "out); `top_gain` (with a `max_features` "
-        "cap): raw columns plus the best-ranked candidates up to the cap, near-monotone copies skipped. Each set "
-        "is scored on fresh, repeated folds, the ranking learned again inside each fold so that no validation row "
-        "chose a set's members. The candidate set, which holds the raw columns too, becomes `selected` unless the "
-        "raw columns alone score better by more than one standard error of the fold-by-fold difference (here: "
-        f"`{transformer.selection_choice_}`); the curve of the other sizes is shown, not chosen from, because the "
-        "best of many sizes is mostly the luckiest.",
+        "out); `top_<n>` (with `keep_candidates='cv'`): raw columns plus the best-ranked n candidates, near-monotone "
+        "copies skipped, for n = 5, 10, 20, ...; `top_gain` (with a `max_features` cap): raw columns plus the "
+        "best-ranked candidates up to the cap. Each set is scored on fresh, repeated folds, the ranking learned "
+        "again inside each fold so that no validation row chose a set's members. The engineered set with the best "
+        "CV score (the smallest on a tie), which holds the raw columns too, becomes `selected` unless the raw "
+        "columns alone score better by more than one standard error of the fold-by-fold difference (here: "
+        f"`{transformer.selection_choice_}`).",
     ]
     if transformer.holdout_:
         lines += [

@@ -2,8 +2,9 @@
 
 :func:`screen` computes the candidates chunk by chunk on the training rows and keeps those the model family
 gains from (the best of each chunk: wide candidate sets never sit in memory whole) and returns them with
-their ranking. :func:`choose` scores the raw columns and the candidate set on fresh, repeated folds (the
-ranking learned again inside every fold) and picks one of the two.
+their ranking. :func:`choose` scores the raw columns, the best-ranked 5, 10, 20, ... candidates and all of them on
+fresh, repeated folds (the ranking learned again inside every fold) and picks one: how many generated features
+are kept is the consuming model's CV score's choice, as OpenFE and Autopilot choose among candidate sets.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ SCORING_REPEATS = 2
 # more points of the report's score curve (raw columns + the top n candidates): small sets are cheap to fit
 CURVE_SIZES = (1, 4, 16, 64)
 SHADOWS = 20  # shuffled copies per chunk for screen="shadow"
+# keep_candidates="cv": the top 5, 10, 20, ... candidates (a geometric grid, like the candidate sets of Autopilot
+# and OpenFE) compete with every screened candidate
+SIZE_GRID_START = 5
 
 
 @dataclass(frozen=True)
@@ -48,35 +52,37 @@ class Problem:
 
 @dataclass(frozen=True)
 class Pool:
-    """The training rows' raw columns and screened candidates, with the candidates' ranking."""
+    """The training rows' raw columns and screened candidates, with the candidates' ranking (``distinct``: the same
+    without near-monotone copies of a better-ranked candidate or a raw column)."""
 
     matrix: pd.DataFrame
     raw: list[str]
     ranked: list[str]
+    distinct: list[str]
     n_near_duplicates: int
 
 
 @dataclass(frozen=True)
 class Choice:
-    """The chosen set (``raw``, ``dfs_all`` or ``top_gain``), its columns and every set's CV score."""
+    """The chosen set (``raw``, ``top_<n>``, ``dfs_all`` or ``top_gain``), its columns and every set's CV score."""
 
     name: str
     selected: list[str]
     scores: dict[int, Score]
-    sizes: dict[str, int]  # candidate set -> number of candidates it adds to the raw columns
+    sets: dict[str, list[str]]  # candidate set -> the candidates it adds to the raw columns
 
     def leaderboard(self, n_raw: int) -> pd.DataFrame:
         """One row per candidate set: its CV score (mean, std, seconds), its size, and which set was chosen."""
         rows = []
-        for name, size in self.sizes.items():
-            score = self.scores.get(size)
+        for name, members in self.sets.items():
+            score = self.scores.get(len(members))
             rows.append(
                 {
                     "candidate_set": name,
                     "cv_score": score.mean if score else None,
                     "cv_std": score.std if score else None,
                     "fit_seconds": score.seconds if score else 0.0,
-                    "n_features": n_raw + size,
+                    "n_features": n_raw + len(members),
                     "chosen": self.name if name == "selected" else None,
                 }
             )
@@ -126,7 +132,7 @@ def screen(
     # near-monotone copies would take slots of a capped budget from candidates that add something
     distinct = without_monotone_duplicates(pool, ordered, raw)
     ranked = ordered if settings.max_features is None else distinct
-    return Pool(pool, raw, ranked, len(ordered) - len(distinct))
+    return Pool(pool, raw, ranked, distinct, len(ordered) - len(distinct))
 
 
 def _gaining(base: pd.DataFrame, matrix: pd.DataFrame, problem: Problem, position: int) -> pd.Series:
@@ -173,12 +179,21 @@ def _shadows(matrix: pd.DataFrame, seed: int) -> pd.DataFrame:
     )
 
 
+def size_grid(n: int) -> list[int]:
+    """The sizes of the ``top_<n>`` candidate sets: ``SIZE_GRID_START``, twice that, ... while below ``n``."""
+    sizes, size = [], SIZE_GRID_START
+    while size < n:
+        sizes.append(size)
+        size *= 2
+    return sizes
+
+
 def choose(pool: Pool, problem: Problem, progress: Progress) -> Choice:
-    """Score the raw columns and the candidate set on fresh folds and pick one (see :func:`_pick`)."""
+    """Score the raw columns and the candidate sets on fresh folds and pick one (see :func:`_pick`)."""
     settings, ranked = problem.settings, pool.ranked
-    cap = settings.max_features if settings.max_features is not None else len(ranked)
-    budget = min(cap, len(ranked))
-    sizes = {0, budget, len(ranked), *(n for n in CURVE_SIZES if n < len(ranked))}
+    budget = min(settings.max_features or len(ranked), len(ranked))
+    grid = size_grid(min(budget, len(pool.distinct))) if settings.keep_candidates == "cv" else []
+    curve = grid or [n for n in CURVE_SIZES if n < len(ranked)]
     steps = settings.cv_folds * SCORING_REPEATS
     done = iter(range(1, steps + 1))
     progress.stage("confirming: scoring candidate sets", step=0, steps=steps)
@@ -187,7 +202,7 @@ def choose(pool: Pool, problem: Problem, progress: Progress) -> Choice:
         problem.y,
         pool.raw,
         ranked,
-        sizes,
+        {0, budget, len(ranked), *curve},
         problem_type=problem.problem_type,
         metric=problem.metric,
         k=settings.cv_folds,
@@ -197,26 +212,34 @@ def choose(pool: Pool, problem: Problem, progress: Progress) -> Choice:
         required={0, budget, len(ranked)},
         deadline=problem.deadline,
         on_fold=lambda: progress.stage("confirming: scoring candidate sets", step=next(done), steps=steps),
+        eligible=pool.distinct,
     )
     candidate_set = "dfs_all" if budget == len(ranked) else "top_gain"
-    contenders = {name: size for name, size in (("raw", 0), (candidate_set, budget)) if size in scores}
+    sets = {
+        "raw": [],
+        **{f"top_{n}": pool.distinct[:n] for n in grid},
+        "dfs_all": ranked,
+        **({"top_gain": ranked[:budget]} if budget < len(ranked) else {}),
+    }
+    names = ("raw", *(f"top_{n}" for n in grid), candidate_set)
+    contenders = {name: len(sets[name]) for name in names if len(sets[name]) in scores}
     name = _pick(contenders, scores, problem.family)
-    rows = {"raw": 0, "dfs_all": len(ranked), **({"top_gain": budget} if budget < len(ranked) else {})}
-    return Choice(name, [*pool.raw, *ranked[: contenders[name]]], scores, {**rows, "selected": contenders[name]})
+    return Choice(name, [*pool.raw, *sets[name]], scores, {**sets, "selected": sets[name]})
 
 
 def _pick(contenders: dict[str, int], scores: dict[int, Score], family: ModelFamily) -> str:
-    """Only two contenders: picking the best of many sizes would pick fold noise (measured: worse on new rows).
-    With LightGBM the candidate set holds the raw columns too and trees ignore what does not help, so the raw
-    columns alone must win by more than fold noise (measured: choices of raw on small margins lost on new rows).
-    A conditioned model (linear, kernel, ...) is hurt by columns it cannot use: there the candidate set must win
-    by more than fold noise."""
-    engineered = next((name for name, size in contenders.items() if size > 0), None)
-    if engineered is None:
+    """The engineered set (``top_<n>``, ``dfs_all`` or ``top_gain``) with the best mean CV score, the smallest on a
+    tie, against the raw columns. With LightGBM the candidate sets hold the raw columns too and trees ignore what
+    does not help, so the raw columns alone must win by more than fold noise (measured: choices of raw on small
+    margins lost on new rows). A conditioned model (linear, kernel, ...) is hurt by columns it cannot use: there
+    the engineered set must win by more than fold noise."""
+    engineered = [name for name, size in contenders.items() if size > 0]
+    if not engineered:
         return "raw"
+    best = max(engineered, key=lambda name: scores[contenders[name]].mean)  # the first, so the smallest, on a tie
     if "raw" not in contenders:
-        return engineered
-    raw, candidate = scores[contenders["raw"]], scores[contenders[engineered]]
+        return best
+    raw, candidate = scores[contenders["raw"]], scores[contenders[best]]
     if family.conditioned:
-        return engineered if clearly_better(candidate, raw) else "raw"
-    return "raw" if clearly_better(raw, candidate) else engineered
+        return best if clearly_better(candidate, raw) else "raw"
+    return "raw" if clearly_better(raw, candidate) else best

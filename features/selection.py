@@ -148,6 +148,7 @@ def in_fold_prefix_scores(
     required: Collection[int] = (),
     deadline: float | None = None,
     on_fold: Callable[[], None] = lambda: None,
+    eligible: Collection[str] | None = None,
 ) -> dict[int, Score]:
     """CV score of ``base`` plus the best ``n`` of ``ranked``, for each ``n`` in ``sizes``, ranked inside each fold.
 
@@ -157,12 +158,15 @@ def in_fold_prefix_scores(
     from all the rows would carry their noise into every fold and flatter the top of it: on diabetes such
     top sets scored about 3 RMSE better in CV than every candidate together, and about 1.3 worse on new rows.
     Sizes in ``required`` are scored in full; the others are dropped if the ``deadline`` passes first.
-    A size with no columns at all (empty ``base``, ``n`` = 0) has no score.
+    A size with no columns at all (empty ``base``, ``n`` = 0) has no score. With ``eligible``, the smaller sets
+    take their members from those candidates only (say, without near-monotone copies, which would fill a small
+    set with two versions of one feature); the largest set is still every one of ``ranked``.
     """
     scorer = get_scorer(metric)
     X = family.prepare(frame[[*base, *ranked]])
     wanted = sorted({min(n, len(ranked)) for n in sizes if base or n > 0})
     must = {min(n, len(ranked)) for n in required}
+    allowed = set(ranked if eligible is None else eligible)
     scores: defaultdict[int, list[float]] = defaultdict(list)
     seconds: defaultdict[int, float] = defaultdict(float)
 
@@ -182,7 +186,8 @@ def in_fold_prefix_scores(
                 full = measure(len(ranked), [*base, *ranked], train, valid)
                 importances = family.importances(full, X.iloc[train], y.iloc[train])
                 gains = pd.Series(importances, index=[*base, *ranked])
-                order = list(gains[ranked].sort_values(ascending=False, kind="stable").index)
+                members = ranked if eligible is None else [n for n in ranked if n in allowed]
+                order = list(gains[members].sort_values(ascending=False, kind="stable").index)
             for size in wanted:
                 if size < len(ranked) or not ranked:
                     measure(size, [*base, *order[:size]], train, valid)

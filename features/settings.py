@@ -87,6 +87,12 @@ class SearchSettings(BaseModel):
         description="which candidates survive a chunk's ranking: 'gain', any the model gains from; 'shadow', only "
         "those it gains more from than from every shadow (a candidate with its rows shuffled, Boruta's null)",
     )
+    keep_candidates: Literal["cv", "all"] = Field(
+        "cv",
+        description="how many screened candidates the candidate set keeps: 'cv', the number among the best 5, 10, "
+        "20, ... and all (near-monotone copies skipped) that the estimator scores best in CV on the training rows; "
+        "'all', every one (or the max_features best)",
+    )
     keep_index: bool = Field(
         True,
         description="transform's output carries the index column first, so its rows join back "

@@ -44,8 +44,11 @@ def test_selected_features_beat_the_raw_columns_and_are_described(fitted: AutoFe
     board = fitted.leaderboard_.set_index("candidate_set").to_dict("index")
     assert fitted.problem_type_ == "binary" and fitted.metric_ == "roc_auc"
     assert board["selected"]["cv_score"] > board["raw"]["cv_score"] + 0.2
-    # the contenders: the raw columns, and the screened candidates (the best-ranked 6 if more passed the screen)
-    candidates = "top_gain" if "top_gain" in board else "dfs_all"
+    # the contenders: the raw columns, and the screened candidates (the best-ranked 6 if more passed the screen) or
+    # the best 5, 10, ... of them, whichever scores best in CV
+    capped = "dfs_all" if "top_gain" in board else None
+    engineered = [name for name in board if name not in ("raw", "selected", capped)]
+    candidates = max(engineered, key=lambda name: board[name]["cv_score"])
     assert fitted.selection_choice_ == board["selected"]["chosen"] == candidates
     assert board["selected"]["cv_score"] == board[candidates]["cv_score"] > board["raw"]["cv_score"]
     names = list(fitted.get_feature_names_out())
@@ -162,7 +165,9 @@ def test_transform_errors_name_the_column_or_table(fitted: AutoFeatures, churn) 
 def test_a_generated_category_may_take_a_value_unseen_at_fit(churn) -> None:
     # the most used device of a customer is whatever the sessions say; only an input column's new category is an error
     X, y, tables = split(churn)
-    fitted = churn_transformer(agg_primitives=["mode", "count", "mean"], max_features=None).fit(X, y, tables=tables)
+    fitted = churn_transformer(agg_primitives=["mode", "count", "mean"], max_features=None, keep_candidates="all").fit(
+        X, y, tables=tables
+    )
     assert (
         "MODE(sessions.device)" in fitted.get_feature_names_out() and "MODE(sessions.device)" not in fitted.categories_
     )
@@ -334,13 +339,39 @@ def test_selection_finds_a_product_that_matters_and_costs_little_when_none_does(
     assert np.mean([_fresh_row_gain("noise", seed) for seed in range(4)]) > -0.015
 
 
+def test_cv_chooses_how_many_candidates_to_keep() -> None:
+    # two planted products among 40 arithmetic candidates that each gain a little: a small set holding the two
+    # scores best in CV, so keep_candidates="cv" keeps it, where "all" keeps every screened candidate
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame(rng.normal(size=(500, 5)), columns=[f"x{i}" for i in range(5)])
+    y = X["x0"] * X["x1"] + X["x2"] * X["x3"] + rng.normal(0, 0.5, len(X))
+    primitives = ["multiply_numeric", "add_numeric", "divide_numeric"]
+    settings = dict(max_depth=1, cv_folds=3, trans_primitives=primitives, groupby_aggregations=False, test_size=0.0)
+    adaptive = AutoFeatures(**settings).fit(X, y)
+    board = adaptive.leaderboard_.set_index("candidate_set")
+    engineered = board.drop(index=["raw", "selected"])
+    assert list(engineered.index[:3]) == ["top_5", "top_10", "top_20"] and engineered.index[-1] == "dfs_all"
+    assert adaptive.selection_choice_ == engineered["cv_score"].idxmax() == board.loc["selected", "chosen"]
+    assert board.loc["selected", "cv_score"] > board.loc["dfs_all", "cv_score"]
+    kept = set(adaptive.get_feature_names_out()) - set(X.columns)
+    assert {"x0 * x1", "x2 * x3"} <= kept and len(kept) <= 10
+    assert adaptive.candidate_sets_[adaptive.selection_choice_] == list(adaptive.get_feature_names_out())
+    every = AutoFeatures(**settings, keep_candidates="all").fit(X, y)
+    assert every.selection_choice_ == "dfs_all" and len(every.get_feature_names_out()) > len(X.columns) + 20
+
+
 def test_without_a_cap_every_screened_candidate_is_the_contender() -> None:
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.normal(size=(600, 6)), columns=[f"x{i}" for i in range(6)])
     pairs = [("x0", "x1"), ("x2", "x3"), ("x4", "x5"), ("x0", "x2"), ("x1", "x3")]
     y = sum(X[a] * X[b] for a, b in pairs) + rng.normal(0, 0.3, len(X))
     settings = dict(
-        max_depth=1, cv_folds=3, trans_primitives=["multiply_numeric"], groupby_aggregations=False, test_size=0.0
+        max_depth=1,
+        cv_folds=3,
+        trans_primitives=["multiply_numeric"],
+        groupby_aggregations=False,
+        test_size=0.0,
+        keep_candidates="all",
     )
     capped = AutoFeatures(max_features=2, **settings).fit(X, y)
     free = AutoFeatures(max_features=None, **settings).fit(X, y)
