@@ -58,8 +58,7 @@ class SearchSettings(BaseModel):
     max_features: Int | None = Field(
         None,
         ge=1,
-        description="the candidate set is the raw columns plus the best-ranked N candidates "
-        "(null: plus every screened candidate)",
+        description="the candidate sets hold the raw columns plus at most the best-ranked N candidates (null: no cap)",
     )
     max_candidates: Int = Field(
         2000,
@@ -89,9 +88,9 @@ class SearchSettings(BaseModel):
     )
     keep_candidates: Literal["cv", "all"] = Field(
         "cv",
-        description="how many screened candidates the candidate set keeps: 'cv', the number among the best 5, 10, "
-        "20, ... and all (near-monotone copies skipped) that the estimator scores best in CV on the training rows; "
-        "'all', every one (or the max_features best)",
+        description="how many screened candidates are kept: 'cv', whichever of the best-ranked 5, 10, 20, ... "
+        "(near-monotone copies skipped) or all of them the estimator scores best in CV on the training rows; "
+        "'all', every one (up to max_features)",
     )
     keep_index: bool = Field(
         True,
