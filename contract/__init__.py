@@ -9,7 +9,9 @@ A leaf package (it imports nothing of sagelab's): ``envs``-free, ``rl``, ``featu
 - :mod:`contract.evaluation`: ``evaluation.json``, one typed record written by every job kind (imported
   from there: it alone needs pydantic, which light commands such as ``sagelab --help`` do not pay for);
 - :mod:`contract.metrics`: the ``name=value;`` metric log lines and their regexes (MetricDefinitions);
-- :mod:`contract.archives`: ``model.tar.gz`` / ``output.tar.gz``, packed and unpacked safely.
+- :mod:`contract.archives`: ``model.tar.gz`` / ``output.tar.gz``, packed and unpacked safely;
+- :mod:`contract.fields`: the number fields of every config model (``Int``, ``Float``: booleans refused;
+  imported from there, like the evaluation record, since it needs pydantic).
 """
 
 from contract.archives import extract_safely, pack_directory

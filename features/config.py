@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from features.settings import DEFAULT_METRICS, Int, SearchSettings
+from contract.fields import Int
+from features.settings import DEFAULT_METRICS, SearchSettings
 
 __all__ = ["DEFAULT_METRICS", "FeaturesConfig", "Relationship", "TableConfig"]
 

@@ -4,14 +4,16 @@
 ``AutoFeatures`` estimator share (with its default, range and description). ``FeaturesConfig`` extends it
 with the job's tables and target; ``AutoFeatures.__init__`` takes its fields as keyword parameters (its
 signature is built from this model), stores them unchanged, and validates them here at ``fit``.
-Adding an option is adding a field here. This module imports only pydantic.
+Adding an option is adding a field here. This module imports only pydantic and :mod:`contract.fields`.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from contract.fields import Float, Int
 
 # The metric used when none is given, per problem type (SageMaker Autopilot's defaults, as sklearn scorers).
 DEFAULT_METRICS: dict[str, str] = {
@@ -19,22 +21,6 @@ DEFAULT_METRICS: dict[str, str] = {
     "binary": "roc_auc",
     "multiclass": "f1_macro",
 }
-
-
-def _refuse_boolean(expected: str) -> BeforeValidator:
-    def check(value: Any) -> Any:
-        if isinstance(value, bool):  # Python's True is 1, but `max_depth: true` is a mistake, not a depth
-            raise ValueError(f"expected {expected}, not true/false")
-        return value
-
-    return BeforeValidator(check)
-
-
-# as rl.config's Int and Float (this package does not import rl)
-Int = Annotated[int, _refuse_boolean("an integer")]
-"""An integer setting that refuses booleans."""
-Float = Annotated[float, _refuse_boolean("a number")]
-"""A real-number setting that refuses booleans."""
 
 
 class SearchSettings(BaseModel):

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from contract.fields import Float, Int
 from rl.algorithm_specs import ALGORITHM_SPECS, ALGORITHMS, algorithm_spec, space_problems
 from rl.dotted import class_specs, resolve_baseline, resolve_callback, resolve_wrapper
 from rl.env_spec import EnvFacts, EnvProblem, check_env_id, inspect_env, load_entry_point
@@ -44,24 +45,6 @@ _RESERVED_HYPERPARAMETERS: dict[str, str] = {
     "n_timesteps": "total_timesteps",
     "normalize": "env.normalize",
 }
-
-
-def _not_a_boolean(value: Any) -> Any:
-    if isinstance(value, bool):  # Python's True is an int, but `total_timesteps: true` is a mistake, not 1
-        raise ValueError("expected an integer, not true/false")
-    return value
-
-
-def _not_a_boolean_number(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise ValueError("expected a number, not true/false")
-    return value
-
-
-Int = Annotated[int, BeforeValidator(_not_a_boolean)]
-"""An integer field that refuses booleans."""
-Float = Annotated[float, BeforeValidator(_not_a_boolean_number)]
-"""A real-number field that refuses booleans."""
 
 
 class StrictModel(BaseModel):

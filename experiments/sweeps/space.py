@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from contract import METRIC_NAMES
-from rl.config import Float, Int
+from contract.fields import Float, Int
 
 
 class _Range(BaseModel):
