@@ -11,7 +11,9 @@ A leaf package (it imports nothing of sagelab's): ``envs``-free, ``rl``, ``featu
 - :mod:`contract.metrics`: the ``name=value;`` metric log lines and their regexes (MetricDefinitions);
 - :mod:`contract.archives`: ``model.tar.gz`` / ``output.tar.gz``, packed and unpacked safely;
 - :mod:`contract.fields`: the number fields of every config model (``Int``, ``Float``: booleans refused;
-  imported from there, like the evaluation record, since it needs pydantic).
+  imported from there, like the evaluation record, since it needs pydantic);
+- :mod:`contract.unions`: config fields of several shapes (``env.normalize``: true/false or a mapping),
+  the branch chosen by the value's shape, and error paths as the file spells them (imported from there).
 """
 
 from contract.archives import extract_safely, pack_directory

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from contract import encode_hyperparameters
+from contract.unions import user_path
 from experiments.aws.config import SageMakerConfig
 from experiments.code import CodeConfig, activate_code_section, resolve_code_section
 from experiments.errors import UserError
@@ -100,7 +101,8 @@ class FeaturesJob(Envelope):
 
 
 Job = RLJob | FeaturesJob
-_ADAPTER: TypeAdapter[Job] = TypeAdapter(Annotated[Job, Field(discriminator=KIND_KEY)])
+_TAGGED_JOB = Annotated[Job, Field(discriminator=KIND_KEY)]
+_ADAPTER: TypeAdapter[Job] = TypeAdapter(_TAGGED_JOB)
 
 
 def resolve_config_path(config: str | Path) -> Path:
@@ -259,9 +261,8 @@ def without_sweep_sections(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _describe(error: Mapping[str, Any]) -> list[str]:
-    loc = [str(part) for part in error["loc"]]
-    if loc and loc[0] in ("rl", "features"):  # the discriminated-union tag, not a field
-        loc = loc[1:]
+    # without the union branches pydantic names (the kind, a sweep range's type, env.normalize's shape)
+    loc = [str(part) for part in user_path(_TAGGED_JOB, error["loc"])]
     if loc and loc[0] == "config":  # the domain config's fields sit at the top level of the file
         loc = loc[1:]
     where = ".".join(loc) or "(top level)"

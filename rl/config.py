@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Tag, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from contract.fields import Float, Int
+from contract.unions import BOOLEAN, MAPPING, STRING, by_shape
 from rl.algorithm_specs import ALGORITHM_SPECS, ALGORITHMS, algorithm_spec, space_problems
 from rl.dotted import class_specs, resolve_baseline, resolve_callback, resolve_wrapper
 from rl.env_spec import EnvFacts, EnvProblem, check_env_id, inspect_env, load_entry_point
@@ -62,6 +63,18 @@ class NormalizeConfig(StrictModel):
     clip_reward: Float = Field(10.0, gt=0)
 
 
+# The branch is chosen by the value's shape, so an error names the field as written (see contract.unions).
+Normalization = Annotated[
+    Annotated[bool, Tag(BOOLEAN)] | Annotated[NormalizeConfig, Tag(MAPPING)],
+    by_shape("true/false or a mapping of VecNormalize settings (norm_obs, norm_reward, clip_obs, clip_reward)"),
+]
+ClassSpec = Annotated[
+    Annotated[str, Tag(STRING)] | Annotated[dict[str, dict[str, Any] | None], Tag(MAPPING)],
+    by_shape("a dotted class path, or a mapping of one class path to its keyword arguments"),
+]
+"""A wrapper or callback, RL-Zoo style: ``module.Class`` or ``module.Class: {keyword: value}``."""
+
+
 class EnvConfig(StrictModel):
     """The environment: a Gymnasium id or an env class, its kwargs, how many copies and which wrappers."""
 
@@ -77,9 +90,9 @@ class EnvConfig(StrictModel):
     n_envs: Int = Field(1, ge=1, le=4096, description="parallel environments used for training")
     vectorized: bool = Field(False, description="train on the env's NumPy vector twin instead of N copies")
     vec_env: Literal["dummy", "subproc"] = Field("dummy", description="SB3 VecEnv class for N copies")
-    normalize: bool | NormalizeConfig = Field(False, description="VecNormalize; true for the defaults")
+    normalize: Normalization = Field(False, description="VecNormalize; true for the defaults")
     frame_stack: Int | None = Field(None, ge=1, description="stack this many observations (VecFrameStack)")
-    wrappers: list[str | dict[str, dict[str, Any] | None]] = Field(
+    wrappers: list[ClassSpec] = Field(
         default_factory=list,
         description="Gymnasium wrappers, RL-Zoo style: '- gymnasium.wrappers.TimeLimit: {max_episode_steps: 200}'",
     )
@@ -289,7 +302,7 @@ class RLConfig(StrictModel):
     seed: Int = Field(0, ge=0)
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
     checkpoint: CheckpointConfig = Field(default_factory=CheckpointConfig)
-    callbacks: list[str | dict[str, dict[str, Any] | None]] = Field(
+    callbacks: list[ClassSpec] = Field(
         default_factory=list,
         description=(
             "extra SB3 callbacks, '- my_package.callbacks.LogGrads: {every: 100}' (trusted or code.source_dir modules)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,58 @@ def test_mistakes_name_the_field_as_the_file_spells_it(changes: dict, expected: 
     assert expected in str(error.value) and "config." not in str(error.value)
 
 
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        (  # fits the mapping branch: the path into the mapping, no branch name
+            {"env": {"id": "CartPole-v1", "normalize": {"clip_obs": True}}},
+            "env.normalize.clip_obs: expected a number, not true/false (got True)",
+        ),
+        (  # fits no branch: one line saying what is accepted
+            {"env": {"id": "CartPole-v1", "normalize": 3}},
+            "env.normalize: expected true/false or a mapping of VecNormalize settings "
+            "(norm_obs, norm_reward, clip_obs, clip_reward) (got 3)",
+        ),
+        (
+            {"callbacks": [["stable_baselines3.common.callbacks.StopTrainingOnMaxEpisodes"]]},
+            "callbacks.0: expected a dotted class path, or a mapping of one class path to its keyword arguments "
+            "(got ['stable_baselines3.common.callbacks.StopTrainingOnMaxEpisodes'])",
+        ),
+        (
+            {"env": {"id": "CartPole-v1", "wrappers": [{"gymnasium.wrappers.TimeLimit": 50}]}},
+            "env.wrappers.0.gymnasium.wrappers.TimeLimit: Input should be a valid dictionary (got 50)",
+        ),
+        (  # a sweep range's type is a tag too
+            {"search_space": {"parameters": {"seed": {"type": "int", "low": 0, "high": 9, "step": 2}}}},
+            "search_space.parameters.seed.step: unknown field (got 2)",
+        ),
+    ],
+    ids=["normalize-mapping", "normalize-neither", "callback-neither", "wrapper-kwargs", "sweep-range"],
+)
+def test_a_union_field_is_reported_at_the_path_the_file_spells_without_branch_names(
+    changes: dict, problem: str
+) -> None:
+    with pytest.raises(ConfigError) as error:
+        validate(tiny_rl_config(**changes), "job.yaml")
+    assert error.value.problems == [problem]
+
+
+@pytest.mark.parametrize("job", [RLJob, FeaturesJob])
+def test_every_union_in_a_job_config_picks_one_branch(job: type) -> None:
+    # a smart union validates every branch and reports each under its branch name: none may creep in
+    def types(schema: object) -> Iterator[str]:
+        if isinstance(schema, dict):
+            yield from [schema["type"]] if isinstance(schema.get("type"), str) else []
+            for value in schema.values():
+                yield from types(value)
+        elif isinstance(schema, list | tuple):
+            for value in schema:
+                yield from types(value)
+
+    found = set(types(job.__pydantic_core_schema__))
+    assert "union" not in found and "tagged-union" in found  # (the search space's ranges, at least)
+
+
 def test_a_path_that_is_neither_a_file_nor_a_shipped_name_lists_the_shipped_ones(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cartpole_ppo"):
         load_job_config(tmp_path / "missing.yaml")
@@ -104,7 +157,7 @@ NOT_BOOLEAN = {  # YAML's true is Python's 1: refused wherever a config holds a 
     "features-budget-true": (_features(time_budget_seconds=True), "time_budget_seconds: expected a number"),
     "normalize-clip-true": (
         tiny_rl_config(env={"id": "CartPole-v1", "normalize": {"clip_obs": True}}),
-        "clip_obs: expected a number, not true/false",
+        "env.normalize.clip_obs: expected a number, not true/false",
     ),
     "sagemaker-instances-true": (
         tiny_rl_config(sagemaker={**SAGEMAKER, "instance_count": True}),
@@ -118,7 +171,7 @@ NOT_BOOLEAN = {  # YAML's true is Python's 1: refused wherever a config holds a 
         tiny_rl_config(
             search_space={"parameters": {"algo.hyperparameters.gamma": {"type": "float", "low": True, "high": 0.99}}}
         ),
-        "low: expected a number, not true/false",
+        "search_space.parameters.algo.hyperparameters.gamma.low: expected a number, not true/false",
     ),
 }
 BAD_VALUES = {

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 from stable_baselines3.common.utils import LinearSchedule
 
-from rl.config import RLConfig
+from rl.config import NormalizeConfig, RLConfig
 from rl.schedules import parse_schedule, resolve_schedules
 
 EPISODIC = {"train_freq": [1, "episode"]}
@@ -121,3 +121,17 @@ def test_linear_schedule_matches_rl_zoo() -> None:
     assert parse_schedule("lin_1_0.5")(0.0) == pytest.approx(0.5)
     resolved = resolve_schedules({"learning_rate": "lin_0.1", "n_steps": 8})
     assert resolved["n_steps"] == 8 and resolved["learning_rate"](1.0) == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize(
+    ("normalize", "expected"),
+    [
+        (False, None),
+        (True, NormalizeConfig()),
+        ({"clip_obs": 5}, NormalizeConfig(clip_obs=5.0)),
+        (NormalizeConfig(norm_reward=False), NormalizeConfig(norm_reward=False)),  # a config built in Python
+    ],
+)
+def test_normalize_is_a_switch_or_its_settings(normalize: object, expected: NormalizeConfig | None) -> None:
+    config = RLConfig.model_validate(base(env={"id": "CartPole-v1", "normalize": normalize}))
+    assert config.env.normalization == expected
