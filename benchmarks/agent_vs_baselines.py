@@ -5,7 +5,10 @@ episodes' randomness does not depend on the actions), so each agent's difference
 episode by episode. A baseline is evaluated once, whatever the number of agents. Printed: per seed the agent's
 mean and its paired difference to the baseline (bootstrap 95% CI over episodes); across seeds the IQM and the
 mean of the per-seed mean differences (rliable's stratified bootstrap over seeds) and the probability that an
-agent run beats the baseline (see rl/seed_comparison.py).
+agent run beats the baseline (see rl/seed_comparison.py). Those statistics are made only when the jobs are
+distinct training seeds of one config (each job's seed read from its saved config): for a job and its
+checkpoints, which are one training run, or jobs of different configs, each job is compared alone and the
+output says why there is nothing across seeds.
 
     .venv/bin/python benchmarks/agent_vs_baselines.py runs/or5/knapsack-ppo-s{0,1,2,3,4}-* --episodes 100 \\
         --json results/knapsack_seeds.json
@@ -31,7 +34,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from experiments.code import job_root_of, load_recorded_code
 from rl.baselines import baseline_names, baseline_policy, strongest_baseline
 from rl.evaluation import TrainedModel, evaluate_policy_on, load_trained
-from rl.seed_comparison import SeedsVsBaseline, check_same_env, compare_seeds
+from rl.seed_comparison import RunsVsBaseline, across_seeds_problem, check_same_env, compare_runs
 from rl.stats import DEFAULT_REPS
 
 
@@ -161,31 +164,43 @@ def verdict(low: float, high: float) -> str:
     return "agent better" if low > 0 else "baseline better" if high < 0 else "no significant difference"
 
 
-def print_comparison(result: SeedsVsBaseline, agents: dict[str, TrainedModel]) -> None:
+def describe_runs(agents: dict[str, TrainedModel], problem: str | None) -> str:
+    """What the jobs are: training seeds of one config, or jobs that are not (and why)."""
+    if problem is None:
+        first = next(iter(agents.values())).config
+        seeds = ", ".join(str(agent.config.seed) for agent in agents.values())
+        return f"{len(agents)} training seeds of {first.name} ({seeds})"
+    return f"{len(agents)} job{'s' if len(agents) > 1 else ''}, no statistics across seeds: {problem}"
+
+
+def print_comparison(result: RunsVsBaseline, agents: dict[str, TrainedModel]) -> None:
     base, paired = result.baseline_mean, result.baseline_episodes
     print(
         f"\n{result.baseline} on {paired} of the {result.episodes} episodes: {base.estimate:.2f} "
         f"[{base.low:.2f}, {base.high:.2f}]"
     )
-    for seed in result.seeds:
-        config, mean, difference = agents[seed.label].config, seed.mean, seed.difference
+    for run in result.runs:
+        config, mean, difference = agents[run.label].config, run.mean, run.difference
         print(
-            f"  {seed.label} ({config.algo.name}, seed {config.seed}, {agents[seed.label].model.num_timesteps:,} "
+            f"  {run.label} ({config.algo.name}, seed {config.seed}, {agents[run.label].model.num_timesteps:,} "
             f"steps): {mean.estimate:.2f} [{mean.low:.2f}, {mean.high:.2f}]; agent - {result.baseline} = "
             f"{difference.estimate:.2f} [{difference.low:.2f}, {difference.high:.2f}] -> "
             f"{verdict(difference.low, difference.high)}"
         )
-    runs = len(result.seeds)
-    for name, interval in result.difference.items():
+    if result.across_seeds is None:
+        return
+    for name, interval in result.across_seeds.difference.items():
         print(
-            f"  {name.upper()} over {runs} seeds of the mean difference: {interval.estimate:.2f} "
+            f"  {name.upper()} over {len(result.runs)} seeds of the mean difference: {interval.estimate:.2f} "
             f"[{interval.low:.2f}, {interval.high:.2f}] -> {verdict(interval.low, interval.high)}"
         )
-    chance = result.improvement
+    chance = result.across_seeds.improvement
     print(f"  P(agent run > {result.baseline}): {chance.estimate:.2f} [{chance.low:.2f}, {chance.high:.2f}]")
 
 
-def report(args: argparse.Namespace, agents: dict[str, TrainedModel], results: list[SeedsVsBaseline]) -> dict:
+def report(
+    args: argparse.Namespace, agents: dict[str, TrainedModel], results: list[RunsVsBaseline], problem: str | None
+) -> dict:
     """Everything printed, and every per-episode return, as JSON for tables."""
     first = next(iter(agents.values())).config
     return {
@@ -206,6 +221,7 @@ def report(args: argparse.Namespace, agents: dict[str, TrainedModel], results: l
             }
             for label, agent in agents.items()
         ],
+        "across_seeds_skipped": problem,  # why the jobs are not aggregated as training seeds (None: they are)
         "comparisons": [result.to_dict() for result in results],
     }
 
@@ -221,17 +237,21 @@ def main(argv: Sequence[str] | None = None) -> None:
         arguments.error(str(error))
     except KeyError as error:
         arguments.error(error.args[0])
+    problem = across_seeds_problem({label: agent.config for label, agent in agents.items()})
     agent_returns, baseline_returns, cpu = evaluate_all(args, agents, baselines)
-    results = [compare_seeds(agent_returns, name, baseline_returns[name], reps=args.reps) for name in baselines]
+    results = [
+        compare_runs(agent_returns, name, baseline_returns[name], seeds=problem is None, reps=args.reps)
+        for name in baselines
+    ]
     print(
         f"{next(iter(agents.values())).config.env.name}, {args.episodes} episodes (eval seed {args.seed}, "
-        f"{args.n_envs} env(s)); mean return [95% bootstrap CI]"
+        f"{args.n_envs} env(s)); mean return [95% bootstrap CI]\n{describe_runs(agents, problem)}"
     )
     for result in results:
         print_comparison(result, agents)
     print("\nCPU seconds: " + ", ".join(f"{label} {seconds:.1f}" for label, seconds in cpu.items()))
     if args.json is not None:
-        document = report(args, agents, results)
+        document = report(args, agents, results, problem)
         document["cpu_seconds"] = cpu
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(document, indent=2))

@@ -6,7 +6,10 @@ only the first ``M`` of the agents' episodes: the differences are then taken ove
 each seed's mean difference is one run: their IQM and mean get rliable's stratified-bootstrap intervals over
 the seeds (:func:`rl.stats.aggregate_intervals`), and the probability of improvement is the chance that an
 agent run's mean over the paired episodes exceeds the baseline's (:func:`rl.stats.probability_of_improvement`,
-the baseline being a single run: it is evaluated once, not once per seed).
+the baseline being a single run: it is evaluated once, not once per seed). Those statistics treat the runs
+as independent draws of one config's training: for anything else (a job and its checkpoints, which share one
+training seed; jobs of different configs) :func:`across_seeds_problem` says why, and only the per-run
+comparisons are made.
 """
 
 from __future__ import annotations
@@ -51,9 +54,55 @@ def check_same_env(configs: Mapping[str, RLConfig]) -> None:
                 )
 
 
+# Settings that may differ between seeds of one config: they name a run or say where it runs, not what it learns.
+_NOT_TRAINING = {"seed", "name", "device", "torch_threads", "checkpoint"}
+
+
+def across_seeds_problem(configs: Mapping[str, RLConfig]) -> str | None:
+    """Why statistics across training seeds do not apply to these runs, or None when they do.
+
+    They apply to two or more runs of one config (every setting that shapes training equal, the seed apart) with
+    distinct training seeds, each read from the run's saved config.
+
+    :param configs: each run's label (its job directory) -> its config.
+    """
+    if len(configs) < 2:
+        return "a single training run"
+    first: dict[int, str] = {}
+    for label, config in configs.items():
+        if config.seed in first:
+            return (
+                f"{first[config.seed]} and {label} share training seed {config.seed} (one training run, e.g. a job "
+                "and its checkpoints)"
+            )
+        first[config.seed] = label
+    (reference_label, reference), *others = configs.items()
+    expected = reference.model_dump(mode="json", exclude=_NOT_TRAINING)
+    for label, config in others:
+        difference = _first_difference(config.model_dump(mode="json", exclude=_NOT_TRAINING), expected)
+        if difference is not None:
+            key, seen, wanted = difference
+            return (
+                f"{label} and {reference_label} are different configs ({key} is {seen!r} there and {wanted!r} here), "
+                "not seeds of one"
+            )
+    return None
+
+
+def _first_difference(seen: Any, expected: Any, prefix: str = "") -> tuple[str, Any, Any] | None:
+    """The first dotted key whose values differ, with both values."""
+    if isinstance(seen, dict) and isinstance(expected, dict):
+        for key in sorted(seen.keys() | expected.keys()):
+            found = _first_difference(seen.get(key), expected.get(key), f"{prefix}{key}.")
+            if found is not None:
+                return found
+        return None
+    return None if seen == expected else (prefix.removesuffix("."), seen, expected)
+
+
 @dataclass(frozen=True)
-class SeedResult:
-    """One training seed's agent on the episodes: its mean and its paired difference to the baseline."""
+class RunResult:
+    """One run's agent on the episodes: its mean and its paired difference to the baseline."""
 
     label: str
     returns: list[float]  # every episode, in the order the baseline played them
@@ -72,16 +121,29 @@ class SeedResult:
 
 
 @dataclass(frozen=True)
-class SeedsVsBaseline:
-    """Every seed's result and the aggregates over seeds of the per-seed mean differences."""
+class AcrossSeeds:
+    """The aggregates over training seeds of the per-seed mean differences to the baseline."""
+
+    difference: dict[str, Interval]  # "iqm", "mean" of the per-seed mean differences, intervals over seeds
+    improvement: Interval  # P(an agent run's paired mean > the baseline's)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "difference": {name: interval.to_dict() for name, interval in self.difference.items()},
+            "probability_of_improvement": self.improvement.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class RunsVsBaseline:
+    """Every run's result and, when the runs are training seeds of one config, the aggregates over them."""
 
     baseline: str
     baseline_returns: list[float]
     baseline_mean: Interval
     episodes: int  # played by each agent
-    seeds: list[SeedResult]
-    difference: dict[str, Interval]  # "iqm", "mean" of the per-seed mean differences, intervals over seeds
-    improvement: Interval  # P(an agent run's paired mean > the baseline's)
+    runs: list[RunResult]
+    across_seeds: AcrossSeeds | None  # None: the runs are not distinct training seeds (see across_seeds_problem)
 
     @property
     def baseline_episodes(self) -> int:
@@ -94,25 +156,27 @@ class SeedsVsBaseline:
             "baseline_episodes": self.baseline_episodes,
             "baseline_mean": self.baseline_mean.to_dict(),
             "baseline_returns": self.baseline_returns,
-            "seeds": [seed.to_dict() for seed in self.seeds],
-            "difference": {name: interval.to_dict() for name, interval in self.difference.items()},
-            "probability_of_improvement": self.improvement.to_dict(),
+            "runs": [run.to_dict() for run in self.runs],
+            "across_seeds": None if self.across_seeds is None else self.across_seeds.to_dict(),
         }
 
 
-def compare_seeds(
+def compare_runs(
     agents: Mapping[str, Sequence[float]],
     baseline: str,
     baseline_returns: Sequence[float],
     *,
+    seeds: bool,
     reps: int = DEFAULT_REPS,
     seed: int = 0,
-) -> SeedsVsBaseline:
-    """Each agent run against the baseline on the same episodes, and the aggregates over runs.
+) -> RunsVsBaseline:
+    """Each agent run against the baseline on the same episodes, and the aggregates over seeds if they are seeds.
 
     :param agents: run label -> its per-episode returns, every run on the same episodes in the same order.
     :param baseline: the baseline's name.
     :param baseline_returns: the baseline's returns on the first ``M`` of those episodes (``M`` <= episodes).
+    :param seeds: whether the runs are distinct training seeds of one config (:func:`across_seeds_problem`
+        says why not); only then are they aggregated.
     :param reps: bootstrap replicates of every interval.
     :param seed: seed of the resampling.
     """
@@ -128,7 +192,7 @@ def compare_seeds(
     for label, returns in agents.items():
         played = np.asarray(returns, dtype=float)
         results.append(
-            SeedResult(
+            RunResult(
                 label=label,
                 returns=[float(r) for r in played],
                 mean=stratified_bootstrap_ci(played, "mean", reps=reps, seed=seed),
@@ -136,16 +200,22 @@ def compare_seeds(
                 difference=paired_difference_ci(played[:paired], base, reps=reps, seed=seed),
             )
         )
-    differences = np.array([result.difference.estimate for result in results])
-    paired_means = np.array([result.paired_mean for result in results])
-    return SeedsVsBaseline(
+    return RunsVsBaseline(
         baseline=baseline,
         baseline_returns=[float(r) for r in base],
         baseline_mean=stratified_bootstrap_ci(base, "mean", reps=reps, seed=seed),
         episodes=episodes,
-        seeds=results,
+        runs=results,
+        across_seeds=_across_seeds(results, float(base.mean()), reps=reps, seed=seed) if seeds else None,
+    )
+
+
+def _across_seeds(results: list[RunResult], baseline_mean: float, *, reps: int, seed: int) -> AcrossSeeds:
+    differences = np.array([result.difference.estimate for result in results])
+    paired_means = np.array([result.paired_mean for result in results])
+    return AcrossSeeds(
         difference=aggregate_intervals(differences, ("iqm", "mean"), reps=reps, seed=seed),
         improvement=probability_of_improvement(
-            paired_means, [float(base.mean())], reps=min(reps, IMPROVEMENT_REPS), seed=seed
+            paired_means, [baseline_mean], reps=min(reps, IMPROVEMENT_REPS), seed=seed
         ),
     )
