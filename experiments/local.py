@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +40,7 @@ from experiments.code import job_process_environment, write_code_record
 from experiments.config import Job, hyperparameter_view
 from experiments.errors import UserError
 from experiments.joblog import JobLog
-from experiments.lock import holding
+from experiments.lock import JobLock, holding
 from rl.signals import STOP_SIGNALS
 
 MAX_JOB_NAME = 63  # SageMaker's limit on training job names
@@ -219,6 +219,7 @@ def execute_job(
     on_line: Callable[[str, dict[str, float]], None] = lambda line, metrics: None,
     num_cpus: int | None = None,
     should_stop: Callable[[], bool] = lambda: False,
+    shared_locks: Sequence[JobLock] = (),
 ) -> JobOutcome:
     """Run the entry point on ``job``'s prepared (or resumable) job directory; returns when the job process has exited.
 
@@ -226,6 +227,8 @@ def execute_job(
     ``should_stop`` is asked after every line the job prints; once it says yes the job gets SIGTERM,
     exactly as SageMaker stops a job (it checkpoints and exits cleanly). Once the runner itself got SIGINT or
     SIGTERM (see :func:`forward_signals`) no job is started: the outcome says so (``started`` False).
+    ``shared_locks`` (a sweep's directory lock) are handed to the job process with the job directory's own, so
+    that they too last until it ends, even when the runner is killed first.
     """
     if CHILDREN.stopping:
         return JobOutcome(paths.root.name, paths, exit_code=0, started=False)
@@ -238,13 +241,14 @@ def execute_job(
         num_cpus=num_cpus or os.cpu_count() or 1,
     )
     with holding(paths.root) as lock:  # one runner per job directory, held by the job process too
-        return _execute(paths, container, lock.fd, on_line, should_stop, lock.record)
+        fds = (lock.fd, *(shared.fd for shared in shared_locks))
+        return _execute(paths, container, fds, on_line, should_stop, lock.record)
 
 
 def _execute(
     paths: ContainerPaths,
     container: dict[str, str],
-    lock_fd: int,
+    lock_fds: tuple[int, ...],
     on_line: Callable[[str, dict[str, float]], None],
     should_stop: Callable[[], bool],
     record_pid: Callable[..., None],
@@ -268,7 +272,7 @@ def _execute(
                 stderr=subprocess.STDOUT,
                 text=True,
                 bufsize=1,
-                pass_fds=(lock_fd,),  # the job keeps the directory locked even if the runner dies
+                pass_fds=lock_fds,  # the job keeps the directory locked even if the runner dies
             )
         record_pid(job=process.pid)
         CHILDREN.add(process)

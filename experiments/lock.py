@@ -1,4 +1,4 @@
-"""One runner per job directory: an exclusive OS lock held for the job's whole life.
+"""One runner per job directory (and per sweep directory): an exclusive OS lock held for the job's whole life.
 
 ``flock`` on ``<job>/.lock``: the kernel releases it when the last process holding it dies, however it
 dies, so a job killed with ``kill -9`` can be resumed at once, and no stale lock file ever needs
@@ -7,7 +7,8 @@ the job process it starts, so the lock lives as long as either of them: a second
 directory (``sagelab run --resume``, or the same command again) is refused (exit code 2) with the PIDs
 that hold it, even after the runner alone was killed. Within one process the lock is re-entrant (the
 command takes it before it checks the directory, the runner again to start the job); it is released when
-the outermost holder is done.
+the outermost holder is done. A local sweep locks its directory the same way (``what="sweep"``) and hands that
+lock to every trial's job process too.
 """
 
 from __future__ import annotations
@@ -55,9 +56,12 @@ def _holders(path: Path) -> str:
 
 
 @contextmanager
-def holding(root: Path) -> Iterator[JobLock]:
-    """Hold the job directory's lock while the block runs, or raise a UserError naming who holds it."""
-    lock = _acquire(root)
+def holding(root: Path, what: str = "job") -> Iterator[JobLock]:
+    """Hold the directory's lock while the block runs, or raise a UserError naming who holds it.
+
+    :param what: what the directory holds (``job`` or ``sweep``), for the refusal message.
+    """
+    lock = _acquire(root, what)
     try:
         yield lock
     finally:
@@ -68,7 +72,7 @@ def holding(root: Path) -> Iterator[JobLock]:
                 os.close(lock.fd)  # the job process, if still running, keeps its inherited copy locked
 
 
-def _acquire(root: Path) -> JobLock:
+def _acquire(root: Path, what: str) -> JobLock:
     root = root.resolve()
     with _GUARD:
         if root in _HELD:
@@ -78,14 +82,14 @@ def _acquire(root: Path) -> JobLock:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except OSError as error:
-            raise UserError(f"cannot lock job directory {root}: {error.strerror} ({path})") from None
+            raise UserError(f"cannot lock {what} directory {root}: {error.strerror} ({path})") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
             raise UserError(
-                f"job directory {root} is in use by a running job ({_holders(path)}); wait for it to finish or stop "
-                "it first"
+                f"{what} directory {root} is in use by a running {what} ({_holders(path)}); wait for it to finish or "
+                "stop it first"
             ) from None
         lock = JobLock(root, fd, holders=1)
         lock.record()

@@ -12,6 +12,13 @@ SIGINT or SIGTERM to the sweep (the runner's :func:`experiments.local.forward_si
 command) stops it like a ``--seeds`` run: the running trials checkpoint, no other starts, and the study records
 them as failed with the user attribute ``stopped``. Running the same sweep again enqueues each stopped trial
 once more, with its parameters and job directory, so it continues from its checkpoint.
+
+A sweep directory has one runner: the sweep holds its ``.lock`` (:mod:`experiments.lock`), and so does every
+trial's job process, so a second runner is refused (exit code 2) until the first and the trials it started
+have ended, however they ended. A trial the study still lists as running when the sweep opens it is therefore
+one whose runner was killed (``kill -9``): the study records it as failed, ``stopped`` and ``killed``, and it is
+continued like a stopped trial from its job directory's last checkpoint (each trial's directory is recorded
+before its job starts). A killed trial whose job had finished is not run again: its value is read from the job.
 """
 
 from __future__ import annotations
@@ -23,11 +30,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from contract import ContainerPaths
+from contract import ContainerPaths, parse_metrics
+from contract.evaluation import read_evaluation
 from contract.layout import STUDY_FILE, SWEEP_FILE
 from experiments.config import Job, apply_overrides, validate
 from experiments.errors import UserError
-from experiments.local import check_resumable, execute_job, prepare_job, stopping
+from experiments.local import check_resumable, execute_job, pack_outputs, prepare_job, stopping
+from experiments.lock import JobLock, holding
+from experiments.resume import finished, packed
 from experiments.sweeps.plots import write_study_plots
 from experiments.sweeps.progress import SweepProgress
 from experiments.sweeps.ranges import as_overrides, corner_points, suggest
@@ -36,7 +46,8 @@ from experiments.sweeps.space import Categorical, SearchSpace
 if TYPE_CHECKING:
     import optuna
 
-STOPPED = "stopped"  # user attribute of a trial a signal to the sweep stopped
+STOPPED = "stopped"  # user attribute of a trial that ended before its job: a signal stopped it, or its runner died
+KILLED = "killed"  # user attribute of a stopped trial whose runner was killed while it ran
 RESUMES = "resumes"  # user attribute of the trial that continues it: the stopped trial's number
 
 
@@ -100,16 +111,17 @@ def run_local_sweep(
     check_space(raw, space, name)
     directory = output_dir / name
     directory.mkdir(parents=True, exist_ok=True)
-    study = _open_study(raw, space, directory, name, quiet)
-    progress = SweepProgress(name, space.trials, space.objective.metric, quiet=not show_progress)
-    _optimize(study, _objective(raw, space, directory, study, progress), space, progress)
-    if stopped_trials(study) or (stopping() and _counted(study) < space.trials):
-        return None
-    return _write_result(study, space, directory, name)
+    with holding(directory, what="sweep") as lock:  # one runner: a trial the study lists as running is a killed one
+        study = _open_study(raw, space, directory, name, quiet)
+        progress = SweepProgress(name, space.trials, space.objective.metric, quiet=not show_progress)
+        _optimize(study, _objective(raw, space, directory, study, progress, lock), space, progress)
+        if stopped_trials(study) or (stopping() and _counted(study) < space.trials):
+            return None
+        return _write_result(study, space, directory, name)
 
 
 def stopped_trials(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
-    """The trials a stop signal ended that no later trial continues yet."""
+    """The trials a stop signal (or a killed runner) ended that no later trial continues yet."""
     continued = {t.user_attrs.get(RESUMES) for t in study.trials}
     return [t for t in study.trials if t.user_attrs.get(STOPPED) and t.number not in continued]
 
@@ -130,9 +142,10 @@ def _open_study(raw: Mapping[str, Any], space: SearchSpace, directory: Path, nam
     )
     if quiet:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
+    storage = optuna.storages.RDBStorage(f"sqlite:///{directory / STUDY_FILE}")
     study = optuna.create_study(
         study_name=name,
-        storage=f"sqlite:///{directory / STUDY_FILE}",
+        storage=storage,
         load_if_exists=True,
         direction=space.objective.direction,
         sampler=optuna.samplers.TPESampler(seed=int(raw.get("seed", 0))),
@@ -143,14 +156,36 @@ def _open_study(raw: Mapping[str, Any], space: SearchSpace, directory: Path, nam
         if baseline is not None:
             # the config as written is trial 0: a sweep never reports worse than not sweeping
             study.enqueue_trial(baseline, user_attrs={"baseline": True})
+    _fail_killed(study, storage)
     for trial in stopped_trials(study):  # continued in their job directories, before any new trial
         attrs: dict[str, Any] = {k: trial.user_attrs[k] for k in ("baseline", "job_dir") if k in trial.user_attrs}
         study.enqueue_trial(trial.params, user_attrs={**attrs, RESUMES: trial.number})
     return study
 
 
+def _fail_killed(study: optuna.Study, storage: optuna.storages.RDBStorage) -> None:
+    """Record the trials a killed runner left running as failed, ``stopped`` and ``killed``, as Optuna's
+    ``fail_stale_trials`` records a trial whose heartbeat stopped.
+
+    The sweep's lock says no process runs them any more: no heartbeat (and its grace period) is needed to know.
+    """
+    from optuna.trial import TrialState
+
+    study_id = storage.get_study_id_from_name(study.study_name)
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, trial.number)
+        storage.set_trial_user_attr(trial_id, KILLED, True)  # the attributes first: a finished trial refuses them
+        storage.set_trial_user_attr(trial_id, STOPPED, True)
+        storage.set_trial_state_values(trial_id, TrialState.FAIL)
+
+
 def _objective(
-    raw: Mapping[str, Any], space: SearchSpace, directory: Path, study: optuna.Study, progress: SweepProgress
+    raw: Mapping[str, Any],
+    space: SearchSpace,
+    directory: Path,
+    study: optuna.Study,
+    progress: SweepProgress,
+    sweep_lock: JobLock,
 ) -> Callable[[optuna.Trial], float]:
     """A trial: a local job of the config with the trial's values, stopped when Optuna prunes it."""
     import optuna
@@ -166,6 +201,9 @@ def _objective(
             _stop(study, trial)
         with lock:  # prepare_job creates directories; keep trial numbering and layout race-free
             paths = _trial_paths(job, trial, directory)
+        trial.set_user_attr("job_dir", str(paths.root))  # before the job runs: where to continue it if we are killed
+        if finished(paths):  # its job finished before the runner that ran it was killed: never trained again
+            return _recorded_value(paths, objective_name, trial.number)
         pruned = threading.Event()
 
         def on_line(line: str, metrics: dict[str, float]) -> None:
@@ -174,8 +212,9 @@ def _objective(
                 if trial.should_prune():
                     pruned.set()
 
-        outcome = execute_job(job, paths, on_line=on_line, num_cpus=1, should_stop=pruned.is_set)
-        trial.set_user_attr("job_dir", str(paths.root))
+        outcome = execute_job(
+            job, paths, on_line=on_line, num_cpus=1, should_stop=pruned.is_set, shared_locks=(sweep_lock,)
+        )
         if pruned.is_set():
             raise optuna.TrialPruned()
         if stopping() and (not outcome.started or outcome.interrupted):
@@ -197,6 +236,24 @@ def _trial_paths(job: Job, trial: optuna.Trial, directory: Path) -> ContainerPat
     paths = ContainerPaths(Path(earlier))
     check_resumable(job, paths)
     return paths
+
+
+def _recorded_value(paths: ContainerPaths, metric: str, number: int) -> float:
+    """The objective of a finished job from what it printed (its log) and recorded (its evaluation.json)."""
+    if not packed(paths):
+        pack_outputs(paths)  # the killed runner had not packed its archives
+    metrics: dict[str, float] = {}
+    if paths.log_file.is_file():  # eval_mean_reward is only in the log (the last value); the final metrics in both
+        for line in paths.log_file.read_text(encoding="utf-8", errors="replace").splitlines():
+            metrics.update(parse_metrics(line))
+    try:
+        record = read_evaluation(paths.output_data_dir)
+    except ValueError as error:
+        raise RuntimeError(f"trial {number}: {error}") from None
+    metrics.update(record.metrics if record is not None else {})
+    if metric not in metrics:
+        raise RuntimeError(f"trial {number}: its finished job recorded no {metric}; see {paths.log_file}")
+    return metrics[metric]
 
 
 def _stop(study: optuna.Study, trial: optuna.Trial) -> None:
@@ -251,7 +308,7 @@ def _write_result(study: Any, space: SearchSpace, directory: Path, name: str) ->
     trials = [
         {
             "number": t.number,
-            "state": "STOPPED" if t.user_attrs.get(STOPPED) else t.state.name,
+            "state": "KILLED" if t.user_attrs.get(KILLED) else "STOPPED" if t.user_attrs.get(STOPPED) else t.state.name,
             "value": t.value,
             "params": suggest(optuna.trial.FixedTrial(t.params), space) if t.params else {},
             "job_dir": t.user_attrs.get("job_dir"),

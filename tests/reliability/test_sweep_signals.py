@@ -1,6 +1,7 @@
 """SIGTERM to a local sweep's process alone, and Ctrl-C to its group, stop it like a ``--seeds`` run: the
 running trial saves a checkpoint, no further trial starts, and the same command again continues the stopped
-trial in its directory and leaves the finished one as it is.
+trial in its directory and leaves the finished one as it is. After a SIGKILL to its group the same command
+continues the killed trial from its last checkpoint the same way.
 
 The trial is held in training by the test-local user code (tests/reliability/user_code) until the signal has
 been handled, so the signal hits it exactly there.
@@ -81,3 +82,33 @@ def test_ctrl_c_to_a_sweep_checkpoints_its_trial_and_starts_no_other(tmp_path: P
     assert latest_checkpoint(trial / "checkpoints") is not None
     assert (trial / "output" / "failure").read_text().startswith("stopped by SIG")
     assert [p.name for p in (tmp_path / "sweep").glob("trial-*")] == ["trial-000"], "a trial started after the stop"
+
+
+@pytest.mark.slow
+def test_sigkill_to_a_sweep_and_the_same_command_continues_its_trial_from_its_checkpoint(
+    tmp_path: Path, write_config
+) -> None:
+    # one trial (the config as written), with a checkpoint every rollout: one is on disk when the job pauses
+    config = write_config({**paused_config(checkpoint={"frequency": 128}), "search_space": {**SPACE, "trials": 1}})
+    command = ("sweep", config, "--output-dir", tmp_path, "--name", "sweep", "--quiet")
+    _, code, _, _ = stop_at_pause(
+        *command, phase="training", pause_dir=tmp_path / "pause", send=lambda pid: os.killpg(pid, signal.SIGKILL)
+    )
+    assert code == -signal.SIGKILL
+    killed = tmp_path / "sweep" / "trial-000"
+    checkpoint = latest_checkpoint(killed / "checkpoints")
+    assert checkpoint is not None
+
+    again = sagelab(*command)
+    assert again.returncode == 0, again.stdout + again.stderr
+    log = (killed / "job.log").read_text()
+    assert f"resuming from checkpoint {checkpoint.path.name} at {checkpoint.timesteps}" in log
+    result = json.loads((tmp_path / "sweep" / "sweep.json").read_text())
+    # the killed trial is recorded as such (not left running), and the trial continuing it is the one counted
+    assert [(t["state"], t["job_dir"]) for t in result["trials"]] == [
+        ("KILLED", str(killed)),
+        ("COMPLETE", str(killed)),
+    ]
+    assert [p.name for p in (tmp_path / "sweep").glob("trial-*")] == ["trial-000"]
+    evaluation = json.loads((killed / "output" / "data" / "evaluation.json").read_text())
+    assert evaluation["timesteps"] == paused_config()["total_timesteps"]

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 from pathlib import Path
 
 import pytest
 
+from contract.evaluation import write_evaluation
+from experiments.config import RLJob, apply_overrides, validate
+from experiments.local import prepare_job
+from experiments.sweeps.local import run_local_sweep
+from experiments.sweeps.ranges import as_overrides, suggest
+from experiments.sweeps.space import SearchSpace
+from rl.evaluation import Evaluation
 from tests.experiments.conftest import sagelab, tiny_rl_config
 
 SPACE = {
@@ -102,3 +111,51 @@ def test_a_range_with_a_wrong_or_missing_type_lists_the_allowed_types(tmp_path: 
     space = {"parameters": {"algo.hyperparameters.n_epochs": {"low": 2, "high": 10}}}
     done = sagelab("validate", write_config({**tiny_rl_config(), "search_space": space}))
     assert done.returncode == 2 and "n_epochs: the range has no 'type'" in done.stderr and "tag" not in done.stderr
+
+
+def test_a_second_runner_of_a_sweep_is_refused(tmp_path: Path, write_config, cli) -> None:
+    space = {"parameters": {"algo.hyperparameters.n_epochs": {"type": "int", "low": 2, "high": 4}}, "trials": 1}
+    config = write_config({**tiny_rl_config(), "search_space": space})
+    (tmp_path / "sweep").mkdir()
+    held = os.open(tmp_path / "sweep" / ".lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as the first runner (or a trial it started) holds it
+        done = cli("sweep", config, "--output-dir", tmp_path, "--name", "sweep")
+    finally:
+        os.close(held)
+    assert done.returncode == 2
+    assert f"sweep directory {(tmp_path / 'sweep').resolve()} is in use by a running sweep" in done.stderr
+    assert not (tmp_path / "sweep" / "study.db").exists()
+
+
+def test_a_killed_trial_whose_job_had_finished_is_not_run_again(tmp_path: Path) -> None:
+    import optuna
+
+    raw = tiny_rl_config()
+    space = SearchSpace.model_validate(
+        {"parameters": {"algo.hyperparameters.n_epochs": {"type": "int", "low": 2, "high": 4}}, "trials": 1}
+    )
+    # what a runner killed after its trial's job had finished, before the study recorded the trial, leaves behind
+    (tmp_path / "sweep").mkdir()
+    storage = f"sqlite:///{tmp_path / 'sweep' / 'study.db'}"
+    trial = optuna.create_study(study_name="sweep", storage=storage, direction="maximize").ask()
+    job = validate(apply_overrides(raw, as_overrides(suggest(trial, space))), "trial 0")
+    assert isinstance(job, RLJob)
+    paths = prepare_job(job, tmp_path / "sweep", "trial-000")
+    trial.set_user_attr("job_dir", str(paths.root))
+    evaluation = Evaluation(87.5, 0.0, 1, [87.5], [88], deterministic=True, eval_seed=0)
+    write_evaluation(paths.output_data_dir, evaluation.to_record(job.config, timesteps=raw["total_timesteps"]))
+    recorded = paths.evaluation_file.read_bytes()
+
+    result = run_local_sweep(raw, space, tmp_path, name="sweep")
+
+    assert result is not None
+    assert [(t["state"], t["job_dir"]) for t in result.trials] == [
+        ("KILLED", str(paths.root)),
+        ("COMPLETE", str(paths.root)),  # continued in its directory, where the job had already finished
+    ]
+    assert result.best_value == 87.5  # the job's recorded value
+    assert not paths.log_file.exists(), "the finished job ran again"
+    assert paths.evaluation_file.read_bytes() == recorded
+    assert paths.output_archive.is_file()  # the archives the killed runner had not packed
+    assert sorted(p.name for p in (tmp_path / "sweep").glob("trial-*")) == ["trial-000"]
