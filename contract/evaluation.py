@@ -20,6 +20,16 @@ from contract.layout import EVALUATION_FILE
 JobKind = Literal["rl", "features"]
 
 
+class RewardStop(BaseModel):
+    """Where training stopped because an evaluation during training reached ``evaluation.stop_at_reward``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    threshold: float
+    timesteps: int = Field(ge=0, description="the timestep of the evaluation that reached the threshold")
+    mean_reward: float = Field(description="that evaluation's mean reward")
+
+
 class EvaluationRecord(BaseModel):
     """The content of evaluation.json."""
 
@@ -49,6 +59,8 @@ class EvaluationRecord(BaseModel):
     shipped: Literal["best_checkpoint", "final_policy"] | None = None
     final_policy: dict[str, Any] | None = None
     best_checkpoint: dict[str, Any] | None = None
+    # with evaluation.stop_at_reward, when an evaluation reached it: training stopped there, before the budget
+    stopped_at_reward: RewardStop | None = None
     # a features job's result (kind "features")
     problem_type: str | None = None
     metric: str | None = Field(None, description="the scoring metric of the cv and holdout scores")

@@ -1,4 +1,5 @@
-"""SB3 callbacks of a job: metric log lines, learning-curve rows, periodic checkpoints, stop on a signal."""
+"""SB3 callbacks of a job: metric log lines, learning-curve rows, periodic checkpoints, stop on a signal or at a
+reward threshold."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from collections.abc import Callable
 
 import numpy as np
 from sb3_contrib.common.maskable.callbacks import MaskableEvalCallback
-from stable_baselines3.common.callbacks import BaseCallback, EvalCallback
+from stable_baselines3.common.callbacks import BaseCallback, EvalCallback, StopTrainingOnRewardThreshold
 
 from contract import format_metrics
+from contract.evaluation import RewardStop
 from rl.curve import LearningCurve
 from rl.signals import GUARD, SignalGuard
 
@@ -99,6 +101,34 @@ class ResumableMaskableEvalCallback(_KeepScheduleOnResume, MaskableEvalCallback)
     """sb3-contrib's MaskableEvalCallback (evaluates with action masks), resumable."""
 
 
+class StopAtRewardThreshold(StopTrainingOnRewardThreshold):
+    """SB3's ``StopTrainingOnRewardThreshold`` (run by an EvalCallback) that remembers where it stopped training
+    (``reached``) and says so through ``log`` once.
+
+    :param reward_threshold: the mean evaluation reward at which training stops
+    :param log: where the one line about the stop goes
+    :param reached: a stop recorded before a resume: training does not start again
+    """
+
+    def __init__(self, reward_threshold: float, log: Callable[[str], None], reached: RewardStop | None = None) -> None:
+        super().__init__(reward_threshold, verbose=0)
+        self.log = log
+        self.reached = reached
+
+    def _on_step(self) -> bool:
+        if self.reached is not None:  # an algorithm that ignores the request (ARS) may evaluate again: keep the first
+            return False
+        if super()._on_step():
+            return True
+        mean = float(self.parent.best_mean_reward)
+        self.reached = RewardStop(threshold=self.reward_threshold, timesteps=int(self.num_timesteps), mean_reward=mean)
+        self.log(
+            f"training stops at {self.num_timesteps} timesteps: the evaluation's mean reward {mean:.2f} reached "
+            f"evaluation.stop_at_reward {self.reward_threshold:g}"
+        )
+        return False
+
+
 class PeriodicCheckpoint(_EveryNTimesteps):
     """Calls ``save`` every ``interval`` timesteps (the job decides what a checkpoint holds)."""
 
@@ -122,9 +152,10 @@ class StopOnSignal(BaseCallback):
     itself is caught by :data:`rl.signals.GUARD`, which the job installs for its whole run.
     """
 
-    def __init__(self, guard: SignalGuard = GUARD) -> None:
+    def __init__(self, guard: SignalGuard = GUARD, reward_stop: StopAtRewardThreshold | None = None) -> None:
         super().__init__()
         self.guard = guard
+        self.reward_stop = reward_stop  # ARS ignores its request to stop too: it is stopped here as on a signal
 
     @property
     def received(self) -> int | None:
@@ -138,3 +169,5 @@ class StopOnSignal(BaseCallback):
         # ARS ignores it, so it is stopped here, between two updates, where its state is whole
         if self.guard.received is not None:
             raise TrainingStopped(f"signal {self.guard.received}")
+        if self.reward_stop is not None and self.reward_stop.reached is not None:
+            raise TrainingStopped(f"evaluation.stop_at_reward {self.reward_stop.reward_threshold:g} reached")

@@ -273,10 +273,22 @@ class EvaluationConfig(StrictModel):
         "evaluation.json then reports both the final policy and the best checkpoint",
     )
 
+    stop_at_reward: Float | None = Field(
+        None,
+        description="stop training after an evaluation during training whose mean reward reaches this (SB3's "
+        "StopTrainingOnRewardThreshold); the job then ends as usual, and evaluation.json records the stop",
+    )
+
     @model_validator(mode="after")
     def _best_needs_evaluations(self) -> EvaluationConfig:
         if self.keep_best and not self.frequency:
             raise ValueError("keep_best needs evaluations during training to choose the best model: set frequency > 0")
+        if self.stop_at_reward is not None and not self.frequency:
+            raise field_error(
+                "evaluation.stop_at_reward",
+                "needs evaluations during training to reach the threshold: set evaluation.frequency > 0",
+                self.stop_at_reward,
+            )
         return self
 
 

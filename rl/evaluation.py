@@ -65,7 +65,7 @@ class Evaluation:
 
         ``seed`` defaults to the config's, ``experiment`` (the config the run belongs to, which
         ``sagelab report`` groups by) to ``config`` itself; ``extra`` holds the model-selection fields
-        (``shipped``, ``final_policy``, ``best_checkpoint``).
+        (``shipped``, ``final_policy``, ``best_checkpoint``) and ``stopped_at_reward``.
         """
         return EvaluationRecord(
             kind="rl",

@@ -21,10 +21,10 @@ from typing import Any
 
 import torch
 from stable_baselines3.common.base_class import BaseAlgorithm
-from stable_baselines3.common.callbacks import CallbackList
+from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 
 from contract import EVALUATION_FILE, LEARNING_CURVE_FILE, LEARNING_CURVE_PLOT, format_metrics
-from contract.evaluation import read_evaluation, write_evaluation
+from contract.evaluation import RewardStop, read_evaluation, write_evaluation
 from contract.layout import TENSORBOARD_DIR
 from rl.algorithms import build_algorithm, gamma_of
 from rl.best import SaveBestModel, restore_best_score, ship_best
@@ -34,6 +34,7 @@ from rl.callbacks import (
     RecordEvaluation,
     ResumableEvalCallback,
     ResumableMaskableEvalCallback,
+    StopAtRewardThreshold,
     StopOnSignal,
     TrainingStopped,
 )
@@ -80,7 +81,8 @@ def run(
     log: Callable[[str], None] = print,
     progress_bar: bool = False,
 ) -> TrainResult:
-    """Train ``config`` to its total timesteps (resuming from ``checkpoint_dir`` if it holds a checkpoint).
+    """Train ``config`` to its total timesteps (resuming from ``checkpoint_dir`` if it holds a checkpoint), or
+    until an evaluation during training reaches ``evaluation.stop_at_reward``.
 
     On SIGINT or SIGTERM (at any point: set-up, training, a checkpoint write, the final evaluation) the job
     stops at the next safe point, saves a checkpoint and the current model and returns with ``interrupted``
@@ -99,16 +101,20 @@ def _completed(
     """The result of a job that already finished (its evaluation written last), read back untouched.
 
     A finished job given a larger ``total_timesteps`` (in-process, e.g. a notebook) is not finished: it
-    continues from its last checkpoint.
+    continues from its last checkpoint; unless it stopped at a reward threshold the config still asks for.
     """
     if not is_saved_model(model_dir):
         return None
     record = read_evaluation(output_data_dir)
-    if record is None or record.timesteps < config.total_timesteps:
+    if record is None:
+        return None
+    if record.timesteps < config.total_timesteps and not _stops_at(config, record.stopped_at_reward):
         return None
     evaluation = Evaluation(**{name: getattr(record, name) for name in Evaluation.__dataclass_fields__})
     model = load_saved_model(model_dir, device=config.device).model
-    log(f"the job already finished ({record.timesteps} timesteps, {EVALUATION_FILE} written); nothing to do")
+    stop = record.stopped_at_reward
+    at = f"stopped at evaluation.stop_at_reward {stop.threshold:g}, " if stop is not None else ""
+    log(f"the job already finished ({at}{record.timesteps} timesteps, {EVALUATION_FILE} written); nothing to do")
     return TrainResult(
         model, config, evaluation, record.timesteps, record.wall_seconds, model_dir, output_data_dir, checkpoint_dir
     )
@@ -130,16 +136,20 @@ def _train(
     curve = _resumed_curve(output_data_dir, resumed)
     model = _build_or_resume(config, resumed, output_data_dir / TENSORBOARD_DIR, log)
     previous_wall = float(resumed.state.get("wall_seconds", 0.0)) if resumed else 0.0
+    reward_stop = _reward_stop(config, resumed, log)
 
     def elapsed() -> float:
         return previous_wall + time.perf_counter() - started
 
+    def stopped() -> dict[str, Any] | None:
+        return reward_stop.reached.model_dump() if reward_stop is not None and reward_stop.reached else None
+
     def checkpoint() -> Checkpoint:
-        state = {"curve": curve.rows, "wall_seconds": elapsed()}
+        state = {"curve": curve.rows, "wall_seconds": elapsed(), "stopped_at_reward": stopped()}
         return save_checkpoint(checkpoint_dir, model, state=state, keep=config.checkpoint.keep, config=config)
 
-    if model.num_timesteps < config.total_timesteps and GUARD.received is None:
-        callbacks = _callbacks(config, curve, checkpoint, StopOnSignal(GUARD), log, output_data_dir, checkpoint_dir)
+    if model.num_timesteps < config.total_timesteps and GUARD.received is None and stopped() is None:
+        callbacks = _callbacks(config, curve, checkpoint, reward_stop, log, output_data_dir, checkpoint_dir)
         _learn(model, config, callbacks, resumed is None, progress_bar)
     save_model_dir(model, config, model_dir)
     evaluation = _final_evaluation(model, config, log)
@@ -149,6 +159,8 @@ def _train(
         return TrainResult(model, config, None, timesteps, elapsed(), model_dir, output_data_dir, checkpoint_dir)
 
     evaluation, extra = _shipped(config, evaluation, timesteps, model_dir, checkpoint_dir)
+    if stopped() is not None:
+        extra["stopped_at_reward"] = stopped()
     wall = elapsed()
     log(
         format_metrics(
@@ -195,8 +207,30 @@ def _build_or_resume(
     return model
 
 
+def _stops_at(config: RLConfig, stop: RewardStop | None) -> bool:
+    """Whether a recorded stop still ends training: the config asks to stop at a reward that evaluation reached."""
+    threshold = config.evaluation.stop_at_reward
+    return stop is not None and threshold is not None and stop.mean_reward >= threshold
+
+
+def _reward_stop(
+    config: RLConfig, resumed: Checkpoint | None, log: Callable[[str], None]
+) -> StopAtRewardThreshold | None:
+    """SB3's stop at ``evaluation.stop_at_reward``, holding the stop a resumed checkpoint recorded (a job stopped
+    during its final evaluation): such a job does not train again."""
+    threshold = config.evaluation.stop_at_reward
+    if threshold is None:
+        return None
+    saved = resumed.state.get("stopped_at_reward") if resumed else None
+    reached = RewardStop.model_validate(saved) if saved else None
+    if not _stops_at(config, reached):
+        return StopAtRewardThreshold(threshold, log)
+    log(f"training had stopped at evaluation.stop_at_reward {threshold:g}; it does not start again")
+    return StopAtRewardThreshold(threshold, log, reached)
+
+
 def _learn(model: BaseAlgorithm, config: RLConfig, callbacks: CallbackList, fresh: bool, progress_bar: bool) -> None:
-    """Train to the config's total timesteps; a stop signal ends training early (at a safe point)."""
+    """Train to the config's total timesteps; a stop signal (at a safe point) or the reward stop ends it early."""
     with contextlib.suppress(TrainingStopped):
         model.learn(
             config.total_timesteps - model.num_timesteps,
@@ -245,13 +279,14 @@ def _callbacks(
     config: RLConfig,
     curve: LearningCurve,
     checkpoint: Callable[[], object],
-    stop: StopOnSignal,
+    reward_stop: StopAtRewardThreshold | None,
     log: Callable[[str], None],
     output_data_dir: Path,
     checkpoint_dir: Path,
 ) -> CallbackList:
     n_envs = config.env.n_envs
-    callbacks = [stop, MetricLogger(max(config.total_timesteps // 100, n_envs), log)]
+    stop = StopOnSignal(GUARD, reward_stop)
+    callbacks: list[BaseCallback] = [stop, MetricLogger(max(config.total_timesteps // 100, n_envs), log)]
     if config.evaluation.frequency:
         eval_env = make_evaluation_env(config.env, seed=config.eval_seed)
         # MaskablePPO must see the action masks when evaluated, as when it trains
@@ -259,13 +294,19 @@ def _callbacks(
             ResumableMaskableEvalCallback if config.algo.name == "maskable_ppo" else ResumableEvalCallback
         )
         keep_best = config.evaluation.keep_best
+        # SB3's reward stop runs after each evaluation, not as callback_on_new_best as in SB3's example: that one's
+        # stop would skip callback_after_eval, the learning curve's row of the evaluation that reached the
+        # threshold (it stops on the same evaluation: the best mean is the evaluation's when it is a new best).
+        # CallbackList passes the EvalCallback down to it as its parent, which it reads the best mean from
+        after_eval: list[BaseCallback] = [RecordEvaluation(curve, log)]
+        after_eval += [reward_stop] if reward_stop is not None else []
         evaluation_callback = evaluation_class(
             eval_env,
             n_eval_episodes=config.evaluation.episodes,
             # EvalCallback counts calls; each call advances n_envs timesteps
             eval_freq=max(config.evaluation.frequency // n_envs, 1),
             deterministic=config.evaluation.deterministic,
-            callback_after_eval=RecordEvaluation(curve, log),
+            callback_after_eval=CallbackList(after_eval),
             callback_on_new_best=SaveBestModel(config, checkpoint_dir) if keep_best else None,
             # SB3 keeps per-episode results only with a log path; it writes RL Zoo's evaluations.npz
             # (for the current training segment; learning_curve.csv covers resumed runs whole)

@@ -72,6 +72,12 @@ def test_a_features_job_is_told_apart_by_its_kind() -> None:
         ({"inputs": ["train"]}, "inputs: "),
         ({"kind": "vision"}, "kind: 'vision' is not allowed"),
         (
+            {"evaluation": {"frequency": 0, "stop_at_reward": 20}},
+            "evaluation.stop_at_reward: needs evaluations during training to reach the threshold: set "
+            "evaluation.frequency > 0 (got 20.0)",
+        ),
+        ({"evaluation": {"stop_at_reward": True}}, "evaluation.stop_at_reward: expected a number, not true/false"),
+        (
             {"search_space": {"parameters": {"inputs.train": {"type": "categorical", "values": ["a"]}}}},
             "'inputs.train' is not a tunable config key",
         ),

@@ -128,6 +128,51 @@ def test_keep_best_without_evaluations_during_training_is_a_config_error() -> No
         RLConfig.model_validate(tiny(evaluation={"frequency": 0, "keep_best": True}))
 
 
+def _curve(result) -> list[tuple[int, float]]:
+    rows = (result.output_data_dir / "learning_curve.csv").read_text().splitlines()[1:]
+    return [(int(steps), float(mean)) for steps, mean, _ in (row.split(",") for row in rows)]
+
+
+def test_stop_at_reward_ends_training_at_the_evaluation_that_reached_it_and_the_job_stays_finished(
+    tmp_path: Path,
+) -> None:
+    config = tiny(total_timesteps=4096, evaluation={"episodes": 2, "frequency": 256, "stop_at_reward": 20})
+    lines: list[str] = []
+    result = train(config, tmp_path, progress_bar=False, log=lines.append)
+    assert not result.interrupted and result.timesteps < 4096
+    # the curve ends at the evaluation that reached the threshold; none before it did
+    *earlier, (last_steps, last_mean) = _curve(result)
+    assert last_steps == result.timesteps and last_mean >= 20 and all(mean < 20 for _, mean in earlier)
+    recorded = json.loads((result.output_data_dir / "evaluation.json").read_text())
+    assert recorded["timesteps"] == result.timesteps
+    assert recorded["stopped_at_reward"] == {"threshold": 20.0, "timesteps": result.timesteps, "mean_reward": last_mean}
+    assert sum("training stops at" in line and "evaluation.stop_at_reward 20" in line for line in lines) == 1
+    assert load_trained(result.model_dir).model.num_timesteps == result.timesteps
+    # a job that stopped at its threshold is finished: running it again trains nothing and rewrites nothing
+    written = (result.output_data_dir / "evaluation.json").stat().st_mtime_ns
+    again: list[str] = []
+    rerun = train(config, tmp_path, progress_bar=False, log=again.append)
+    assert rerun.timesteps == result.timesteps and any("already finished" in line for line in again)
+    assert (result.output_data_dir / "evaluation.json").stat().st_mtime_ns == written
+
+
+def test_a_job_stopped_by_sigterm_resumes_and_still_stops_at_the_reward_with_keep_best(tmp_path: Path) -> None:
+    from tests.rl.test_algorithms import sigterm_after
+
+    evaluation = {"episodes": 2, "frequency": 256, "stop_at_reward": 20, "keep_best": True}
+    config = tiny(total_timesteps=4096, evaluation=evaluation)
+    stopped = train(config, tmp_path, progress_bar=False, log=sigterm_after(100))
+    assert stopped.interrupted and stopped.timesteps < 256  # before the first evaluation
+
+    resumed = train(config, tmp_path, progress_bar=False)
+    recorded = json.loads((resumed.output_data_dir / "evaluation.json").read_text())
+    *_, (last_steps, last_mean) = _curve(resumed)
+    assert not resumed.interrupted and resumed.timesteps == last_steps < 4096 and last_mean >= 20
+    assert recorded["stopped_at_reward"]["timesteps"] == last_steps
+    # the evaluation that stopped training set the best score, so it is the shipped best model
+    assert recorded["shipped"] == "best_checkpoint" and recorded["best_checkpoint"]["timesteps"] == last_steps
+
+
 def test_qrdqn_trains_checkpoints_and_reloads(tmp_path: Path) -> None:
     config = tiny("qrdqn")
     config["algo"]["hyperparameters"]["policy_kwargs"] = {"n_quantiles": 10}
