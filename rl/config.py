@@ -20,7 +20,7 @@ from contract.fields import Float, Int
 from contract.unions import BOOLEAN, MAPPING, STRING, by_shape
 from rl.algorithm_specs import ALGORITHM_SPECS, ALGORITHMS, algorithm_spec, space_problems
 from rl.dotted import class_specs, resolve_baseline, resolve_callback, resolve_wrapper
-from rl.env_spec import EnvFacts, EnvProblem, check_env_id, inspect_env, load_entry_point
+from rl.env_spec import EnvFacts, EnvProblem, check_env_id, inspect_env, load_entry_point, registered_reward_threshold
 from rl.hyperparameters import Problem, check_nested, check_parameters, consistency_problems
 from rl.signatures import Signature, constructor
 
@@ -276,7 +276,8 @@ class EvaluationConfig(StrictModel):
     stop_at_reward: Float | None = Field(
         None,
         description="stop training after an evaluation during training whose mean reward reaches this (SB3's "
-        "StopTrainingOnRewardThreshold); the job then ends as usual, and evaluation.json records the stop",
+        "StopTrainingOnRewardThreshold); 'env': the env id's registered reward_threshold (475 for CartPole-v1); "
+        "the job then ends as usual, and evaluation.json records the stop",
     )
 
     @model_validator(mode="after")
@@ -345,6 +346,28 @@ class RLConfig(StrictModel):
                 raise ValueError(f"baseline name {name!r}: letters, digits, '_' and '-'")
             resolve_baseline(path)
         return baselines
+
+    @model_validator(mode="before")
+    @classmethod
+    def _registered_reward_threshold(cls, raw: Any) -> Any:
+        """``evaluation.stop_at_reward: env`` becomes the number the env id registers, once, here: the config then
+        holds the number (as the job's hyperparameters and evaluation.json show it)."""
+        evaluation = raw.get("evaluation") if isinstance(raw, dict) else None
+        if not isinstance(evaluation, dict) or evaluation.get("stop_at_reward") != "env":
+            return raw
+        env = raw.get("env")
+        env_id = env.get("id") if isinstance(env, dict) else getattr(env, "id", None)
+        if not isinstance(env_id, str):
+            message = "'env' means the reward_threshold Gymnasium registers for env.id; give a number"
+            raise field_error("evaluation.stop_at_reward", message, "env")
+        try:
+            threshold = registered_reward_threshold(env_id)
+        except EnvProblem:  # env.id's own error says what is wrong; the threshold follows once it is fixed
+            return {**raw, "evaluation": {**evaluation, "stop_at_reward": None}}
+        if threshold is None:
+            message = f"'env' means the env's registered reward_threshold, but {env_id} registers none; give a number"
+            raise field_error("evaluation.stop_at_reward", message, "env")
+        return {**raw, "evaluation": {**evaluation, "stop_at_reward": threshold}}
 
     def callback_specs(self) -> list[tuple[type, dict[str, Any]]]:
         """The extra callbacks as (class, kwargs) pairs."""

@@ -93,6 +93,18 @@ def check_env_id(env_id: str) -> None:
         raise EnvProblem("env.id", f"unknown Gymnasium env id {name!r}{hint}{where}")
 
 
+def registered_reward_threshold(env_id: str) -> float | None:
+    """The ``reward_threshold`` Gymnasium registers ``env_id`` with (475 for CartPole-v1), None when it has none.
+
+    :raises EnvProblem: as :func:`check_env_id`, when ``env_id`` is not registered
+    """
+    from gymnasium.envs.registration import registry
+
+    check_env_id(env_id)
+    threshold = registry[env_id.rpartition(":")[2]].reward_threshold
+    return None if threshold is None else float(threshold)
+
+
 def load_entry_point(entry_point: str) -> type[gym.Env]:
     """The env class named by ``package.module:ClassName``, or :class:`EnvProblem` naming ``env.entry_point``."""
     module, sep, name = entry_point.partition(":")

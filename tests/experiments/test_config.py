@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import gymnasium
 import pytest
 import yaml
 
+from contract.sagemaker import decode_hyperparameters, encode_hyperparameters
 from experiments.config import (
     CONFIG_DIR,
     ENVELOPE_KEYS,
@@ -59,6 +61,15 @@ def test_the_domain_config_holds_no_envelope_and_the_envelope_no_domain_field() 
     assert to_mapping(job)["inputs"] == {"train": "/data"}
 
 
+def test_stop_at_reward_env_is_the_registered_threshold_and_travels_as_a_number() -> None:
+    job = validate(tiny_rl_config(evaluation={"frequency": 512, "stop_at_reward": "env"}))
+    assert job.config.evaluation.stop_at_reward == gymnasium.spec("CartPole-v1").reward_threshold
+    # the SageMaker hyperparameters carry the number, and the entry point validates them to the same config
+    hyperparameters = encode_hyperparameters(hyperparameter_view(job))
+    assert hyperparameters["evaluation.stop_at_reward"] == "475.0"
+    assert validate(decode_hyperparameters(hyperparameters)).config == job.config
+
+
 def test_a_features_job_is_told_apart_by_its_kind() -> None:
     job = load_job_config("churn_features")
     assert isinstance(job, FeaturesJob) and hyperparameter_view(job)["kind"] == "features"
@@ -77,6 +88,11 @@ def test_a_features_job_is_told_apart_by_its_kind() -> None:
             "evaluation.frequency > 0 (got 20.0)",
         ),
         ({"evaluation": {"stop_at_reward": True}}, "evaluation.stop_at_reward: expected a number, not true/false"),
+        (
+            {"env": {"id": "Pendulum-v1"}, "evaluation": {"stop_at_reward": "env"}},
+            "evaluation.stop_at_reward: 'env' means the env's registered reward_threshold, but Pendulum-v1 registers "
+            "none; give a number (got 'env')",
+        ),
         (
             {"search_space": {"parameters": {"inputs.train": {"type": "categorical", "values": ["a"]}}}},
             "'inputs.train' is not a tunable config key",
