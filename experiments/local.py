@@ -41,6 +41,7 @@ from experiments.config import Job, hyperparameter_view
 from experiments.errors import UserError
 from experiments.joblog import JobLog
 from experiments.lock import JobLock, holding
+from experiments.resume import as_run_now
 from rl.signals import STOP_SIGNALS
 
 MAX_JOB_NAME = 63  # SageMaker's limit on training job names
@@ -173,7 +174,7 @@ def check_resumable(job: Job, paths: ContainerPaths) -> None:
         raise UserError(
             f"{paths.root} is not a job directory (no {paths.hyperparameters_file.relative_to(paths.root)})"
         )
-    stored = read_hyperparameters(paths)
+    stored = as_run_now(read_hyperparameters(paths))
     wanted = encode_hyperparameters(hyperparameter_view(job))
     different = sorted(k for k in set(stored) | set(wanted) if stored.get(k) != wanted.get(k))
     if different:

@@ -7,10 +7,11 @@ packed by an earlier, interrupted run (or packing was itself interrupted) and ar
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from contract import ContainerPaths, encode_hyperparameters, read_hyperparameters
+from contract import ContainerPaths, decode_hyperparameters, encode_hyperparameters, read_hyperparameters
 
 if TYPE_CHECKING:
     from experiments.config import Job
@@ -41,6 +42,20 @@ def packed(paths: ContainerPaths) -> bool:
     return all(a.is_file() and a.stat().st_mtime_ns >= finished_at for a in archives)
 
 
+def as_run_now(stored: Mapping[str, str]) -> dict[str, str]:
+    """A job directory's hyperparameters as this sagelab's entry point runs them (it validates them): a config
+    field added since the job was laid out takes its default there, so the job is still the same job.
+
+    Hyperparameters that no longer validate are returned as they are (they then differ from any valid job's).
+    """
+    from experiments.config import hyperparameter_view, validate
+
+    try:
+        return encode_hyperparameters(hyperparameter_view(validate(decode_hyperparameters(stored))))
+    except ValueError:  # ConfigError among them
+        return dict(stored)
+
+
 def earlier_run(job: Job, output_dir: Path) -> ContainerPaths | None:
     """The newest job directory an earlier ``sagelab run`` of this very job (same config, same seed) left in
     ``output_dir``, so that running a command again resumes what it stopped and skips what it finished."""
@@ -51,7 +66,7 @@ def earlier_run(job: Job, output_dir: Path) -> ContainerPaths | None:
     for root in sorted(output_dir.glob(f"{job_name_prefix(job)}*"), reverse=True):  # names end in their start time
         paths = ContainerPaths(root.resolve())
         try:
-            if paths.hyperparameters_file.is_file() and read_hyperparameters(paths) == wanted:
+            if paths.hyperparameters_file.is_file() and as_run_now(read_hyperparameters(paths)) == wanted:
                 return paths
         except (OSError, ValueError):
             continue  # not a job directory of ours: never resumed
