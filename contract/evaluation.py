@@ -117,7 +117,10 @@ def parse_evaluation(data: bytes | str, source: str) -> EvaluationRecord:
         problems = []
         for problem in error.errors():
             where = ".".join(map(str, problem["loc"])) or "(file)"
-            if problem["type"] != "missing":
+            if problem["type"] == "extra_forbidden":
+                # records are strict, so a newer sagelab's field reads as unknown here rather than being dropped
+                problems.append(f"{where}: not a field of this sagelab's records (written by a newer sagelab?)")
+            elif problem["type"] != "missing":
                 problems.append(f"{where}: {problem['msg']}")
             elif where == "kind":
                 problems.append(

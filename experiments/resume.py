@@ -66,7 +66,11 @@ def earlier_run(job: Job, output_dir: Path) -> ContainerPaths | None:
     for root in sorted(output_dir.glob(f"{job_name_prefix(job)}*"), reverse=True):  # names end in their start time
         paths = ContainerPaths(root.resolve())
         try:
-            if paths.hyperparameters_file.is_file() and as_run_now(read_hyperparameters(paths)) == wanted:
+            if not paths.hyperparameters_file.is_file():
+                continue
+            stored = read_hyperparameters(paths)
+            # validating a directory's hyperparameters costs a config validation: only when they differ as written
+            if stored == wanted or as_run_now(stored) == wanted:
                 return paths
         except (OSError, ValueError):
             continue  # not a job directory of ours: never resumed

@@ -81,3 +81,14 @@ def test_a_record_without_its_kind_is_refused_naming_the_file_and_the_field(tmp_
         read_evaluation(tmp_path)
     assert str(error.value).startswith(f"{tmp_path / EVALUATION_FILE} is not an evaluation record: kind: missing")
     assert "rl or features" in str(error.value)
+
+
+def test_a_field_this_sagelab_does_not_know_is_named_as_perhaps_from_a_newer_sagelab(tmp_path: Path) -> None:
+    # records are strict: a field a newer sagelab added is refused by name, not silently dropped
+    (tmp_path / EVALUATION_FILE).write_text(json.dumps({**RL, "added_later": 1}))
+    with pytest.raises(ValueError, match="added_later") as error:
+        read_evaluation(tmp_path)
+    assert str(error.value) == (
+        f"{tmp_path / EVALUATION_FILE} is not an evaluation record: "
+        "added_later: not a field of this sagelab's records (written by a newer sagelab?)"
+    )

@@ -122,7 +122,10 @@ def test_unreadable_jobs_are_reported_with_the_reason(tmp_path: Path) -> None:
     assert {u.status for u in unfinished} == {"unreadable"}
     assert "is not an evaluation record: (file): Invalid JSON" in reasons["broken-json"]
     assert "not an RL job: its evaluation.json is of a features job" in reasons["features-job"]
-    assert "is not an evaluation record: reward: Extra inputs are not permitted" in reasons["other-format"]
+    assert (
+        "is not an evaluation record: reward: not a field of this sagelab's records (written by a newer sagelab?)"
+        in reasons["other-format"]
+    )
     assert "mean_reward is nan" in reasons["diverged"]
     assert "records no config" in reasons["no-config"]
     assert reasons["truncated"]
