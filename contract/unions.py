@@ -61,6 +61,23 @@ def user_path(annotation: Any, loc: Sequence[str | int]) -> list[str | int]:
     return path
 
 
+def known_fields(annotation: Any, loc: Sequence[str | int]) -> tuple[str, ...]:
+    """The fields of the model an unknown key at ``loc`` was found in (empty when that is not a model).
+
+    :param annotation: the type that was validated, as for :func:`user_path`
+    :param loc: the location of pydantic's ``extra_forbidden`` error, the unknown key last
+    """
+    for part in loc[:-1]:
+        annotation, _ = _step(annotation, part)
+    inner, _ = _unwrap(annotation)
+    if _is_union(inner):  # X | None
+        branches = [arm for arm in get_args(inner) if arm is not type(None)]
+        inner = _unwrap(branches[0])[0] if len(branches) == 1 else None
+    if isinstance(inner, type) and issubclass(inner, BaseModel):
+        return tuple(inner.model_fields)
+    return ()
+
+
 def _step(annotation: Any, part: str | int) -> tuple[Any, bool]:
     """The type ``part`` leads to from ``annotation``, and whether ``part`` names a union branch."""
     inner, metadata = _unwrap(annotation)

@@ -11,6 +11,7 @@ parts once, and every mistake is reported as ``field.path: message (got value)``
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -18,7 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from contract import encode_hyperparameters
-from contract.unions import user_path
+from contract.unions import known_fields, user_path
 from experiments.aws.config import SageMakerConfig
 from experiments.code import CodeConfig, activate_code_section, resolve_code_section
 from experiments.errors import UserError
@@ -272,7 +273,9 @@ def _describe(error: Mapping[str, Any]) -> list[str]:
     if error["type"] == "sagelab_fields":  # several such problems at once (rl.config.field_errors)
         return [f"{field}: {text} (got {_show(value)})" for field, text, value in error["ctx"]["problems"]]
     if error["type"] == "extra_forbidden":
-        return [f"{where}: unknown field (got {_show(error['input'])})"]
+        close = difflib.get_close_matches(str(loc[-1]), known_fields(_TAGGED_JOB, error["loc"]), n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        return [f"{where}: unknown field{hint} (got {_show(error['input'])})"]
     if error["type"] == "missing":
         return [f"{where}: required field is missing"]
     return [f"{where}: {message} (got {_show(error['input'])})"]

@@ -13,13 +13,22 @@ import importlib
 import importlib.util
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Tag, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Tag,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from contract.fields import Float, Int
 from contract.unions import BOOLEAN, MAPPING, STRING, by_shape
 from rl.algorithm_specs import ALGORITHM_SPECS, ALGORITHMS, algorithm_spec, space_problems
-from rl.dotted import class_specs, resolve_baseline, resolve_callback, resolve_wrapper
+from rl.dotted import class_specs, one_class_path, resolve_baseline, resolve_callback, resolve_wrapper
 from rl.env_spec import EnvFacts, EnvProblem, check_env_id, inspect_env, load_entry_point, registered_reward_threshold
 from rl.hyperparameters import Problem, check_nested, check_parameters, consistency_problems
 from rl.signatures import Signature, constructor
@@ -69,7 +78,8 @@ Normalization = Annotated[
     by_shape("true/false or a mapping of VecNormalize settings (norm_obs, norm_reward, clip_obs, clip_reward)"),
 ]
 ClassSpec = Annotated[
-    Annotated[str, Tag(STRING)] | Annotated[dict[str, dict[str, Any] | None], Tag(MAPPING)],
+    Annotated[str, Tag(STRING)]
+    | Annotated[dict[str, dict[str, Any] | None], BeforeValidator(one_class_path), Tag(MAPPING)],
     by_shape("a dotted class path, or a mapping of one class path to its keyword arguments"),
 ]
 """A wrapper or callback, RL-Zoo style: ``module.Class`` or ``module.Class: {keyword: value}``."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from collections.abc import Mapping
 from typing import Any
 
 from rl.user_code import is_user_module
@@ -54,6 +55,26 @@ def _resolve_class(path: str, trusted: tuple[str, ...], kind: str) -> type:
     if not inspect.isclass(found):
         raise ValueError(f"{kind} {path!r} is not a class")
     return found
+
+
+def one_class_path(spec: Any) -> Any:
+    """``spec`` when it is a mapping of one class path to its keyword arguments (or to nothing), RL-Zoo style.
+
+    :raises ValueError: saying what the entry should look like, for two keys (``{id: ..., kwargs: ...}``, another
+        library's style) or keyword arguments that are not a mapping
+    """
+    if not isinstance(spec, Mapping):
+        return spec  # the mapping type's own validation says what it is not
+    if len(spec) != 1:
+        keys = ", ".join(map(str, spec)) or "none"
+        raise ValueError(f"expected one 'module.Class: {{keyword: value}}' entry, got {len(spec)} keys ({keys})")
+    path, kwargs = next(iter(spec.items()))
+    if kwargs is not None and not isinstance(kwargs, Mapping):
+        raise ValueError(
+            f"the keyword arguments of {path} must be a mapping such as {{max_episode_steps: 200}}, "
+            f"not {type(kwargs).__name__}"
+        )
+    return spec
 
 
 def class_specs(specs: list, resolve: Any) -> list[tuple[type, dict[str, Any]]]:

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, Tag, ValidationError
 
-from contract.unions import BOOLEAN, MAPPING, SHAPE_ERROR, STRING, by_shape, user_path
+from contract.unions import BOOLEAN, MAPPING, SHAPE_ERROR, STRING, by_shape, known_fields, user_path
 
 
 class Settings(BaseModel):
@@ -70,3 +70,16 @@ def test_the_matching_branch_validates_as_before() -> None:
     section = Section.model_validate({"switch": {"level": 3}, "names": ["a", {"b": 2}]})
     assert section.switch == Settings(level=3) and section.names == ["a", {"b": 2}]
     assert Section.model_validate({"switch": True, "names": []}).switch is True
+
+
+def test_an_unknown_key_is_located_in_the_model_whose_fields_it_was_meant_for() -> None:
+    def unknown(**values: Any) -> tuple[str, ...]:
+        with pytest.raises(ValidationError) as info:
+            Section.model_validate({"names": [], **values})
+        [error] = info.value.errors()
+        assert error["type"] == "extra_forbidden"
+        return known_fields(Section, error["loc"])
+
+    assert unknown(switch={"levl": 2}) == ("level", "extra")  # through a union chosen by shape
+    assert unknown(maybe={"levl": 2}) == ("level", "extra")  # through X | None
+    assert known_fields(Section, ["names", 0, "x"]) == ()  # a plain mapping has no fields to suggest

@@ -79,7 +79,13 @@ def test_a_features_job_is_told_apart_by_its_kind() -> None:
     ("changes", "expected"),
     [
         ({"algo": {"name": "a3c"}}, "algo.name: "),
-        ({"evaluation": {"episods": 3}}, "evaluation.episods: unknown field"),
+        ({"evaluation": {"episods": 3}}, "evaluation.episods: unknown field; did you mean episodes? (got 3)"),
+        ({"total_timestep": 10}, "total_timestep: unknown field; did you mean total_timesteps? (got 10)"),
+        (
+            {"env": {"id": "CartPole-v1", "normalize": {"norm_obss": True}}},
+            "env.normalize.norm_obss: unknown field; did you mean norm_obs? (got True)",
+        ),
+        ({"evaluation": {"xyz": 3}}, "evaluation.xyz: unknown field (got 3)"),  # nothing close: no guess
         ({"inputs": ["train"]}, "inputs: "),
         ({"kind": "vision"}, "kind: 'vision' is not allowed"),
         (
@@ -124,14 +130,27 @@ def test_mistakes_name_the_field_as_the_file_spells_it(changes: dict, expected: 
         ),
         (
             {"env": {"id": "CartPole-v1", "wrappers": [{"gymnasium.wrappers.TimeLimit": 50}]}},
-            "env.wrappers.0.gymnasium.wrappers.TimeLimit: Input should be a valid dictionary (got 50)",
+            "env.wrappers.0: the keyword arguments of gymnasium.wrappers.TimeLimit must be a mapping such as "
+            "{max_episode_steps: 200}, not int (got {'gymnasium.wrappers.TimeLimit': 50})",
+        ),
+        (  # another library's style of naming a class and its arguments
+            {"env": {"id": "CartPole-v1", "wrappers": [{"id": "gymnasium.wrappers.TimeLimit", "kwargs": {}}]}},
+            "env.wrappers.0: expected one 'module.Class: {keyword: value}' entry, got 2 keys (id, kwargs) "
+            "(got {'id': 'gymnasium.wrappers.TimeLimit', 'kwargs': {}})",
         ),
         (  # a sweep range's type is a tag too
             {"search_space": {"parameters": {"seed": {"type": "int", "low": 0, "high": 9, "step": 2}}}},
             "search_space.parameters.seed.step: unknown field (got 2)",
         ),
     ],
-    ids=["normalize-mapping", "normalize-neither", "callback-neither", "wrapper-kwargs", "sweep-range"],
+    ids=[
+        "normalize-mapping",
+        "normalize-neither",
+        "callback-neither",
+        "wrapper-kwargs",
+        "wrapper-two-keys",
+        "sweep-range",
+    ],
 )
 def test_a_union_field_is_reported_at_the_path_the_file_spells_without_branch_names(
     changes: dict, problem: str
