@@ -15,6 +15,7 @@ first line on (see :mod:`rl.signals`): a Ctrl-C to the process group never kills
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import shutil
 import signal
@@ -111,6 +112,8 @@ def _empty(directory: Path) -> None:
 
 def main() -> int:
     """Console entry: the layout comes from the SM_* environment (``/opt/ml`` inside SageMaker)."""
+    # a crash in native code (a solver, torch) prints every thread's Python stack into the job's log
+    faulthandler.enable()
     with GUARD.installed():  # the handlers stay until the stop signals are blocked
         code = run_from_contract(ContainerPaths.from_environment())
         # the job has ended: a stop signal from now on (one the runner forwards after the job's own) must not

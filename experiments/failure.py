@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 
 from contract.layout import MAX_FAILURE_REASON, ContainerPaths, write_failure
 
@@ -50,3 +51,22 @@ def record(paths: ContainerPaths, reason: str) -> None:
         os.replace(reserved, paths.failure_file)
     except OSError:
         write_failure(paths, reason)  # no reserve (or it failed): a plain write, which needs free space
+
+
+# Signals whose default action ends a process with a core dump: the job crashed in native code (a solver, torch).
+_CRASH_SIGNALS = frozenset({signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT, signal.SIGILL, signal.SIGFPE})
+
+
+def killed_reason(signum: int) -> str:
+    """Why a job process that ended by signal ``signum`` wrote no reason of its own, for ``output/failure``."""
+    try:
+        name = signal.Signals(signum).name
+    except ValueError:
+        name = f"signal {signum}"
+    if signum in _CRASH_SIGNALS:
+        cause = "it crashed in native code; job.log shows the Python stack of every thread at the crash"
+    elif signum == signal.SIGKILL:
+        cause = "kill -9, or the kernel's out-of-memory killer"
+    else:
+        cause = "a signal the job does not stop at (it stops with a checkpoint at SIGINT and SIGTERM only)"
+    return f"the job process was killed by {name} ({cause}); run the job again to resume from its last checkpoint"

@@ -5,7 +5,9 @@
 tees its output into the job's log file and, afterwards, packs the model and output archives as
 SageMaker uploads them. A SIGTERM or Ctrl-C to the runner is passed on to the job, which then saves
 a checkpoint and stops, and no further job is started; ``--resume`` (or the same command again, see
-:func:`experiments.resume.earlier_run`) runs the same job directory again.
+:func:`experiments.resume.earlier_run`) runs the same job directory again. A job process killed by a signal
+it cannot handle (a crash in native code, kill -9, the out-of-memory killer) wrote no reason of its own: the
+runner writes it to ``output/failure`` and job.log.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from contract import (
     write_input_config,
 )
 from contract.evaluation import EvaluationRecord, read_evaluation
+from experiments import failure
 from experiments.code import job_process_environment, write_code_record
 from experiments.config import Job, hyperparameter_view
 from experiments.errors import UserError
@@ -291,6 +294,11 @@ def _execute(
             exit_code = process.wait()
         finally:
             CHILDREN.discard(process)
+        if exit_code < 0 and read_failure(paths) is None:  # killed before it could write why: say it for it
+            reason = failure.killed_reason(-exit_code)
+            failure.record(paths, reason)
+            log.write(reason + "\n")
+            on_line(reason, {})
     pack_outputs(paths)
     return JobOutcome(paths.root.name, paths, exit_code, metrics, time.perf_counter() - started, log.error)
 
