@@ -33,12 +33,15 @@ seat taken by a cheap one would have served; with 0.3 the policy delivered more 
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
+from envs._isolated_milp import IsolatedMILP, SolverCrashed
 from envs._params import params_from
 from envs._policy import BaselinePolicy
 from envs._vrp_params import VehicleRoutingParams, decode_observation, make_params
@@ -127,9 +130,12 @@ class _Model:
             and (j in ends or self.early[i] + self.steps[i, j] <= self.late[j])
         ]
 
-    def solve(self, time_limit: float, gap: float) -> tuple[list[int], list[tuple[str, int]], bool] | None:
+    def solve(
+        self, time_limit: float, gap: float, solver: Callable = milp
+    ) -> tuple[list[int], list[tuple[str, int]], bool] | None:
         """Orders to accept, the route's stops and whether that is optimal (within ``gap``); None if HiGHS found
-        no feasible solution within ``time_limit`` seconds."""
+        no feasible solution within ``time_limit`` seconds. ``solver`` is ``milp`` or a stand-in with its
+        signature (:meth:`IsolatedMILP.milp <envs._isolated_milp.IsolatedMILP.milp>`)."""
         p, nv, na, no = self.p, len(self.kind), len(self.arcs), len(self.orders)
         ix, iy, ib, iq = 0, na, na + no, na + no + nv  # variable blocks: x, y, B, Q
         rows: list[tuple[dict[int, float], float, float]] = []
@@ -172,7 +178,7 @@ class _Model:
                 big = self.late[pickup] + step - self.early[delivery]
                 if big > 0:
                     rows.append(({ib + delivery: 1.0, ib + pickup: -1.0, iy + o: -big}, step - big, np.inf))
-        return self._run(rows, time_limit, gap)
+        return self._run(rows, time_limit, gap, solver)
 
     def _objective(self) -> np.ndarray:
         p, na, no, nv = self.p, len(self.arcs), len(self.orders), len(self.kind)
@@ -191,7 +197,7 @@ class _Model:
         c[na + no : na + no + nv] = 1e-4
         return c
 
-    def _run(self, rows: list, time_limit: float, gap: float) -> tuple | None:
+    def _run(self, rows: list, time_limit: float, gap: float, solver: Callable) -> tuple | None:
         p, na, no, nv = self.p, len(self.arcs), len(self.orders), len(self.kind)
         n_vars = na + no + 2 * nv
         r, cidx, vals = [], [], []
@@ -211,7 +217,7 @@ class _Model:
         lb[committed] = 1.0  # the ORL model's rule: accepted and carried orders are served
         integrality = np.zeros(n_vars)
         integrality[: na + no] = 1
-        result = milp(
+        result = solver(
             self._objective(),
             constraints=LinearConstraint(matrix, lower, upper),
             integrality=integrality,
@@ -256,6 +262,13 @@ class OrderAcceptanceMIPPolicy(BaselinePolicy):
     against 163 an episode on seeds 0 and 1): more solves stop at the limit, and the plan changes with each
     incumbent.
 
+    The solves run in a worker process (:mod:`envs._isolated_milp`), started at the first solve and ended by
+    :meth:`close` or when the policy is garbage-collected, because HiGHS can crash the process it runs in (a
+    SIGSEGV, rare and not reproducible under a wall-clock limit: scipy/scipy#22188). A solve whose worker crashes
+    counts as one that found nothing feasible: the sub-env keeps its previous plan, and the next solve starts a
+    new worker. ``crashes`` counts them, and the first one is warned of (a ``RuntimeWarning`` naming the signal).
+    The worker's CPU time, which ``time.process_time`` in this process misses, is ``solver_cpu_seconds``.
+
     :param time_limit: wall-clock seconds HiGHS may spend per solve; a step costs at most about this plus the
         model's construction (a few milliseconds).
     :param max_candidates: open orders considered per solve.
@@ -282,7 +295,17 @@ class OrderAcceptanceMIPPolicy(BaselinePolicy):
         self.time_value = float(time_value)
         self.observation_size = self.params.obs_dim
         self._plans: list[_Plan] = []
-        self.solves = 0
+        self.solves = self.crashes = 0
+        self._solver = IsolatedMILP()
+
+    @property
+    def solver_cpu_seconds(self) -> float:
+        """CPU seconds the solver's worker process has spent in solves."""
+        return self._solver.cpu_seconds
+
+    def close(self) -> None:
+        """End the solver's worker process (a later solve starts a new one)."""
+        self._solver.close()
 
     def reset_plans(self, rows: np.ndarray) -> None:
         """Drop the plans of the sub-envs in ``rows`` (their episodes start anew)."""
@@ -318,7 +341,19 @@ class OrderAcceptanceMIPPolicy(BaselinePolicy):
         candidates = self._candidates(d)
         committed = np.flatnonzero(d["status"] >= ACCEPTED).tolist()
         self.solves += 1
-        solved = _Model(self.params, d, committed + candidates, self.time_value).solve(self.time_limit, self.mip_gap)
+        model = _Model(self.params, d, committed + candidates, self.time_value)
+        try:
+            solved = model.solve(self.time_limit, self.mip_gap, self._solver.milp)
+        except SolverCrashed as crash:
+            self.crashes += 1
+            if self.crashes == 1:
+                warnings.warn(
+                    f"HiGHS crashed ({crash.reason}) in a solve; the policy kept its previous plan and restarted "
+                    "the solver",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+            return
         if solved is not None:
             plan.accept, plan.route, optimal = solved
             # a solve stopped by the time limit is followed for now and retried at the next step
