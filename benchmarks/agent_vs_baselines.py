@@ -157,6 +157,7 @@ def evaluate_all(
                     policy, baseline_env, episodes=played, seed=args.seed, n_envs=args.n_envs, on_episode=on_episode
                 ),
             )
+            cpu[name] += getattr(policy, "solver_cpu_seconds", 0.0)  # the MIP solves in a worker process
     return agent_returns, baseline_returns, cpu
 
 
