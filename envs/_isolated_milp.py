@@ -67,6 +67,8 @@ def _serve(fd: int) -> None:
             answer = (False, error, time.process_time() - started)
         try:
             conn.send(answer)
+        except OSError:  # the parent closed the pipe mid-solve (interrupted) or died
+            return
         except Exception as error:  # e.g. an exception that does not pickle
             conn.send((False, RuntimeError(f"milp failed in the worker: {error!r}"), answer[2]))
 

@@ -63,7 +63,7 @@ def busy_state(seed: int) -> VehicleRoutingEnv:
 def test_worker_solves_give_the_plans_of_in_process_milp():
     solver = IsolatedMILP()
     try:
-        for seed in (1, 2, 3):
+        for seed in (1, 2):
             env = busy_state(seed)
             model = _Model(env.params, state_of(env), list(range(5)), time_value=0.7)
             here = model.solve(time_limit=30.0, gap=0.0)
@@ -163,21 +163,14 @@ def test_the_worker_ends_when_the_policy_is_closed_or_collected():
 
 @pytest.mark.slow
 def test_the_worker_ends_when_its_parent_is_killed():
-    parent = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import os, sys, numpy as np; from envs._isolated_milp import IsolatedMILP; s = IsolatedMILP(); "
-            "s.milp(-np.ones(2), integrality=np.ones(2), bounds=(0, 1)); print(s.pid, flush=True); sys.stdin.read()",
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
+    script = (
+        "import sys, numpy as np; from envs._isolated_milp import IsolatedMILP; s = IsolatedMILP(); "
+        "s.milp(-np.ones(2), integrality=np.ones(2), bounds=(0, 1)); print(s.pid, flush=True); sys.stdin.read()"
     )
-    assert parent.stdout is not None
-    worker = int(parent.stdout.readline())
-    parent.kill()
-    parent.wait()
+    with subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE) as parent:
+        assert parent.stdout is not None
+        worker = int(parent.stdout.readline())
+        parent.kill()
     deadline = time.monotonic() + 5.0
     while running(worker) and time.monotonic() < deadline:
         time.sleep(0.05)
