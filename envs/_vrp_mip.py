@@ -263,7 +263,7 @@ class OrderAcceptanceMIPPolicy(BaselinePolicy):
     incumbent. Most solves stop at the limit in the root node (542 of 840 on the episode of seed 2,000,000, at
     0 branch-and-bound nodes), so the policy, and its score, depend on the CPU the solver gets in 0.1 s of wall
     time: measure it on an idle core (489 over 3 episodes on a machine loaded by six sessions, 614.6 over 100
-    beside one training). A node limit would not make it deterministic: the root's work is what the limit cuts.
+    beside trainings). A node limit would not make it deterministic: the root's work is what the limit cuts.
 
     The solves run in a worker process (:mod:`envs._isolated_milp`), started at the first solve and ended by
     :meth:`close` or when the policy is garbage-collected, because HiGHS can crash the process it runs in (a
