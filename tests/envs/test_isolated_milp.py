@@ -19,8 +19,8 @@ from scipy.optimize import milp
 
 from envs._isolated_milp import IsolatedMILP, SolverCrashed
 from envs._vrp_mip import _Model
-from envs._vrp_params import decode_observation
 from envs.vehicle_routing import OrderAcceptanceMIPPolicy, VehicleRoutingEnv
+from tests.envs.vrp_states import crowded_model, state_of
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self").exists(), reason="reads process states from /proc")
 
@@ -40,12 +40,6 @@ def gone(pid: int, within: float = 5.0) -> bool:
     while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     return not Path(f"/proc/{pid}").exists()
-
-
-def state_of(env: VehicleRoutingEnv) -> dict[str, np.ndarray]:
-    p = env.params
-    obs = env._core.observations()
-    return {key: value[0] for key, value in decode_observation(obs, p.n_orders, p.n_restaurants).items()}
 
 
 def busy_state(seed: int) -> VehicleRoutingEnv:
@@ -88,16 +82,6 @@ def test_worker_raises_what_milp_raises_and_keeps_serving():
         solver.close()
 
 
-def big_model() -> _Model:
-    env = VehicleRoutingEnv()
-    env.reset(seed=1)
-    core, rng = env._core, np.random.default_rng(0)
-    core.orders[0] = rng.integers(-5, 6, size=(10, 2))
-    core.restaurant_of[0], core.value[0] = rng.integers(2, size=10), rng.uniform(1, 12, size=10)
-    core.status[0], core.elapsed[0] = [1] * 7 + [2] * 3, rng.integers(0, 20, size=10)
-    return _Model(env.params, state_of(env), list(range(10)), time_value=0.3)  # far too big to prove quickly
-
-
 @pytest.mark.slow
 def test_a_worker_killed_mid_solve_costs_that_solve_and_the_next_starts_a_new_one():
     solver = IsolatedMILP()
@@ -111,9 +95,9 @@ def test_a_worker_killed_mid_solve_costs_that_solve_and_the_next_starts_a_new_on
         assert solver.pid == pid
         threading.Timer(0.5, os.kill, (pid, signal.SIGSEGV)).start()
         with pytest.raises(SolverCrashed, match="SIGSEGV"):
-            big_model().solve(time_limit=10.0, gap=0.0, solver=solver.milp)
+            crowded_model().solve(time_limit=10.0, gap=0.0, solver=solver.milp)
         assert gone(pid) and solver.pid is None
-        assert big_model().solve(time_limit=0.2, gap=0.0, solver=solver.milp) is not None
+        assert crowded_model().solve(time_limit=0.2, gap=0.0, solver=solver.milp) is not None
         assert solver.pid not in (None, pid)
     finally:
         solver.close()

@@ -10,7 +10,6 @@ import pytest
 
 import envs
 from envs._vrp_mip import _Model
-from envs._vrp_params import decode_observation
 from envs.vehicle_routing import (
     GreedyNearestOrderPolicy,
     OrderAcceptanceMIPPolicy,
@@ -18,6 +17,7 @@ from envs.vehicle_routing import (
     VehicleRoutingEnv,
     VehicleRoutingVectorEnv,
 )
+from tests.envs.vrp_states import crowded_model, state_of
 
 # Three order slots, two restaurants, no random orders: the tests place orders by hand.
 QUIET = {"n_orders": 3, "order_prob": 0.0, "order_timeout_prob": 0.0}
@@ -46,10 +46,9 @@ def observe(env: VehicleRoutingEnv) -> np.ndarray:
 
 def solve_state(env: VehicleRoutingEnv, time_value: float = 0.7) -> tuple[list[int], list[tuple[str, int]], bool]:
     """The model of the env's state with every order a candidate, solved to optimality."""
-    p = env.params
-    d = {key: value[0] for key, value in decode_observation(observe(env)[None], p.n_orders, p.n_restaurants).items()}
+    d = state_of(env)
     orders = np.flatnonzero(d["status"] > 0).tolist()
-    solved = _Model(p, d, orders, time_value).solve(time_limit=30.0, gap=0.0)
+    solved = _Model(env.params, d, orders, time_value).solve(time_limit=30.0, gap=0.0)
     assert solved is not None and solved[2]
     return solved
 
@@ -140,15 +139,7 @@ def test_mip_plays_episodes_with_valid_actions_and_the_twin_alike():
 
 
 def test_mip_solve_stops_at_its_time_limit():
-    env = VehicleRoutingEnv()
-    env.reset(seed=1)
-    core, rng = env._core, np.random.default_rng(0)
-    core.orders[0] = rng.integers(-5, 6, size=(10, 2))
-    core.restaurant_of[0], core.value[0] = rng.integers(2, size=10), rng.uniform(1, 12, size=10)
-    core.status[0], core.elapsed[0] = [1] * 7 + [2] * 3, rng.integers(0, 20, size=10)
-    p = env.params
-    d = {key: value[0] for key, value in decode_observation(observe(env)[None], p.n_orders, p.n_restaurants).items()}
-    model = _Model(p, d, list(range(10)), time_value=0.3)  # every order a candidate: far too big to prove in time
+    model = crowded_model()
     start = time.perf_counter()
     solved = model.solve(time_limit=0.05, gap=1e-6)
     elapsed = time.perf_counter() - start
