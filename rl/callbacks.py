@@ -130,14 +130,20 @@ class StopAtRewardThreshold(StopTrainingOnRewardThreshold):
 
 
 class PeriodicCheckpoint(_EveryNTimesteps):
-    """Calls ``save`` every ``interval`` timesteps (the job decides what a checkpoint holds)."""
+    """Calls ``save`` every ``interval`` timesteps before ``until`` (the job decides what a checkpoint holds).
 
-    def __init__(self, interval: int, save: Callable[[], object]) -> None:
+    Callbacks run while the algorithm collects experience, before it updates on it, so a checkpoint at the last
+    step would hold the model one update short of the trained one: the job saves that one after training instead.
+    """
+
+    def __init__(self, interval: int, save: Callable[[], object], until: int) -> None:
         super().__init__(interval)
         self.save = save
+        self.until = until
 
     def _on_interval(self) -> None:
-        self.save()
+        if self.num_timesteps < self.until:
+            self.save()
 
 
 class TrainingStopped(Exception):

@@ -148,14 +148,18 @@ def _train(
         state = {"curve": curve.rows, "wall_seconds": elapsed(), "stopped_at_reward": stopped()}
         return save_checkpoint(checkpoint_dir, model, state=state, keep=config.checkpoint.keep, config=config)
 
+    last = resumed
     if model.num_timesteps < config.total_timesteps and GUARD.received is None and stopped() is None:
         callbacks = _callbacks(config, curve, checkpoint, reward_stop, log, output_data_dir, checkpoint_dir)
         _learn(model, config, callbacks, resumed is None, progress_bar)
+        if config.checkpoint.frequency and GUARD.received is None:
+            # the trained model, after its last update: a job stopped in its final evaluation resumes to this model
+            last = checkpoint()
     save_model_dir(model, config, model_dir)
     evaluation = _final_evaluation(model, config, log)
     timesteps = int(model.num_timesteps)
     if evaluation is None:
-        _keep_checkpoint(model, resumed, checkpoint, log)
+        _keep_checkpoint(model, last, checkpoint, log)
         return TrainResult(model, config, None, timesteps, elapsed(), model_dir, output_data_dir, checkpoint_dir)
 
     evaluation, extra = _shipped(config, evaluation, timesteps, model_dir, checkpoint_dir)
@@ -254,11 +258,11 @@ def _final_evaluation(model: BaseAlgorithm, config: RLConfig, log: Callable[[str
 
 
 def _keep_checkpoint(
-    model: BaseAlgorithm, resumed: Checkpoint | None, checkpoint: Callable[[], Checkpoint], log: Callable[[str], None]
+    model: BaseAlgorithm, last: Checkpoint | None, checkpoint: Callable[[], Checkpoint], log: Callable[[str], None]
 ) -> None:
     """Save where a stopped job is (unless its last checkpoint already is there), and say so."""
-    if resumed is not None and model.num_timesteps == resumed.timesteps:
-        kept = f"checkpoint {resumed.path.name} kept"  # nothing new to save
+    if last is not None and model.num_timesteps == last.timesteps:
+        kept = f"checkpoint {last.path.name} kept"  # nothing new to save
     else:
         kept = f"checkpoint {checkpoint().path.name} saved"
     log(f"received {GUARD.name}: {kept} at {model.num_timesteps} timesteps")
@@ -318,7 +322,7 @@ def _callbacks(
             restore_best_score(evaluation_callback, checkpoint_dir)
         callbacks.append(evaluation_callback)
     if config.checkpoint.frequency:
-        callbacks.append(PeriodicCheckpoint(config.checkpoint.frequency, checkpoint))
+        callbacks.append(PeriodicCheckpoint(config.checkpoint.frequency, checkpoint, until=config.total_timesteps))
     callbacks.extend(callback(**kwargs) for callback, kwargs in config.callback_specs())  # the config's own
     return CallbackList(callbacks)
 

@@ -52,14 +52,14 @@ def test_normalization_statistics_travel_with_the_model(tmp_path: Path) -> None:
 
 def test_dqn_checkpoint_holds_the_replay_buffer_and_resume_continues(tmp_path: Path) -> None:
     first = train(tiny("dqn", total_timesteps=300), tmp_path, progress_bar=False)
-    [checkpoint] = list_checkpoints(first.checkpoint_dir)
-    assert checkpoint.timesteps == 256 and (checkpoint.path / "replay_buffer.npz").is_file()
+    [checkpoint] = list_checkpoints(first.checkpoint_dir)  # keep 1: the trained model's, at the end of training
+    assert checkpoint.timesteps == 300 and (checkpoint.path / "replay_buffer.npz").is_file()
 
     lines: list[str] = []
     resumed = train(tiny("dqn", total_timesteps=600), tmp_path, progress_bar=False, log=lines.append)
     assert resumed.timesteps == 600
-    assert resumed.model.replay_buffer.size() > 256  # the buffer came back, then grew
-    assert any("resuming from checkpoint" in line and "at 256 of 600" in line for line in lines)
+    assert resumed.model.replay_buffer.size() > 300  # the buffer came back, then grew
+    assert any("resuming from checkpoint" in line and "at 300 of 600" in line for line in lines)
     # a checkpoint is evaluated like a finished model (RL Zoo's --load-checkpoint)
     [latest] = list_checkpoints(resumed.checkpoint_dir)
     from_checkpoint = evaluate(latest.path, episodes=2)
