@@ -4,7 +4,8 @@ HiGHS, which ``milp`` calls, can crash the process it runs in (a SIGSEGV: scipy/
 wall-clock time limit its path is not deterministic, so such a crash is rare and cannot be reproduced on demand.
 In the caller's process it would end an hour-long evaluation. :class:`IsolatedMILP` runs the solves in one worker
 process, started at the first solve and kept for the next ones, since a process per solve would cost more than
-the solves. A worker that dies during a solve raises :class:`SolverCrashed`; the next solve starts a new one.
+the solves. A worker that dies during a solve, or gives no answer long after the solve's time limit (a hang),
+raises :class:`SolverCrashed`; the next solve starts a new one.
 
 The worker is a fresh interpreter (a spawn, never a fork: the caller may hold torch threads, which a fork copies
 in an unsafe state) that runs this file and nothing else. It is started with :mod:`subprocess` rather than
@@ -33,17 +34,21 @@ _BOOTSTRAP = "import runpy, sys; runpy.run_path(sys.argv[1], run_name='milp_work
 
 
 class SolverCrashed(RuntimeError):
-    """The worker process died during a solve (``reason``: the signal that killed it, or its exit code)."""
+    """The worker process died during a solve, or hung and was killed (``reason``: the signal, the exit code, or
+    how long it went without an answer)."""
 
-    def __init__(self, returncode: int | None) -> None:
-        if returncode is not None and returncode < 0:
+    def __init__(self, returncode: int | None, hung_after: float | None = None) -> None:
+        if hung_after is not None:
+            self.reason = f"no answer in {hung_after:g} s"
+        elif returncode is not None and returncode < 0:
             try:
                 self.reason = signal.Signals(-returncode).name
             except ValueError:
                 self.reason = f"signal {-returncode}"
         else:
             self.reason = f"exit code {returncode}"
-        super().__init__(f"the milp worker process died during a solve ({self.reason})")
+        what = "hung in a solve and was killed" if hung_after is not None else "died during a solve"
+        super().__init__(f"the milp worker process {what} ({self.reason})")
 
 
 def _serve(fd: int) -> None:
@@ -87,9 +92,14 @@ class IsolatedMILP:
     """``milp(...)`` with ``scipy.optimize.milp``'s arguments and result, solved in a worker process.
 
     ``cpu_seconds`` is the CPU time the worker spent in solves, which the caller's ``time.process_time`` misses.
+
+    :param hang_grace: seconds past a solve's ``time_limit`` option without an answer after which the worker counts
+        as hung: it is killed and the solve raises :class:`SolverCrashed` (HiGHS checks its limit as it works, so a
+        healthy answer comes far sooner); a solve without a time limit is waited for
     """
 
-    def __init__(self) -> None:
+    def __init__(self, hang_grace: float = 60.0) -> None:
+        self.hang_grace = hang_grace
         self.cpu_seconds = 0.0
         self._process: subprocess.Popen | None = None
         self._conn: Connection | None = None
@@ -105,8 +115,14 @@ class IsolatedMILP:
         if self._conn is None:
             self._start()
         assert self._conn is not None and self._process is not None
+        limit = (kwargs.get("options") or {}).get("time_limit")
+        wait = None if limit is None else float(limit) + self.hang_grace
         try:
             self._conn.send((args, kwargs))
+            if not self._conn.poll(wait):
+                self._process.kill()  # hung: its answer would never come
+                self._process.wait()
+                raise SolverCrashed(None, hung_after=wait)
             ok, result, cpu = self._conn.recv()
         except (EOFError, OSError):  # the worker is gone (EOF; a send to a closed pipe is an OSError)
             try:
@@ -116,7 +132,8 @@ class IsolatedMILP:
             self.close()
             raise SolverCrashed(returncode) from None
         except BaseException:
-            self.close()  # interrupted between question and answer: a later answer would be read as the next one's
+            # interrupted between question and answer (a later answer would be read as the next one's), or hung
+            self.close()
             raise
         self.cpu_seconds += cpu
         if not ok:

@@ -268,8 +268,9 @@ class OrderAcceptanceMIPPolicy(BaselinePolicy):
     The solves run in a worker process (:mod:`envs._isolated_milp`), started at the first solve and ended by
     :meth:`close` or when the policy is garbage-collected, because HiGHS can crash the process it runs in (a
     SIGSEGV, rare and not reproducible under a wall-clock limit: scipy/scipy#22188). A solve whose worker crashes
-    counts as one that found nothing feasible: the sub-env keeps its previous plan, and the next solve starts a
-    new worker. ``crashes`` counts them, and the first one is warned of (a ``RuntimeWarning`` naming the signal).
+    (or hangs: no answer a minute past its time limit, and it is killed) counts as one that found nothing
+    feasible: the sub-env keeps its previous plan, and the next solve starts a new worker. ``crashes`` counts
+    them, and the first one is warned of (a ``RuntimeWarning`` naming the signal or the wait).
     The worker's CPU time, which ``time.process_time`` in this process misses, is ``solver_cpu_seconds``.
 
     :param time_limit: wall-clock seconds HiGHS may spend per solve; a step costs at most about this plus the

@@ -103,6 +103,24 @@ def test_a_worker_killed_mid_solve_costs_that_solve_and_the_next_starts_a_new_on
         solver.close()
 
 
+def test_a_worker_that_hangs_past_its_time_limit_is_killed_and_the_next_solve_starts_a_new_one():
+    solver = IsolatedMILP(hang_grace=1.0)
+    try:
+        solver.milp(-np.ones(2), integrality=np.ones(2), bounds=(0, 1))
+        pid = solver.pid
+        assert pid is not None
+        os.kill(pid, signal.SIGSTOP)  # a hang: alive, never answering
+        started = time.monotonic()
+        with pytest.raises(SolverCrashed, match=r"hung in a solve and was killed \(no answer in 1.1 s\)"):
+            solver.milp(-np.ones(2), integrality=np.ones(2), bounds=(0, 1), options={"time_limit": 0.1})
+        assert time.monotonic() - started < 10
+        assert gone(pid) and solver.pid is None
+        result = solver.milp(-np.ones(2), integrality=np.ones(2), bounds=(0, 1), options={"time_limit": 0.1})
+        assert result.status == 0 and solver.pid not in (None, pid)
+    finally:
+        solver.close()
+
+
 @pytest.mark.slow
 def test_mip_policy_survives_a_solver_crash_keeps_its_plan_and_warns_once():
     env = VehicleRoutingEnv(episode_length=60)
