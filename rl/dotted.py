@@ -78,11 +78,10 @@ def one_class_path(spec: Any) -> Any:
 
 
 def class_specs(specs: list, resolve: Any) -> list[tuple[type, dict[str, Any]]]:
-    """``['a.B', {'c.D': {kwargs}}]`` as (class, kwargs) pairs, RL-Zoo style."""
+    """``['a.B', {'c.D': {kwargs}}]`` as (class, kwargs) pairs, RL-Zoo style (each mapping checked by
+    :func:`one_class_path` when the config was validated)."""
     pairs = []
     for spec in specs:
-        if isinstance(spec, dict) and len(spec) != 1:
-            raise ValueError(f"each entry is one 'dotted.path: {{kwargs}}' mapping, got {spec!r}")
         path, kwargs = next(iter(spec.items())) if isinstance(spec, dict) else (spec, None)
         pairs.append((resolve(path), dict(kwargs or {})))
     return pairs
