@@ -27,7 +27,7 @@ from contract import ContainerPaths, decode_hyperparameters, read_channels, read
 from contract.layout import STOPPED_REASON
 from experiments import failure
 from experiments.config import ConfigError, FeaturesJob, validate
-from rl.signals import GUARD, STOP_SIGNALS, Interrupted
+from rl.signals import GUARD, Interrupted
 
 
 def _log(line: str) -> None:
@@ -114,12 +114,10 @@ def main() -> int:
     """Console entry: the layout comes from the SM_* environment (``/opt/ml`` inside SageMaker)."""
     # a crash in native code (a solver, torch) prints every thread's Python stack into the job's log
     faulthandler.enable()
-    with GUARD.installed():  # the handlers stay until the stop signals are blocked
-        code = run_from_contract(ContainerPaths.from_environment())
-        # the job has ended: a stop signal from now on (one the runner forwards after the job's own) must not
-        # kill the process on its way out, with the signal's exit code instead of the job's
-        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-    return code
+    # once the job has ended, a stop signal (one the runner forwards after the job's own) must not kill the process
+    # on its way out, with the signal's exit code instead of the job's: the handlers give way to ignoring them
+    with GUARD.installed(afterwards=signal.SIG_IGN):
+        return run_from_contract(ContainerPaths.from_environment())
 
 
 if __name__ == "__main__":

@@ -54,8 +54,16 @@ class SignalGuard:
             raise Interrupted(signum)
 
     @contextmanager
-    def installed(self, signals: tuple[signal.Signals, ...] = STOP_SIGNALS) -> Iterator[SignalGuard]:
-        """Handle ``signals`` while the block runs (nested blocks share the outermost installation)."""
+    def installed(
+        self, signals: tuple[signal.Signals, ...] = STOP_SIGNALS, afterwards: _Handler | None = None
+    ) -> Iterator[SignalGuard]:
+        """Handle ``signals`` while the block runs (nested blocks share the outermost installation).
+
+        :param afterwards: the handler the signals get when the outermost block ends (default: the ones they had
+            before it). ``signal.SIG_IGN`` for a process that ends with the block: a late signal is then ignored
+            in whichever thread it lands, where blocking it in the main thread would leave torch's threads to
+            take it with the default action, killing the process
+        """
         if threading.current_thread() is not threading.main_thread():
             yield self  # handlers can only be installed from the main thread
             return
@@ -74,7 +82,7 @@ class SignalGuard:
             self._depth -= 1
             if self._depth == 0:
                 for sig, handler in self._previous.items():
-                    signal.signal(sig, handler)
+                    signal.signal(sig, handler if afterwards is None else afterwards)
 
     @contextmanager
     def interruptible(self) -> Iterator[None]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ import rl.checkpoints
 from rl import train
 from rl.checkpoints import latest_checkpoint, save_checkpoint
 from rl.signals import GUARD, Interrupted, SignalGuard
+from tests.experiments.conftest import REPO
 from tests.rl.test_job import tiny
 
 
@@ -30,6 +33,24 @@ def test_a_signal_is_recorded_not_raised_and_the_old_handlers_come_back() -> Non
 def _signal_self_expecting_no_return(signum: signal.Signals) -> None:
     os.kill(os.getpid(), signum)
     raise AssertionError("not reached")
+
+
+_LATE_SIGNAL = """
+import os, signal, threading
+from rl.signals import GUARD
+with GUARD.installed(afterwards=signal.SIG_IGN):
+    worker = threading.Event()
+    threading.Thread(target=worker.wait, daemon=True).start()  # as torch's threads: the signal may land in one
+print(signal.getsignal(signal.SIGTERM) is signal.SIG_IGN, flush=True)
+os.kill(os.getpid(), signal.SIGTERM)  # the runner's forwarded stop, after the job has ended
+os.kill(os.getpid(), signal.SIGINT)
+print("exited on its own", flush=True)
+"""
+
+
+def test_a_process_that_ends_with_the_guard_ignores_a_late_stop_signal_in_any_thread() -> None:
+    done = subprocess.run([sys.executable, "-c", _LATE_SIGNAL], capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert (done.returncode, done.stdout.split("\n")[:2]) == (0, ["True", "exited on its own"]), done.stderr
 
 
 def test_interruptible_blocks_raise_once_and_the_second_signal_is_only_recorded() -> None:
